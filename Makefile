@@ -1,0 +1,57 @@
+# Otinish Desk. `make run` and `make test` work on a fresh machine with Python 3.11+ and make.
+
+SHELL := /bin/bash
+PYTHON ?= $(shell for p in python3.11 python3.12 python3.13 python3; do \
+	command -v $$p >/dev/null 2>&1 && $$p -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null \
+	&& echo $$p && break; done)
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+PYTEST_ARGS ?=
+
+.PHONY: help install run migrate seed test test-browser lint format bench messages clean
+
+help:
+	@echo "make run     - install, migrate, load the demo once, run the web server and a Celery worker"
+	@echo "make test    - run the test suite (SQLite and the embedded broker unless DATABASE_URL/CELERY_BROKER_URL say otherwise)"
+	@echo "make lint    - ruff"
+	@echo "make bench   - benchmarks against PostgreSQL (see BENCHMARKS.md)"
+	@echo "make messages - rebuild the translation catalogues (needs gettext)"
+
+$(STAMP): pyproject.toml
+	@test -n "$(PYTHON)" || { echo "Python 3.11 or newer is needed (python3.11, python3.12… or python3)."; exit 1; }
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e ".[dev]"
+	@touch $(STAMP)
+
+install: $(STAMP)
+
+migrate: $(STAMP)
+	$(PY) manage.py migrate --no-input
+
+seed: migrate
+	$(PY) manage.py seed_demo --if-empty
+
+run: seed
+	$(PY) manage.py rundev
+
+test: $(STAMP)
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+test-browser: $(STAMP)
+	$(PY) -m pytest -m browser $(PYTEST_ARGS)
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check .
+	$(PY) manage.py makemigrations --check --dry-run
+
+format: $(STAMP)
+	$(VENV)/bin/ruff format .
+
+messages: $(STAMP)
+	$(PY) manage.py makemessages -l kk -l ru --ignore=.venv --ignore=var --ignore=staticfiles --no-obsolete
+	$(PY) manage.py compilemessages --ignore=.venv
+
+clean:
+	rm -rf var staticfiles .pytest_cache .ruff_cache

@@ -1,0 +1,132 @@
+"""AppealFilterSet: the one FilterSet behind the queue pages and the API (`?status=…&q=…` means the
+same in the browser and in /api/v1/). Apply it to `appeals_visible_to(user)`, never to all appeals."""
+
+from __future__ import annotations
+
+import django_filters
+from django import forms
+from django.db.models import Q, QuerySet
+from django.utils.translation import gettext_lazy as _
+
+from agencies.choices import Region
+from agencies.models import Agency, Category, User
+from agencies.selectors import agencies_visible_to
+
+from .calendar import local_today
+from .choices import OPEN_STATUSES, AppealKind, AppealStatus, Channel, Language
+from .models import Appeal
+from .selectors import appeals_overdue, appeals_search, due_soon_limit
+
+
+def _visible_agencies(request) -> QuerySet[Agency]:
+    if request is None:
+        return Agency.objects.none()
+    return agencies_visible_to(request.user).order_by("path")
+
+
+def _visible_staff(request) -> QuerySet[User]:
+    if request is None:
+        return User.objects.none()
+    agencies = _visible_agencies(request)
+    return (
+        User.objects.filter(memberships__agency__in=agencies.values("pk"))
+        .distinct()
+        .order_by("last_name", "first_name", "username")
+    )
+
+
+ORDERING_FIELDS = (
+    ("due_date", "due_date"),
+    ("registered_at", "registered_at"),
+    ("number", "number"),
+    ("status", "status"),
+    ("agency__name_ru", "agency"),
+    ("assignee__last_name", "executor"),
+    ("applicant_name", "applicant"),
+)
+
+
+class AppealFilterSet(django_filters.FilterSet):
+    q = django_filters.CharFilter(label=_("Search"), method="filter_q", max_length=200)
+    status = django_filters.MultipleChoiceFilter(label=_("Status"), choices=AppealStatus.choices)
+    open = django_filters.BooleanFilter(label=_("Open"), method="filter_open")
+    kind = django_filters.MultipleChoiceFilter(label=_("Kind"), choices=AppealKind.choices)
+    channel = django_filters.MultipleChoiceFilter(label=_("Channel"), choices=Channel.choices)
+    language = django_filters.ChoiceFilter(label=_("Language"), choices=Language.choices)
+    region = django_filters.MultipleChoiceFilter(label=_("Region"), choices=Region.choices)
+    category = django_filters.ModelMultipleChoiceFilter(
+        label=_("Category"), queryset=Category.objects.filter(is_active=True)
+    )
+    agency = django_filters.ModelMultipleChoiceFilter(label=_("Agency"), queryset=_visible_agencies)
+    executor = django_filters.ModelChoiceFilter(label=_("Executor"), field_name="assignee", queryset=_visible_staff)
+    unassigned = django_filters.BooleanFilter(label=_("Unassigned"), field_name="assignee", lookup_expr="isnull")
+    registered = django_filters.DateFromToRangeFilter(
+        label=_("Registered"),
+        field_name="registered_at__date",
+        widget=django_filters.widgets.DateRangeWidget(attrs={"type": "date"}),
+    )
+    deadline = django_filters.DateFromToRangeFilter(
+        label=_("Due date"),
+        field_name="due_date",
+        widget=django_filters.widgets.DateRangeWidget(attrs={"type": "date"}),
+    )
+    overdue = django_filters.BooleanFilter(label=_("Overdue"), method="filter_overdue")
+    due_within = django_filters.NumberFilter(
+        label=_("Due within, working days"), method="filter_due_within", min_value=0, max_value=60
+    )
+    repeated = django_filters.BooleanFilter(label=_("Repeated"), field_name="is_repeated")
+    escalated = django_filters.BooleanFilter(label=_("Escalated"), method="filter_escalated")
+    extended = django_filters.BooleanFilter(label=_("Extended"), method="filter_extended")
+    redirected_in = django_filters.BooleanFilter(
+        label=_("Redirected from another body"),
+        field_name="redirected_from",
+        lookup_expr="isnull",
+        exclude=True,
+    )
+    ordering = django_filters.OrderingFilter(label=_("Sort"), fields=ORDERING_FIELDS)
+
+    class Meta:
+        model = Appeal
+        fields: list[str] = []
+
+    def __init__(self, data=None, queryset=None, *, request=None, prefix=None):
+        super().__init__(data=data, queryset=queryset, request=request, prefix=prefix)
+        # Booleans are "yes / no / either" selects, so an unset box never filters.
+        for name in ("open", "unassigned", "overdue", "repeated", "escalated", "extended", "redirected_in"):
+            self.filters[name].field.widget = forms.Select(
+                choices=[("", _("Any")), ("true", _("Yes")), ("false", _("No"))]
+            )
+
+    def filter_q(self, queryset: QuerySet[Appeal], name: str, value: str) -> QuerySet[Appeal]:
+        return appeals_search(queryset, value)
+
+    def filter_open(self, queryset: QuerySet[Appeal], name: str, value: bool | None) -> QuerySet[Appeal]:
+        if value is None:
+            return queryset
+        open_statuses = sorted(OPEN_STATUSES)
+        return queryset.filter(status__in=open_statuses) if value else queryset.exclude(status__in=open_statuses)
+
+    def filter_overdue(self, queryset: QuerySet[Appeal], name: str, value: bool | None) -> QuerySet[Appeal]:
+        if value is None:
+            return queryset
+        if value:
+            return appeals_overdue(queryset)
+        return queryset.exclude(status__in=sorted(OPEN_STATUSES), due_date__lt=local_today())
+
+    def filter_due_within(self, queryset: QuerySet[Appeal], name: str, value) -> QuerySet[Appeal]:
+        if value is None:
+            return queryset
+        today = local_today()
+        limit = due_soon_limit(working_days=int(value), today=today)
+        return queryset.filter(status__in=sorted(OPEN_STATUSES), due_date__gte=today, due_date__lte=limit)
+
+    def filter_escalated(self, queryset: QuerySet[Appeal], name: str, value: bool | None) -> QuerySet[Appeal]:
+        if value is None:
+            return queryset
+        condition = Q(escalated_at__isnull=False) | Q(escalated_from__isnull=False)
+        return queryset.filter(condition) if value else queryset.exclude(condition)
+
+    def filter_extended(self, queryset: QuerySet[Appeal], name: str, value: bool | None) -> QuerySet[Appeal]:
+        if value is None:
+            return queryset
+        return queryset.filter(extension_count__gt=0) if value else queryset.filter(extension_count=0)

@@ -1,0 +1,59 @@
+"""The statutory terms (DOMAIN.md), read from settings.APPEAL_POLICY, and the deadlines they give.
+
+Every number a rule needs has its default in config/settings.py; this module is the only reader.
+"""
+
+from __future__ import annotations
+
+import calendar as _stdlib_calendar
+from datetime import date, datetime
+
+from django.conf import settings
+from django.utils import timezone
+
+from .calendar import WorkingCalendar, get_calendar
+
+
+def policy(key: str):
+    return settings.APPEAL_POLICY[key]
+
+
+def consideration_working_days(kind: str) -> int:
+    """The statutory term for an appeal of `kind`, in working days."""
+    return int(policy("WORKING_DAYS_BY_KIND").get(kind, policy("CONSIDERATION_WORKING_DAYS")))
+
+
+def registration_day(registered_at: datetime, cal: WorkingCalendar | None = None) -> date:
+    """The day an appeal counts as registered: received on a day off, it is registered the next working day."""
+    cal = cal or get_calendar()
+    return cal.working_day_on_or_after(timezone.localdate(registered_at))
+
+
+def due_date_for(*, kind: str, registered_at: datetime, cal: WorkingCalendar | None = None) -> date:
+    """The statutory due date: the N-th working day after the registration day."""
+    cal = cal or get_calendar()
+    return cal.add_working_days(registration_day(registered_at, cal), consideration_working_days(kind))
+
+
+def add_months(day: date, months: int) -> date:
+    month_index = day.month - 1 + months
+    year = day.year + month_index // 12
+    month = month_index % 12 + 1
+    last = _stdlib_calendar.monthrange(year, month)[1]
+    return date(year, month, min(day.day, last))
+
+
+def extension_limit(registered_at: datetime) -> date:
+    """The latest due date an extension may give: the whole term at most N months from registration."""
+    return add_months(timezone.localdate(registered_at), int(policy("EXTENSION_MAX_MONTHS")))
+
+
+def redirect_deadline(registered_at: datetime, cal: WorkingCalendar | None = None) -> date:
+    """The last day a redirect to the competent body is on time."""
+    cal = cal or get_calendar()
+    return cal.add_working_days(registration_day(registered_at, cal), int(policy("REDIRECT_LIMIT_WORKING_DAYS")))
+
+
+def challenge_deadline(answered_on: date) -> date:
+    """The last day the applicant may challenge the result (months from learning of it)."""
+    return add_months(answered_on, int(policy("CHALLENGE_PERIOD_MONTHS")))

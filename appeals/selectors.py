@@ -1,0 +1,142 @@
+"""Reads of appeals shared by pages, the API, exports and tasks. Access starts here.
+
+`appeals_visible_to(user)` is the one access rule: a user sees the appeals of agencies where
+they are a member; a supervisor sees the agency's whole subtree. Every page, API view and
+export builds on it, and a single appeal is fetched with
+`get_object_or_404(appeals_visible_to(user), pk=pk)`, so another agency's appeal is a 404.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from django.db import connection
+from django.db.models import BooleanField, Q, QuerySet
+from django.db.models.expressions import RawSQL
+from django.http import Http404
+
+from agencies.models import User
+from agencies.selectors import agency_visibility_q
+
+from .calendar import get_calendar, local_today
+from .choices import OPEN_STATUSES, AppealStatus
+from .models import Appeal, AppealEvent, AppealResponse
+
+
+def appeals_visible_to(user: User) -> QuerySet[Appeal]:
+    """Every appeal `user` may see (none for an anonymous or inactive user)."""
+    if not user.is_authenticated or not user.is_active:
+        return Appeal.objects.none()
+    if user.is_superuser:
+        return Appeal.objects.all()
+    condition = agency_visibility_q(user, prefix="agency__")
+    if condition is None:
+        return Appeal.objects.none()
+    return Appeal.objects.filter(condition)
+
+
+def appeal_get_visible(user: User, pk: int) -> Appeal:
+    """One appeal the user may see, with what the workspace shows, or Http404."""
+    try:
+        return appeals_for_display(appeals_visible_to(user)).get(pk=pk)
+    except (Appeal.DoesNotExist, ValueError, TypeError):
+        raise Http404 from None
+
+
+def appeals_for_display(queryset: QuerySet[Appeal]) -> QuerySet[Appeal]:
+    """Join what lists and the workspace show next to each appeal (one query, whatever the page size)."""
+    return queryset.select_related("agency", "agency__parent", "category", "assignee", "registered_by")
+
+
+def appeals_open(queryset: QuerySet[Appeal]) -> QuerySet[Appeal]:
+    return queryset.filter(status__in=sorted(OPEN_STATUSES))
+
+
+def appeals_overdue(queryset: QuerySet[Appeal], *, today: date | None = None) -> QuerySet[Appeal]:
+    """Open appeals whose due date has passed."""
+    return appeals_open(queryset).filter(due_date__lt=today or local_today())
+
+
+def due_soon_limit(*, working_days: int, today: date | None = None) -> date:
+    """The last due date that counts as due within `working_days` working days of today."""
+    return get_calendar().add_working_days(today or local_today(), working_days)
+
+
+def appeals_due_within(queryset: QuerySet[Appeal], *, working_days: int, today: date | None = None) -> QuerySet[Appeal]:
+    """Open appeals due today or within `working_days` working days (not yet overdue)."""
+    today = today or local_today()
+    limit = due_soon_limit(working_days=working_days, today=today)
+    return appeals_open(queryset).filter(due_date__gte=today, due_date__lte=limit)
+
+
+def appeals_awaiting_approval(queryset: QuerySet[Appeal]) -> QuerySet[Appeal]:
+    return queryset.filter(status=AppealStatus.AWAITING_APPROVAL)
+
+
+def appeals_search(queryset: QuerySet[Appeal], query: str) -> QuerySet[Appeal]:
+    """Free-text search over the number, the applicant and the subject.
+
+    On PostgreSQL: full-text search (the `russian` configuration, plus `simple` for names
+    that do not stem) over the generated, GIN-indexed `search_document` column; a query that
+    looks like a registration number also matches by prefix; twelve digits match an IIN/BIN.
+    Elsewhere: a plain substring match.
+    """
+    query = " ".join(query.split())[:200]
+    if not query:
+        return queryset
+    number_like = Q(number__istartswith=query)
+    identifier = Q(applicant_iin=query) | Q(applicant_bin=query) if query.isdigit() and len(query) == 12 else Q()
+    if connection.vendor == "postgresql":
+        matches = RawSQL(
+            "appeals_appeal.search_document @@ "
+            "(websearch_to_tsquery('russian'::regconfig, %s) || websearch_to_tsquery('simple'::regconfig, %s))",
+            (query, query),
+            output_field=BooleanField(),
+        )
+        return queryset.filter(Q(matches) | number_like | identifier)
+    variants = {query, query.lower(), query.capitalize(), query.upper()}
+    text_match = Q()
+    for variant in variants:
+        text_match |= Q(subject__contains=variant) | Q(applicant_name__contains=variant)
+    return queryset.filter(text_match | number_like | identifier)
+
+
+def appeal_timeline(appeal: Appeal) -> QuerySet[AppealEvent]:
+    """The audit trail of an appeal, oldest first, with the actors."""
+    return AppealEvent.objects.filter(appeal=appeal).select_related("actor").order_by("created_at", "id")
+
+
+def appeal_responses(appeal: Appeal) -> QuerySet[AppealResponse]:
+    return (
+        AppealResponse.objects.filter(appeal=appeal)
+        .select_related("author", "approved_by")
+        .order_by("created_at", "id")
+    )
+
+
+def appeals_of_same_applicant(appeal: Appeal, *, visible: QuerySet[Appeal]) -> QuerySet[Appeal]:
+    """The applicant's other appeals (by IIN or BIN) that the viewer may see, newest first."""
+    if appeal.applicant_iin:
+        condition = Q(applicant_iin=appeal.applicant_iin)
+    elif appeal.applicant_bin:
+        condition = Q(applicant_bin=appeal.applicant_bin)
+    else:
+        return visible.none()
+    return visible.filter(condition).exclude(pk=appeal.pk).select_related("agency").order_by("-registered_at")
+
+
+def appeals_open_duplicates(
+    *, visible: QuerySet[Appeal], iin: str = "", bin: str = "", subject: str = ""
+) -> QuerySet[Appeal]:
+    """Open appeals of the same applicant, for the duplicate warning at registration."""
+    if not iin and not bin:
+        return visible.none()
+    condition = Q(applicant_iin=iin) if iin else Q(applicant_bin=bin)
+    qs = appeals_open(visible.filter(condition))
+    words = [w for w in subject.split() if len(w) > 3][:5]
+    if words:
+        by_subject = Q()
+        for word in words:
+            by_subject |= Q(subject__icontains=word)
+        qs = qs.filter(by_subject)
+    return qs.select_related("agency").order_by("-registered_at")

@@ -1,0 +1,169 @@
+"""Personas and shared fixtures.
+
+The agency tree used across tests:
+
+    ministry (ministry_supervisor)
+    ├── department: the appeal's own agency (registrar, executor, executor2, supervisor)
+    │   └── district: a child agency (district_executor)
+    └── sibling: another department of the same ministry (outsider)
+    other_region: an agency of another region, outside the ministry (foreigner)
+"""
+
+import os
+import shutil
+
+import pytest
+from django.db import connection
+
+from agencies.choices import AgencyKind, Region, Role
+from appeals.calendar import invalidate_calendar
+from config.celery import app as celery_app
+
+from .factories import AgencyFactory, AppealFactory, CategoryFactory, MembershipFactory, UserFactory
+
+IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _celery_runs_inline():
+    """Tasks queued on commit run in the test process; the tests then read mail.outbox."""
+    celery_app.conf.task_always_eager = True
+    celery_app.conf.task_eager_propagates = True
+    yield
+
+
+@pytest.fixture(autouse=True)
+def _fast_passwords(settings):
+    """PBKDF2 is slow on purpose; tests hash dozens of passwords."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def _fresh_calendar():
+    invalidate_calendar()
+    yield
+    invalidate_calendar()
+
+
+def redis_url() -> str:
+    return os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+
+
+def redis_answers() -> bool:
+    try:
+        import redis
+
+        return bool(redis.Redis.from_url(redis_url(), socket_connect_timeout=1).ping())
+    except Exception:  # noqa: BLE001 - any failure means "not reachable"
+        return False
+
+
+def pytest_runtest_setup(item):
+    # PostgreSQL-only tests run in the PostgreSQL pass of the suite (CI runs both passes).
+    if item.get_closest_marker("postgres") and connection.vendor != "postgresql":
+        pytest.skip("needs PostgreSQL: run with DATABASE_URL=postgres://…")
+    if item.get_closest_marker("redis") and not redis_answers():
+        reason = f"needs Redis at {redis_url()}"
+        if IN_CI:
+            pytest.fail(f"CI=true but nothing answers: {reason}")
+        pytest.skip(reason)
+    if item.get_closest_marker("browser") and not shutil.which("chromium"):
+        reason = "needs Debian's chromium (apt-get install -y chromium)"
+        if IN_CI:
+            pytest.fail(f"CI=true but {reason}")
+        pytest.skip(reason)
+
+
+def member(agency, role, **user_kwargs):
+    user = UserFactory(**user_kwargs)
+    MembershipFactory(user=user, agency=agency, role=role)
+    return user
+
+
+@pytest.fixture
+def ministry(db):
+    return AgencyFactory(code="min", name_ru="Министерство", name_kk="Министрлік", kind=AgencyKind.MINISTRY, region="")
+
+
+@pytest.fixture
+def agency(ministry):
+    return AgencyFactory(
+        code="dep",
+        name_ru="Департамент Астаны",
+        name_kk="Астана департаменті",
+        kind=AgencyKind.DEPARTMENT,
+        parent=ministry,
+        region=Region.ASTANA,
+    )
+
+
+@pytest.fixture
+def district(agency):
+    return AgencyFactory(code="dist", name_ru="Районный отдел", name_kk="Аудандық бөлім", parent=agency)
+
+
+@pytest.fixture
+def sibling(ministry):
+    return AgencyFactory(
+        code="sib",
+        name_ru="Департамент Алматы",
+        name_kk="Алматы департаменті",
+        kind=AgencyKind.DEPARTMENT,
+        parent=ministry,
+        region=Region.ALMATY_CITY,
+    )
+
+
+@pytest.fixture
+def other_region(db):
+    return AgencyFactory(code="oth", name_ru="Акимат Павлодара", name_kk="Павлодар әкімдігі", region=Region.PAVLODAR)
+
+
+@pytest.fixture
+def registrar(agency):
+    return member(agency, Role.REGISTRAR, username="registrar")
+
+
+@pytest.fixture
+def executor(agency):
+    return member(agency, Role.EXECUTOR, username="executor")
+
+
+@pytest.fixture
+def executor2(agency):
+    return member(agency, Role.EXECUTOR, username="executor2")
+
+
+@pytest.fixture
+def supervisor(agency):
+    return member(agency, Role.SUPERVISOR, username="supervisor")
+
+
+@pytest.fixture
+def ministry_supervisor(ministry):
+    return member(ministry, Role.SUPERVISOR, username="minister")
+
+
+@pytest.fixture
+def district_executor(district):
+    return member(district, Role.EXECUTOR, username="district_executor")
+
+
+@pytest.fixture
+def outsider(sibling):
+    return member(sibling, Role.EXECUTOR, username="outsider")
+
+
+@pytest.fixture
+def foreigner(other_region):
+    return member(other_region, Role.SUPERVISOR, username="foreigner")
+
+
+@pytest.fixture
+def category(db):
+    return CategoryFactory(code="roads", name_ru="Дороги", name_kk="Жолдар")
+
+
+@pytest.fixture
+def appeal(agency, category):
+    return AppealFactory(agency=agency, category=category)

@@ -1,0 +1,126 @@
+"""factory-boy factories. Appeals made here skip the services (fast fixtures); tests of the
+lifecycle itself register appeals through appeals.services."""
+
+from datetime import timedelta
+
+import factory
+from django.utils import timezone
+
+from agencies.choices import AgencyKind, Region, Role
+from agencies.models import Agency, Category, CategoryRoute, Membership, User
+from agencies.services import agency_save
+from appeals.choices import AppealKind, AppealStatus, ApplicantType, Channel, Language
+from appeals.models import Appeal
+from appeals.policy import due_date_for
+from appeals.validators import make_valid_number
+
+
+def valid_iin(seed: int) -> str:
+    """A valid IIN for someone born in the 1980s; `seed` varies the serial part."""
+    serial = seed
+    while True:
+        candidate = make_valid_number(f"8{seed % 10}0{1 + seed % 9}1{5 + seed % 4}3{serial % 10000:04d}")
+        if candidate:
+            return candidate
+        serial += 1
+
+
+def valid_bin(seed: int) -> str:
+    serial = seed
+    while True:
+        candidate = make_valid_number(f"{10 + seed % 14:02d}{1 + seed % 12:02d}40{serial % 100000:05d}")
+        if candidate:
+            return candidate
+        serial += 1
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = User
+        django_get_or_create = ("username",)
+        skip_postgeneration_save = True
+
+    username = factory.Sequence(lambda n: f"user{n}")
+    first_name = factory.Sequence(lambda n: f"Aigerim{n}")
+    last_name = "Seitkali"
+    email = factory.LazyAttribute(lambda u: f"{u.username}@example.kz")
+    language = "ru"
+    password = factory.PostGenerationMethodCall("set_password", "pass-12345")
+
+    @factory.post_generation
+    def _save(obj, create, extracted, **kwargs):
+        if create:
+            obj.save()
+
+
+class AgencyFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Agency
+
+    code = factory.Sequence(lambda n: f"ag{n}")
+    name_ru = factory.Sequence(lambda n: f"Акимат района №{n}")
+    name_kk = factory.Sequence(lambda n: f"№{n} аудан әкімдігі")
+    kind = AgencyKind.DISTRICT_AKIMAT
+    region = Region.ASTANA
+    email = factory.LazyAttribute(lambda a: f"{a.code}@gov.kz")
+    parent = None
+
+    @classmethod
+    def _create(cls, model_class, *args, **kwargs):
+        return agency_save(agency=model_class(*args, **kwargs))
+
+
+class MembershipFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Membership
+
+    user = factory.SubFactory(UserFactory)
+    agency = factory.SubFactory(AgencyFactory)
+    role = Role.EXECUTOR
+
+
+class CategoryFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Category
+        django_get_or_create = ("code",)
+
+    code = factory.Sequence(lambda n: f"cat{n}")
+    name_ru = factory.Sequence(lambda n: f"Категория {n}")
+    name_kk = factory.Sequence(lambda n: f"Санат {n}")
+
+
+class CategoryRouteFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = CategoryRoute
+
+    category = factory.SubFactory(CategoryFactory)
+    region = ""
+    agency = factory.SubFactory(AgencyFactory)
+
+
+class AppealFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Appeal
+
+    number = factory.Sequence(lambda n: f"TEST-2026-{n:06d}")
+    agency = factory.SubFactory(AgencyFactory)
+    registered_at = factory.LazyFunction(timezone.now)
+    received_at = factory.LazyAttribute(lambda a: a.registered_at)
+    kind = AppealKind.APPLICATION
+    channel = Channel.PORTAL
+    language = Language.RUSSIAN
+    applicant_type = ApplicantType.INDIVIDUAL
+    applicant_name = factory.Sequence(lambda n: f"Иванов Иван {n}")
+    applicant_iin = factory.Sequence(valid_iin)
+    applicant_email = factory.Sequence(lambda n: f"citizen{n}@mail.kz")
+    region = Region.ASTANA
+    subject = factory.Sequence(lambda n: f"Ремонт дороги на улице {n}")
+    text = "Прошу отремонтировать дорогу."
+    status = AppealStatus.REGISTERED
+    due_date = factory.LazyAttribute(lambda a: due_date_for(kind=a.kind, registered_at=a.registered_at))
+    original_due_date = factory.LazyAttribute(lambda a: a.due_date)
+
+    class Params:
+        overdue = factory.Trait(
+            registered_at=factory.LazyFunction(lambda: timezone.now() - timedelta(days=40)),
+        )
