@@ -15,6 +15,10 @@ from django.core.management.base import BaseCommand
 from appeals.demo import DEMO_PASSWORD, STAFF
 
 
+def _exit_on_signal(signum, frame):
+    raise SystemExit(128 + signum)
+
+
 class Command(BaseCommand):
     help = "Run the web server and a Celery worker with beat (development)."
 
@@ -23,6 +27,9 @@ class Command(BaseCommand):
         parser.add_argument("--no-worker", action="store_true", help="run the web server only")
 
     def handle(self, *args, **options):
+        # Stop the worker on SIGTERM/SIGHUP too, not only on Ctrl-C.
+        for sig in (signal.SIGTERM, signal.SIGHUP):
+            signal.signal(sig, _exit_on_signal)
         worker = None
         # runserver's autoreloader runs this command again in a child (RUN_MAIN=true): start the
         # worker only once, in the parent.
@@ -49,7 +56,7 @@ class Command(BaseCommand):
         finally:
             if worker is not None and worker.poll() is None:
                 self.stdout.write("Stopping the Celery worker…")
-                os.killpg(worker.pid, signal.SIGTERM)
+                worker.terminate()  # warm shutdown: the running task finishes
                 try:
                     worker.wait(timeout=15)
                 except subprocess.TimeoutExpired:
