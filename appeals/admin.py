@@ -14,6 +14,7 @@ from agencies.models import Agency, User
 
 from . import services
 from .models import Appeal, AppealEvent, AppealResponse, Attachment, CalendarOverride
+from .pagination import CappedCountPaginator
 from .selectors import appeals_search
 
 
@@ -122,6 +123,7 @@ class AppealAdmin(admin.ModelAdmin):
     list_select_related = ["agency", "assignee"]
     autocomplete_fields = ["agency", "assignee", "category", "registered_by"]
     show_full_result_count = False
+    paginator = CappedCountPaginator
     list_per_page = 50
     inlines = [AppealResponseInline, AttachmentInline, AppealEventInline]
     actions = ["bulk_assign", "bulk_redirect"]
@@ -179,6 +181,7 @@ class AppealEventAdmin(admin.ModelAdmin):
     list_select_related = ["appeal", "actor"]
     date_hierarchy = "created_at"
     show_full_result_count = False
+    paginator = CappedCountPaginator
     raw_id_fields = ["appeal", "actor"]
 
     def has_add_permission(self, request):
@@ -198,6 +201,7 @@ class AppealResponseAdmin(admin.ModelAdmin):
     search_fields = ["=appeal__number"]
     list_select_related = ["appeal", "author"]
     show_full_result_count = False
+    paginator = CappedCountPaginator
     raw_id_fields = ["appeal", "author", "approved_by"]
 
     def has_add_permission(self, request):
