@@ -6,7 +6,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from .models import Agency
+from .models import Agency, User
 
 
 def _path_for(agency: Agency, parent: Agency | None) -> str:
@@ -57,3 +57,10 @@ def agency_paths_rebuild() -> int:
     with transaction.atomic():
         Agency.objects.bulk_update(updates, ["path", "depth"], batch_size=1000)
     return len(updates)
+
+
+def user_set_receive_digest(*, user: User, receive_digest: bool) -> User:
+    """Switch the user's daily digest on or off. Overdue notices cannot be switched off."""
+    User.objects.filter(pk=user.pk).update(receive_digest=receive_digest)
+    user.receive_digest = receive_digest
+    return user

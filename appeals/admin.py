@@ -5,6 +5,7 @@ from __future__ import annotations
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
+from django.template.defaultfilters import truncatechars
 from django.template.response import TemplateResponse
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
@@ -12,8 +13,8 @@ from django.utils.translation import ngettext
 from agencies.choices import Role
 from agencies.models import Agency, User
 
-from . import services
-from .models import Appeal, AppealEvent, AppealResponse, Attachment, CalendarOverride
+from . import outbox, services
+from .models import Appeal, AppealEvent, AppealResponse, Attachment, CalendarOverride, Notice
 from .pagination import CappedCountPaginator
 from .selectors import appeals_search
 
@@ -241,3 +242,77 @@ class CalendarOverrideAdmin(admin.ModelAdmin):
                 messages.WARNING,
             )
         return super().changelist_view(request, extra_context)
+
+
+@admin.register(Notice)
+class NoticeAdmin(admin.ModelAdmin):
+    """The outbox: every email the product owes someone, with its state and last error.
+
+    Nothing here is edited by hand; "Retry now" goes through appeals.outbox.notice_retry.
+    """
+
+    list_display = [
+        "created_at",
+        "appeal",
+        "kind",
+        "recipient",
+        "due_date",
+        "days_left",
+        "state",
+        "attempts",
+        "next_attempt_at",
+        "sent_at",
+        "error",
+    ]
+    list_filter = ["state", "kind"]
+    search_fields = ["=appeal__number"]
+    search_help_text = _("Registration number of the appeal.")
+    list_select_related = ["appeal", "user"]
+    raw_id_fields = ["appeal", "user"]
+    show_full_result_count = False
+    paginator = CappedCountPaginator
+    list_per_page = 50
+    ordering = ["-id"]
+    actions = ["retry_now"]
+
+    def get_readonly_fields(self, request, obj=None):
+        return [f.name for f in self.model._meta.fields]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # the outbox is the record of what was sent
+
+    @admin.display(description=_("last error or reason"))
+    def error(self, obj):
+        return truncatechars(obj.last_error, 120)
+
+    @admin.action(description=_("Retry the selected notices now"), permissions=["change"])
+    def retry_now(self, request, queryset):
+        done = skipped = 0
+        for notice in queryset.only("pk"):
+            if outbox.notice_retry(notice=notice):
+                done += 1
+            else:
+                skipped += 1
+        if done:
+            self.message_user(
+                request,
+                ngettext(
+                    "%(count)d notice queued to be sent again.", "%(count)d notices queued to be sent again.", done
+                )
+                % {"count": done},
+                messages.SUCCESS,
+            )
+        if skipped:
+            self.message_user(
+                request,
+                ngettext(
+                    "%(count)d notice was left alone: it is sent, dropped or being sent right now.",
+                    "%(count)d notices were left alone: they are sent, dropped or being sent right now.",
+                    skipped,
+                )
+                % {"count": skipped},
+                messages.WARNING,
+            )

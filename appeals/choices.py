@@ -186,3 +186,42 @@ class TerminateReason(models.TextChoices):
 class LinkKind(models.TextChoices):
     RELATED = "related", _("Related")
     DUPLICATE = "duplicate", _("Duplicate")
+
+
+class NoticeKind(models.TextChoices):
+    """What a notice (one email in the outbox) is about."""
+
+    # To the applicant.
+    RECEIPT = "receipt", _("Registration receipt")
+    REDIRECT = "redirect", _("Redirect notice")
+    EXTENSION = "extension", _("Extension notice")
+    ANSWER = "answer", _("Answer")
+    LEFT = "left", _("Left without consideration")
+    # To staff, on a change.
+    ASSIGNED = "assigned", _("Assigned")
+    RETURNED = "returned", _("Returned for rework")
+    ESCALATED = "escalated", _("Overdue: escalated")
+    # To staff, from the deadline scan.
+    DUE_REMINDER = "due_reminder", _("Deadline reminder")
+    OVERDUE_REMINDER = "overdue_reminder", _("Overdue reminder")
+    REDIRECT_LIMIT = "redirect_limit", _("Redirect limit near")
+    DIGEST = "digest", _("Daily digest")
+
+
+# Notices to the applicant's address (never to a user).
+APPLICANT_NOTICE_KINDS: frozenset[str] = frozenset(
+    {NoticeKind.RECEIPT, NoticeKind.REDIRECT, NoticeKind.EXTENSION, NoticeKind.ANSWER, NoticeKind.LEFT}
+)
+# Notices the deadline scan creates: each (appeal, kind, user, due date, stage) at most once.
+DEADLINE_NOTICE_KINDS: tuple[str, ...] = (
+    NoticeKind.DUE_REMINDER,
+    NoticeKind.OVERDUE_REMINDER,
+    NoticeKind.REDIRECT_LIMIT,
+)
+
+
+class NoticeState(models.TextChoices):
+    PENDING = "pending", _("Pending")
+    SENT = "sent", _("Sent")
+    DROPPED = "dropped", _("Dropped")
+    FAILED = "failed", _("Failed")

@@ -1,84 +1,147 @@
-"""Sending the emails of notifications.py: load the rows, build the message, send it."""
+"""What each notice says: its email, built from templates in the recipient's language.
+
+Staff read theirs in their interface language (User.language), the applicant in the appeal's
+language. Staff emails carry the appeal's number, subject, due date, working days left and a
+link to the appeal (SITE_URL + the appeal's address); the applicant, who has no login, gets no
+link. The outbox (appeals.outbox) decides whether and when a notice is sent.
+"""
 
 from __future__ import annotations
 
+from datetime import date
+from itertools import groupby
 from typing import Any
+from urllib.parse import urlsplit
 
-from django.urls import reverse
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives
+from django.db.models import Count, Q
+from django.utils.translation import gettext as _
 
-from agencies.models import User
-from agencies.selectors import agency_supervisors_up_the_tree
-
-from .calendar import get_calendar, local_today
-from .choices import ResponseKind, ResponseStatus
+from .calendar import WorkingCalendar
+from .choices import APPLICANT_NOTICE_KINDS, NoticeKind, ResponseKind, ResponseStatus
 from .emails import build_email
-from .models import Appeal, AppealResponse
-from .notifications import APPLICANT_KINDS, STAFF_ESCALATED, STAFF_KINDS
+from .models import Appeal, AppealResponse, Notice
+from .policy import policy, redirect_deadline
+from .selectors import appeals_for_digest
 
-_NOTICE_KIND_BY_APPLICANT_KIND = {
-    "redirect": ResponseKind.REDIRECT_NOTICE,
-    "extension": ResponseKind.EXTENSION_NOTICE,
-    "left": ResponseKind.REFUSAL,
+
+class NothingToSend(Exception):  # noqa: N818 - a reason, not an error
+    """The notice has nothing left to say (a digest whose appeals were all dealt with)."""
+
+
+_TEMPLATES: dict[str, str] = {
+    **{kind: f"applicant_{kind}" for kind in APPLICANT_NOTICE_KINDS},
+    NoticeKind.ASSIGNED: "staff_assigned",
+    NoticeKind.RETURNED: "staff_returned",
+    NoticeKind.ESCALATED: "staff_escalated",
+    NoticeKind.DUE_REMINDER: "staff_reminder",
+    NoticeKind.OVERDUE_REMINDER: "staff_reminder",
+    NoticeKind.REDIRECT_LIMIT: "staff_redirect_limit",
+    NoticeKind.DIGEST: "staff_digest",
+}
+
+_RESPONSE_KIND_BY_NOTICE = {
+    NoticeKind.REDIRECT: ResponseKind.REDIRECT_NOTICE,
+    NoticeKind.EXTENSION: ResponseKind.EXTENSION_NOTICE,
+    NoticeKind.LEFT: ResponseKind.REFUSAL,
 }
 
 
-def _appeal(appeal_id: int) -> Appeal:
-    return Appeal.objects.select_related("agency", "agency__parent", "category", "registered_by").get(pk=appeal_id)
+def _headers(notice: Notice) -> dict[str, str]:
+    # The same Message-ID on every attempt of a notice: a receiving system can recognise a copy.
+    domain = urlsplit(settings.SITE_URL).hostname or "otinish.local"
+    headers = {
+        "Message-ID": f"<notice-{notice.pk}.{int(notice.created_at.timestamp())}@{domain}>",
+        "X-Otinish-Notice": notice.kind,
+    }
+    if notice.appeal_id:
+        headers["X-Appeal-Number"] = notice.appeal.number
+    return headers
 
 
-def send_applicant_notice(*, appeal_id: int, kind: str, extra: dict[str, Any]) -> bool:
-    if kind not in APPLICANT_KINDS:
-        raise ValueError(kind)
-    appeal = _appeal(appeal_id)
-    if not appeal.applicant_email:
-        return False
-    response = None
-    if kind == "answer":
-        response = AppealResponse.objects.filter(pk=extra.get("response"), appeal=appeal).first()
-    elif kind in _NOTICE_KIND_BY_APPLICANT_KIND:
-        response = (
-            AppealResponse.objects.filter(
-                appeal=appeal, kind=_NOTICE_KIND_BY_APPLICANT_KIND[kind], status=ResponseStatus.SENT
-            )
-            .order_by("-created_at", "-id")
-            .first()
+def notice_message(notice: Notice, *, today: date, cal: WorkingCalendar) -> EmailMultiAlternatives:
+    """The email of `notice` as of `today` (raises NothingToSend when it has nothing left to say)."""
+    if notice.kind == NoticeKind.DIGEST:
+        return _digest_message(notice, today=today, cal=cal)
+    appeal = notice.appeal
+    assert appeal is not None
+    template = _TEMPLATES[notice.kind]
+    if notice.to_applicant:
+        return build_email(
+            template=template,
+            to=[notice.email],
+            language=appeal.language,
+            context={"appeal": appeal, "response": _applicant_response(notice, appeal)},
+            headers=_headers(notice),
         )
-    message = build_email(
-        template=f"applicant_{kind}",
-        to=[appeal.applicant_email],
-        language=appeal.language,
-        context={"appeal": appeal, "response": response},
-        headers={"X-Appeal-Number": appeal.number},
+    user = notice.user
+    assert user is not None
+    days_left = cal.working_days_left(appeal.due_date, today)
+    context: dict[str, Any] = {
+        "appeal": appeal,
+        "user": user,
+        "notice": notice,
+        "days_left": days_left,
+        "overdue_days": -days_left if days_left < 0 else 0,
+        "url": appeal.get_absolute_url(),
+    }
+    if notice.kind == NoticeKind.REDIRECT_LIMIT:
+        limit = redirect_deadline(appeal.registered_at, cal)
+        context["redirect_limit"] = limit
+        context["redirect_days_left"] = cal.working_days_left(limit, today)
+    return build_email(
+        template=template, to=[user.email], language=user.language, context=context, headers=_headers(notice)
     )
-    message.send()
-    return True
 
 
-def send_staff_notice(*, appeal_id: int, kind: str, recipient_id: int | None) -> int:
-    if kind not in STAFF_KINDS:
-        raise ValueError(kind)
-    appeal = _appeal(appeal_id)
-    if kind == STAFF_ESCALATED:
-        recipients = list(agency_supervisors_up_the_tree(appeal.agency))
-    else:
-        recipients = list(User.objects.filter(pk=recipient_id, is_active=True))
-    days_left = get_calendar().working_days_left(appeal.due_date, local_today())
-    sent = 0
-    for user in recipients:
-        if not user.email:
-            continue
-        build_email(
-            template=f"staff_{kind}",
-            to=[user.email],
-            language=user.language,
-            context={
-                "appeal": appeal,
-                "user": user,
-                "days_left": days_left,
-                "overdue_days": -days_left if days_left < 0 else 0,
-                "url": reverse("appeals:detail", kwargs={"pk": appeal.pk}),
-            },
-            headers={"X-Appeal-Number": appeal.number},
-        ).send()
-        sent += 1
-    return sent
+def _applicant_response(notice: Notice, appeal: Appeal) -> AppealResponse | None:
+    if notice.kind == NoticeKind.ANSWER:
+        return AppealResponse.objects.filter(pk=notice.context.get("response"), appeal=appeal).first()
+    response_kind = _RESPONSE_KIND_BY_NOTICE.get(notice.kind)
+    if response_kind is None:
+        return None
+    return (
+        AppealResponse.objects.filter(appeal=appeal, kind=response_kind, status=ResponseStatus.SENT)
+        .order_by("-created_at", "-id")
+        .first()
+    )
+
+
+def _digest_message(notice: Notice, *, today: date, cal: WorkingCalendar) -> EmailMultiAlternatives:
+    """The supervisor's digest: their subtree's appeals due soon or overdue, by agency and executor."""
+    user = notice.user
+    assert user is not None
+    appeals = appeals_for_digest(user, today=today)
+    totals = appeals.aggregate(total=Count("id"), overdue=Count("id", filter=Q(due_date__lt=today)))
+    if not totals["total"]:
+        raise NothingToSend(_("Nothing is due soon or overdue any more."))
+    limit = int(policy("DIGEST_MAX_ROWS"))
+    rows = list(
+        appeals.select_related("agency", "assignee").order_by("agency__path", "assignee_id", "due_date", "id")[:limit]
+    )
+    groups = []
+    for agency, by_agency in groupby(rows, key=lambda a: a.agency):
+        executors = []
+        for assignee, by_assignee in groupby(by_agency, key=lambda a: a.assignee):
+            items = []
+            for appeal in by_assignee:
+                days_left = cal.working_days_left(appeal.due_date, today)
+                items.append({"appeal": appeal, "days_left": days_left, "overdue_days": max(0, -days_left)})
+            executors.append({"assignee": assignee, "items": items})
+        groups.append({"agency": agency, "executors": executors})
+    return build_email(
+        template=_TEMPLATES[NoticeKind.DIGEST],
+        to=[user.email],
+        language=user.language,
+        context={
+            "user": user,
+            "today": today,
+            "groups": groups,
+            "total": totals["total"],
+            "overdue": totals["overdue"],
+            "shown": len(rows),
+            "more": totals["total"] - len(rows),
+        },
+        headers=_headers(notice),
+    )

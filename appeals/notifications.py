@@ -1,18 +1,24 @@
-"""Which emails a change of an appeal triggers. Services call these inside their transaction;
-the email is queued to Celery only when the transaction commits."""
+"""Which notices a change of an appeal calls for. Services call these inside their transaction.
+
+Each call writes pending rows in the transactional outbox (appeals.models.Notice) in the
+service's own transaction, and hands them to Celery once it commits (appeals.outbox). If the
+change rolls back, no notice exists; if the broker is down at commit time, the rows stay pending
+and the catch-up task sends them: nothing is lost and the user's request never fails for it.
+"""
 
 from __future__ import annotations
 
-from functools import partial
 from typing import Any
 
-from django.db import transaction
+from agencies.selectors import agency_supervisors_up_the_tree
 
-APPLICANT_RECEIPT = "receipt"
-APPLICANT_REDIRECT = "redirect"
-APPLICANT_EXTENSION = "extension"
-APPLICANT_ANSWER = "answer"
-APPLICANT_LEFT = "left"
+from .choices import NoticeKind
+
+APPLICANT_RECEIPT = NoticeKind.RECEIPT.value
+APPLICANT_REDIRECT = NoticeKind.REDIRECT.value
+APPLICANT_EXTENSION = NoticeKind.EXTENSION.value
+APPLICANT_ANSWER = NoticeKind.ANSWER.value
+APPLICANT_LEFT = NoticeKind.LEFT.value
 APPLICANT_KINDS = (
     APPLICANT_RECEIPT,
     APPLICANT_REDIRECT,
@@ -21,27 +27,51 @@ APPLICANT_KINDS = (
     APPLICANT_LEFT,
 )
 
-STAFF_ASSIGNED = "assigned"
-STAFF_RETURNED = "returned"
-STAFF_ESCALATED = "escalated"
+STAFF_ASSIGNED = NoticeKind.ASSIGNED.value
+STAFF_RETURNED = NoticeKind.RETURNED.value
+STAFF_ESCALATED = NoticeKind.ESCALATED.value
 STAFF_KINDS = (STAFF_ASSIGNED, STAFF_RETURNED, STAFF_ESCALATED)
 
 
 def applicant_notice_on_commit(appeal, kind: str, extra: dict[str, Any] | None = None) -> None:
     """Email the applicant (when an address is known) once the change is committed."""
+    from .models import Notice
+    from .outbox import notices_add
+
+    if kind not in APPLICANT_KINDS:
+        raise ValueError(kind)
     if not appeal.applicant_email:
         return
-    from .tasks import send_applicant_notice_task
-
-    transaction.on_commit(partial(send_applicant_notice_task.delay, appeal.pk, kind, extra or {}))
+    notices_add(
+        [
+            Notice(
+                appeal=appeal,
+                kind=kind,
+                email=appeal.applicant_email,
+                due_date=appeal.due_date,
+                context=extra or {},
+            )
+        ]
+    )
 
 
 def staff_notice_on_commit(appeal, kind: str, recipient=None) -> None:
     """Email a member of staff (or, for escalations, the supervisors up the tree) after commit."""
-    from .tasks import send_staff_notice_task
+    from .models import Notice
+    from .outbox import notices_add
 
-    transaction.on_commit(
-        partial(send_staff_notice_task.delay, appeal.pk, kind, recipient.pk if recipient is not None else None)
+    if kind not in STAFF_KINDS:
+        raise ValueError(kind)
+    if kind == STAFF_ESCALATED:
+        recipients = list(agency_supervisors_up_the_tree(appeal.agency))
+    else:
+        recipients = [recipient] if recipient is not None and recipient.is_active else []
+    notices_add(
+        [
+            Notice(appeal=appeal, kind=kind, user=user, email=user.email, due_date=appeal.due_date)
+            for user in recipients
+            if user.email
+        ]
     )
 
 
@@ -50,4 +80,6 @@ def appeal_changed(appeal, event) -> None:
 
     The place for side effects every change has (status webhooks, notices that depend on the
     state); each must only write rows in this transaction or register on_commit work.
+    Deadline reminders need nothing here: the scan works from the appeals' state, and a pending
+    reminder whose appeal closed or got a new due date is dropped when its turn comes.
     """

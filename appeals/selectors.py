@@ -8,19 +8,22 @@ export builds on it, and a single appeal is fetched with
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 
 from django.db import connection
 from django.db.models import BooleanField, Q, QuerySet
 from django.db.models.expressions import RawSQL
 from django.http import Http404
+from django.utils import timezone
 
+from agencies.choices import Role
 from agencies.models import User
-from agencies.selectors import agency_visibility_q
+from agencies.selectors import agency_visibility_q, user_memberships
 
+from . import policy
 from .calendar import get_calendar, local_today
 from .choices import OPEN_STATUSES, AppealStatus
-from .models import Appeal, AppealEvent, AppealResponse
+from .models import Appeal, AppealEvent, AppealResponse, Notice
 
 
 def appeals_visible_to(user: User) -> QuerySet[Appeal]:
@@ -140,3 +143,61 @@ def appeals_open_duplicates(
             by_subject |= Q(subject__icontains=word)
         qs = qs.filter(by_subject)
     return qs.select_related("agency").order_by("-registered_at")
+
+
+# --- Deadline reminders and notices --------------------------------------------------------------------
+def appeals_due_for_reminder(*, now: datetime | None = None) -> QuerySet[Appeal]:
+    """Open appeals the deadline scan looks at now, in (due_date, id) order (the `appeal_open_due` index).
+
+    On a working day: those due within the furthest reminder (3 working days by default) and the
+    overdue ones. On a day off no reminder goes out, so only the overdue ones (to escalate).
+    """
+    today = timezone.localdate(now) if now else local_today()
+    cal = get_calendar()
+    if cal.is_working_day(today):
+        furthest = max(int(d) for d in policy.policy("REMINDER_WORKING_DAYS_BEFORE"))
+        queryset = appeals_open(Appeal.objects.all()).filter(due_date__lte=cal.add_working_days(today, furthest))
+    else:
+        queryset = appeals_open(Appeal.objects.all()).filter(due_date__lt=today)
+    return queryset.order_by("due_date", "id")
+
+
+def appeals_awaiting_routing(*, registered_since: datetime) -> QuerySet[Appeal]:
+    """Appeals registered since then that nobody has taken into work yet (the `appeal_unassigned_registered` index)."""
+    return Appeal.objects.filter(
+        status=AppealStatus.REGISTERED, assignee__isnull=True, registered_at__gte=registered_since
+    ).order_by("registered_at", "id")
+
+
+def digest_due_limit(today: date) -> date:
+    """The last due date a supervisor's digest lists (due within N working days, or overdue)."""
+    return get_calendar().add_working_days(today, int(policy.policy("DIGEST_DUE_WITHIN_WORKING_DAYS")))
+
+
+def supervised_agencies_q(user: User, prefix: str = "agency__") -> Q | None:
+    """The subtrees `user` supervises, as a filter (None when they supervise nothing)."""
+    condition = None
+    for membership in user_memberships(user):
+        if membership.role == Role.SUPERVISOR:
+            term = Q(**{f"{prefix}path__startswith": membership.agency.path})
+            condition = term if condition is None else condition | term
+    return condition
+
+
+def appeals_for_digest(user: User, *, today: date) -> QuerySet[Appeal]:
+    """The open appeals of the supervisor's subtrees due within the digest's working days, or overdue."""
+    condition = supervised_agencies_q(user)
+    if condition is None or not user.is_active:
+        return Appeal.objects.none()
+    return appeals_open(Appeal.objects.filter(condition)).filter(due_date__lte=digest_due_limit(today))
+
+
+def agency_paths_with_appeals_due(*, until: date) -> set[str]:
+    """The tree paths of agencies having open appeals due by `until` (or overdue): one query."""
+    paths = appeals_open(Appeal.objects.filter(due_date__lte=until)).values_list("agency__path", flat=True)
+    return set(paths.order_by().distinct())
+
+
+def appeal_notices(appeal: Appeal) -> QuerySet[Notice]:
+    """The notices written for an appeal, newest first, with their recipients (one query)."""
+    return Notice.objects.filter(appeal=appeal).select_related("user").order_by("-created_at", "-id")

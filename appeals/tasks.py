@@ -1,29 +1,35 @@
-"""Celery tasks: thin, they take ids, load rows and call a service or the mailer."""
+"""Celery tasks: thin, they take ids, call a service and return what it counted (for the worker's log).
+
+The beat schedule is CELERY_BEAT_SCHEDULE in config/settings.py. Every task is safe to run
+twice: the notices they write and send are claimed row by row (appeals.outbox).
+"""
 
 from __future__ import annotations
 
-import logging
-
 from celery import shared_task
 
-from . import mailer
-
-logger = logging.getLogger(__name__)
+from . import outbox, reminders
 
 
-@shared_task(bind=True, max_retries=8, default_retry_delay=30, acks_late=True)
-def send_applicant_notice_task(self, appeal_id: int, kind: str, extra: dict | None = None) -> None:
-    try:
-        mailer.send_applicant_notice(appeal_id=appeal_id, kind=kind, extra=extra or {})
-    except OSError as exc:  # SMTP down or refused: try again later
-        logger.warning("applicant notice %s for appeal %s failed: %s", kind, appeal_id, exc.__class__.__name__)
-        raise self.retry(exc=exc, countdown=min(3600, 30 * 2**self.request.retries)) from exc
+@shared_task(acks_late=True)
+def notices_send_task(notice_ids: list[int]) -> dict[str, int]:
+    """Send these notices over one SMTP connection (failures stay pending, with backoff)."""
+    return outbox.notices_send(notice_ids=notice_ids).as_dict()
 
 
-@shared_task(bind=True, max_retries=8, default_retry_delay=30, acks_late=True)
-def send_staff_notice_task(self, appeal_id: int, kind: str, recipient_id: int | None = None) -> None:
-    try:
-        mailer.send_staff_notice(appeal_id=appeal_id, kind=kind, recipient_id=recipient_id)
-    except OSError as exc:
-        logger.warning("staff notice %s for appeal %s failed: %s", kind, appeal_id, exc.__class__.__name__)
-        raise self.retry(exc=exc, countdown=min(3600, 30 * 2**self.request.retries)) from exc
+@shared_task(acks_late=True)
+def notices_dispatch_pending_task() -> int:
+    """The catch-up: hand every pending notice whose time has come to the workers."""
+    return outbox.notices_dispatch_pending()
+
+
+@shared_task(acks_late=True)
+def reminders_scan_task() -> dict[str, int]:
+    """The deadline scan: reminders to assignees and registrars, escalation of newly overdue appeals."""
+    return reminders.reminders_scan().as_dict()
+
+
+@shared_task(acks_late=True)
+def digests_send_task() -> int:
+    """The supervisors' daily digest (skipped on days off)."""
+    return reminders.digests_send()

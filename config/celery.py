@@ -3,9 +3,22 @@
 import os
 
 from celery import Celery
+from celery.signals import beat_embedded_init, beat_init
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 
 app = Celery("otinish")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+
+
+@beat_init.connect
+@beat_embedded_init.connect
+def _catch_up_when_beat_starts(sender=None, **kwargs):
+    """Run the deadline scan and the notice catch-up as soon as beat starts.
+
+    Beat runs an interval task one interval after it first sees it; after a deployment or an
+    outage the reminders should not wait for that. Both tasks are idempotent.
+    """
+    app.send_task("appeals.tasks.reminders_scan_task", expires=300)
+    app.send_task("appeals.tasks.notices_dispatch_pending_task", expires=300)

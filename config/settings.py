@@ -10,6 +10,7 @@ import os
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
@@ -124,6 +125,10 @@ if _db["ENGINE"] == "django.db.backends.sqlite3":
         "timeout": 20,
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
     }
+    # The test database is a file, not memory, so that a Celery worker started by a test (a separate
+    # process) sees the same rows (tests/reminders/test_integration.py). It is created and deleted by
+    # pytest-django for each run; its speed is the same as in memory.
+    _db["TEST"] = {"NAME": str(VAR_DIR / "test-db.sqlite3")}
 else:
     _db["CONN_MAX_AGE"] = env_int("DB_CONN_MAX_AGE", 60)
     # A connection that died with a PostgreSQL restart is replaced before the next request uses it.
@@ -214,7 +219,81 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
-CELERY_BEAT_SCHEDULE: dict[str, dict] = {}
+# How often the deadline scan runs. It is idempotent (each reminder is a row under a unique
+# constraint) and reads only open appeals due within a few working days, through an index.
+REMINDER_SCAN_INTERVAL_SECONDS = env_int("REMINDER_SCAN_INTERVAL_SECONDS", 60)
+# How often pending notices whose time has come are handed to the workers again (the catch-up
+# after a broker, worker or SMTP outage, and the retries with backoff).
+NOTICE_CATCH_UP_INTERVAL_SECONDS = env_int("NOTICE_CATCH_UP_INTERVAL_SECONDS", 60)
+# The supervisors' daily digest, at this Almaty time on working days (HH:MM).
+DIGEST_AT = env_str("DIGEST_AT", "08:30")
+try:
+    _digest_hour, _digest_minute = (int(part) for part in DIGEST_AT.split(":"))
+    if not (0 <= _digest_hour < 24 and 0 <= _digest_minute < 60):
+        raise ValueError(DIGEST_AT)
+except ValueError:
+    raise ImproperlyConfigured(f"DIGEST_AT must be a time as HH:MM, not {DIGEST_AT!r}") from None
+for _name, _value in (
+    ("REMINDER_SCAN_INTERVAL_SECONDS", REMINDER_SCAN_INTERVAL_SECONDS),
+    ("NOTICE_CATCH_UP_INTERVAL_SECONDS", NOTICE_CATCH_UP_INTERVAL_SECONDS),
+):
+    if _value < 1:
+        raise ImproperlyConfigured(f"{_name} must be at least 1 second")
+CELERY_BEAT_SCHEDULE: dict[str, dict] = {
+    "reminders-scan": {
+        "task": "appeals.tasks.reminders_scan_task",
+        "schedule": float(REMINDER_SCAN_INTERVAL_SECONDS),
+        # A scan queued while the workers were busy is useless once the next one is due.
+        "options": {"expires": float(REMINDER_SCAN_INTERVAL_SECONDS)},
+    },
+    "notices-catch-up": {
+        "task": "appeals.tasks.notices_dispatch_pending_task",
+        "schedule": float(NOTICE_CATCH_UP_INTERVAL_SECONDS),
+        "options": {"expires": float(NOTICE_CATCH_UP_INTERVAL_SECONDS)},
+    },
+    "supervisors-digest": {
+        "task": "appeals.tasks.digests_send_task",
+        # CELERY_TIMEZONE is Asia/Almaty; the task itself skips days off of our calendar.
+        "schedule": crontab(hour=_digest_hour, minute=_digest_minute),
+        "options": {"expires": 6 * 60 * 60.0},
+    },
+}
+
+# --- The outbox of notices (appeals.outbox) -----------------------------------------------------
+NOTICE_OUTBOX = {
+    # Notices per task, sent over one SMTP connection.
+    "BATCH_SIZE": env_int("NOTICE_BATCH_SIZE", 100),
+    # Appeals the deadline scan handles per transaction.
+    "SCAN_CHUNK_SIZE": env_int("REMINDER_SCAN_CHUNK_SIZE", 1000),
+    # A worker holds a notice this long while sending it; a worker that died holding it frees it then.
+    "CLAIM_SECONDS": env_int("NOTICE_CLAIM_SECONDS", 300),
+    # A notice handed to the broker is handed again after this long if it is still pending (a lost task).
+    "REDISPATCH_SECONDS": env_int("NOTICE_REDISPATCH_SECONDS", 120),
+    # An SMTP server that is down or answers "try later": the notice stays pending and is retried
+    # with exponential backoff from the base up to the cap, for this many hours from its creation,
+    # then marked failed. A permanent refusal (5xx for the address or the message) fails at once.
+    "RETRY_BASE_SECONDS": env_int("NOTICE_RETRY_BASE_SECONDS", 60),
+    "RETRY_MAX_SECONDS": env_int("NOTICE_RETRY_MAX_SECONDS", 3600),
+    "GIVE_UP_HOURS": env_int("NOTICE_GIVE_UP_HOURS", 72),
+    # At most this many pending notices handed to the workers per catch-up run.
+    "DISPATCH_LIMIT": env_int("NOTICE_DISPATCH_LIMIT", 10000),
+    # At most this many overdue appeals escalated per scan (the first scan after a long outage
+    # would otherwise run for long); the next scans escalate the rest.
+    "ESCALATIONS_PER_SCAN": env_int("REMINDER_ESCALATIONS_PER_SCAN", 2000),
+}
+if NOTICE_OUTBOX["CLAIM_SECONDS"] < 3 * EMAIL_TIMEOUT:
+    # A notice must not be freed while a live worker may still be talking to the SMTP server.
+    raise ImproperlyConfigured("NOTICE_CLAIM_SECONDS must be at least three times EMAIL_TIMEOUT")
+for _key in (
+    "BATCH_SIZE",
+    "SCAN_CHUNK_SIZE",
+    "REDISPATCH_SECONDS",
+    "RETRY_BASE_SECONDS",
+    "GIVE_UP_HOURS",
+    "DISPATCH_LIMIT",
+):
+    if NOTICE_OUTBOX[_key] < 1:
+        raise ImproperlyConfigured(f"NOTICE_OUTBOX {_key} must be at least 1")
 
 # --- The law (../shared/DOMAIN.md): every number a rule needs, in one place ----------------------
 # Read through appeals.policy, never directly, so that tests can override one value.
@@ -234,6 +313,17 @@ APPEAL_POLICY = {
     "CHALLENGE_PERIOD_MONTHS": 3,
     # "Due soon" in queues and reminders.
     "DUE_SOON_WORKING_DAYS": 3,
+    # Reminders to the assignee: this many working days before the due date (0: on the due day),
+    # and each working day while the appeal is overdue.
+    "REMINDER_WORKING_DAYS_BEFORE": (3, 1, 0),
+    "REMINDER_OVERDUE_DAILY": True,
+    # The supervisors' daily digest: their subtree's appeals due within this many working days, and
+    # the overdue ones, at most this many rows (the total is always given).
+    "DIGEST_DUE_WITHIN_WORKING_DAYS": 1,
+    "DIGEST_MAX_ROWS": 200,
+    # Registrars are reminded of an unassigned appeal when its redirect limit is this many working
+    # days away or less.
+    "REDIRECT_LIMIT_REMINDER_WORKING_DAYS": 1,
     # Limits on what an appeal may carry.
     "SUBJECT_MAX_LENGTH": 300,
     "TEXT_MAX_LENGTH": env_int("APPEAL_TEXT_MAX_LENGTH", 20000),

@@ -2,6 +2,7 @@
 
 from .appeal import Appeal, AppealEvent, AppealResponse, Attachment, RegistrationCounter
 from .calendar import CalendarOverride
+from .notice import Notice
 
 __all__ = [
     "Appeal",
@@ -9,5 +10,6 @@ __all__ = [
     "AppealResponse",
     "Attachment",
     "CalendarOverride",
+    "Notice",
     "RegistrationCounter",
 ]

@@ -145,6 +145,13 @@ class Appeal(models.Model):
             models.Index(fields=["agency", "due_date", "id"], condition=_OPEN, name="appeal_open_agency_due"),
             models.Index(fields=["assignee", "due_date", "id"], condition=_OPEN, name="appeal_open_assignee_due"),
             models.Index(fields=["due_date", "id"], condition=_OPEN, name="appeal_open_due"),
+            # The registrars' reminder: unassigned appeals still within the first days after registration
+            # (the redirect limit); only the few not yet taken into work are in this index.
+            models.Index(
+                fields=["registered_at"],
+                condition=Q(status="registered", assignee__isnull=True),
+                name="appeal_unassigned_registered",
+            ),
             # History: lists and dashboards by registration date.
             models.Index(fields=["agency", "registered_at"], name="appeal_agency_registered"),
             models.Index(fields=["registered_at"], name="appeal_registered"),

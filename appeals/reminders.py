@@ -1,0 +1,257 @@
+"""Deadline reminders, escalation and the supervisors' digest: who is told what, and when.
+
+The reminder policy is settings.APPEAL_POLICY (read through appeals.policy), in working days
+of our calendar (appeals.calendar):
+  - the assignee: 3 and 1 working days before the due date, on the due day, and each working
+    day while the appeal is overdue (REMINDER_WORKING_DAYS_BEFORE, REMINDER_OVERDUE_DAILY);
+  - the supervisors up the tree: an immediate notice when an appeal becomes overdue (the scan
+    escalates it once through appeals.services.appeal_escalate), and a daily digest of their
+    subtree's appeals due within DIGEST_DUE_WITHIN_WORKING_DAYS or overdue;
+  - the registrars: unassigned appeals whose redirect limit is REDIRECT_LIMIT_REMINDER_WORKING_DAYS
+    away or less.
+No reminder or digest goes out on a day off (an escalation does: it is immediate).
+
+The scan works from the appeals' state, not from events: each run computes the reminder every
+appeal should have had by now and inserts the missing ones (the unique constraint makes the
+insert the claim), so a run after an outage sends what is still relevant and a second run sends
+nothing new. It reads only open appeals due within a few working days, through the partial
+index on open appeals, a chunk at a time, each chunk in its own short transaction.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import asdict, dataclass
+from datetime import date, datetime, time, timedelta
+
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from agencies.choices import Role
+from agencies.models import Membership
+
+from . import services
+from .calendar import WorkingCalendar, get_calendar
+from .choices import NoticeKind
+from .models import Appeal, Notice
+from .outbox import (
+    deadline_notice_keys,
+    notices_claim,
+    notices_enqueue_on_commit,
+    outbox_setting,
+    redirect_limit_stage,
+    reminder_stage,
+)
+from .policy import policy
+from .selectors import (
+    agency_paths_with_appeals_due,
+    appeals_awaiting_routing,
+    appeals_due_for_reminder,
+    digest_due_limit,
+)
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass
+class ScanResult:
+    appeals: int = 0  # open appeals looked at
+    reminders: int = 0  # new reminders to assignees
+    redirect_limit: int = 0  # new reminders to registrars
+    escalated: int = 0  # appeals escalated (their supervisors notified)
+
+    def as_dict(self) -> dict[str, int]:
+        return asdict(self)
+
+
+def reminders_scan(*, now: datetime | None = None) -> ScanResult:
+    """Write (and hand over) every reminder due by now that is not written yet; escalate new overdue appeals."""
+    now = now or timezone.now()
+    today = timezone.localdate(now)
+    cal = get_calendar()
+    working_day = cal.is_working_day(today)
+    chunk_size = outbox_setting("SCAN_CHUNK_SIZE")
+    escalations_left = outbox_setting("ESCALATIONS_PER_SCAN")
+    result = ScanResult()
+
+    queryset = (
+        appeals_due_for_reminder(now=now)
+        .select_related("assignee")
+        .only("id", "due_date", "escalated_at", "assignee", "assignee__email", "assignee__is_active")
+    )
+    last: tuple[date, int] | None = None
+    while True:
+        page = queryset
+        if last is not None:
+            page = page.filter(Q(due_date__gt=last[0]) | Q(due_date=last[0], pk__gt=last[1]))
+        chunk = list(page[:chunk_size])
+        if not chunk:
+            break
+        last = (chunk[-1].due_date, chunk[-1].pk)
+        result.appeals += len(chunk)
+        candidates: list[Notice] = []
+        overdue: list[int] = []
+        for appeal in chunk:
+            days_left = cal.working_days_left(appeal.due_date, today)
+            if days_left < 0 and appeal.escalated_at is None:
+                overdue.append(appeal.pk)
+            if not working_day:
+                continue
+            notice = _assignee_reminder(appeal, days_left)
+            if notice is not None:
+                candidates.append(notice)
+        result.reminders += _claim_and_hand_over(candidates)
+        for appeal_id in overdue[: max(0, escalations_left - result.escalated)]:
+            result.escalated += _escalate(appeal_id)
+
+    if working_day:
+        result.redirect_limit = _redirect_limit_reminders(today=today, cal=cal, chunk_size=chunk_size)
+    logger.info("reminder scan for %s: %s", today.isoformat(), result.as_dict())
+    return result
+
+
+def _assignee_reminder(appeal: Appeal, days_left: int) -> Notice | None:
+    assignee = appeal.assignee
+    if assignee is None or not assignee.is_active or not assignee.email:
+        return None
+    stage = reminder_stage(days_left)
+    if stage is None:
+        return None
+    return Notice(
+        appeal_id=appeal.pk,
+        kind=NoticeKind.OVERDUE_REMINDER if stage < 0 else NoticeKind.DUE_REMINDER,
+        user_id=assignee.pk,
+        email=assignee.email,
+        due_date=appeal.due_date,
+        days_left=stage,
+    )
+
+
+def _claim_and_hand_over(candidates: list[Notice]) -> int:
+    """Insert the notices not written yet, in one short transaction; hand them over after its commit."""
+    if not candidates:
+        return 0
+    with transaction.atomic():
+        existing = deadline_notice_keys({n.appeal_id for n in candidates}, {n.kind for n in candidates})
+        ids = notices_claim(candidates, existing=existing)
+        notices_enqueue_on_commit(ids)
+    return len(ids)
+
+
+def _escalate(appeal_id: int) -> int:
+    """Escalate one overdue appeal through the service (its own transaction, audited, notices on commit)."""
+    appeal = Appeal.objects.select_related("agency").filter(pk=appeal_id).first()
+    if appeal is None or appeal.escalated_at is not None or not appeal.is_overdue:
+        return 0
+    try:
+        services.appeal_escalate(appeal=appeal, actor=None)
+    except services.AppealError as exc:  # changed meanwhile (escalated by another scan): the next scan sees it
+        logger.info("appeal %s not escalated now: %s", appeal.number, " ".join(exc.messages))
+        return 0
+    return 1
+
+
+def _registered_since(today: date, cal: WorkingCalendar) -> datetime:
+    """The earliest registration whose redirect limit may still be ahead (generously: the index is small)."""
+    window = int(policy("REDIRECT_LIMIT_WORKING_DAYS")) + 1
+    day, counted = today, 0
+    while counted < window:
+        day -= timedelta(days=1)
+        if cal.is_working_day(day):
+            counted += 1
+    # An appeal received on days off counts from the next working day: look two weeks further back.
+    day -= timedelta(days=14)
+    return datetime.combine(day, time.min, tzinfo=timezone.get_current_timezone())
+
+
+def _redirect_limit_reminders(*, today: date, cal: WorkingCalendar, chunk_size: int) -> int:
+    """Tell the registrars of each unassigned appeal whose redirect limit is near."""
+    appeals = list(
+        appeals_awaiting_routing(registered_since=_registered_since(today, cal)).only(
+            "id", "agency_id", "registered_at", "due_date", "status", "assignee_id"
+        )
+    )
+    due: list[tuple[Appeal, int]] = []
+    for appeal in appeals:
+        stage = redirect_limit_stage(appeal, today=today, cal=cal)
+        if stage is not None:
+            due.append((appeal, stage))
+    if not due:
+        return 0
+    registrars: dict[int, list] = {}
+    memberships = (
+        Membership.objects.filter(
+            agency_id__in={appeal.agency_id for appeal, _stage in due}, role=Role.REGISTRAR, user__is_active=True
+        )
+        .exclude(user__email="")
+        .select_related("user")
+        .order_by("user_id")
+    )
+    for membership in memberships:
+        registrars.setdefault(membership.agency_id, []).append(membership.user)
+    candidates = [
+        Notice(
+            appeal_id=appeal.pk,
+            kind=NoticeKind.REDIRECT_LIMIT,
+            user_id=user.pk,
+            email=user.email,
+            due_date=appeal.due_date,
+            days_left=stage,
+        )
+        for appeal, stage in due
+        for user in registrars.get(appeal.agency_id, [])
+    ]
+    created = 0
+    for start in range(0, len(candidates), chunk_size):
+        created += _claim_and_hand_over(candidates[start : start + chunk_size])
+    return created
+
+
+# --- The supervisors' daily digest -----------------------------------------------------------------------
+def digests_send(*, now: datetime | None = None) -> int:
+    """Write today's digest for every supervisor with something due or overdue in their subtree, and send them.
+
+    A supervisor who switched the digest off (User.receive_digest) gets none; overdue notices
+    (escalations) are not affected. One digest per supervisor and day, however often this runs.
+    Returns how many digests were written now.
+    """
+    now = now or timezone.now()
+    today = timezone.localdate(now)
+    cal = get_calendar()
+    if not cal.is_working_day(today):
+        return 0
+    # Every agency on the way from the root to an agency with appeals due: its supervisors have news.
+    covered: set[str] = set()
+    for path in agency_paths_with_appeals_due(until=digest_due_limit(today)):
+        parts = path.strip("/").split("/")
+        covered.update("/" + "/".join(parts[:depth]) + "/" for depth in range(1, len(parts) + 1))
+    supervisors: dict[int, object] = {}
+    memberships = (
+        Membership.objects.filter(role=Role.SUPERVISOR, user__is_active=True, user__receive_digest=True)
+        .exclude(user__email="")
+        .select_related("user", "agency")
+        .order_by("user_id")
+    )
+    for membership in memberships:
+        if membership.agency.path in covered:
+            supervisors.setdefault(membership.user_id, membership.user)
+    candidates = [
+        Notice(kind=NoticeKind.DIGEST, user_id=user.pk, email=user.email, due_date=today)
+        for user in supervisors.values()
+    ]
+    created = 0
+    chunk_size = outbox_setting("SCAN_CHUNK_SIZE")
+    for start in range(0, len(candidates), chunk_size):
+        chunk = candidates[start : start + chunk_size]
+        with transaction.atomic():
+            existing = set(
+                Notice.objects.filter(
+                    kind=NoticeKind.DIGEST, due_date=today, user_id__in=[n.user_id for n in chunk]
+                ).values_list("kind", "user_id", "due_date")
+            )
+            ids = notices_claim(chunk, existing=existing)
+            notices_enqueue_on_commit(ids)
+        created += len(ids)
+    logger.info("digests for %s: %d written", today.isoformat(), created)
+    return created
