@@ -14,7 +14,9 @@ from .services import user_set_receive_digest
 def notification_settings(request):
     """The user's own email settings: the daily digest can be switched off, overdue notices cannot."""
     user = request.user
-    form = NotificationSettingsForm(request.POST or None, initial={"receive_digest": user.receive_digest})
+    # An unticked box sends nothing: an empty POST is still a submitted form.
+    data = request.POST if request.method == "POST" else None
+    form = NotificationSettingsForm(data, initial={"receive_digest": user.receive_digest})
     if request.method == "POST" and form.is_valid():
         user_set_receive_digest(user=user, receive_digest=form.cleaned_data["receive_digest"])
         if form.cleaned_data["receive_digest"]:

@@ -291,7 +291,7 @@ class NoticeAdmin(admin.ModelAdmin):
     @admin.action(description=_("Retry the selected notices now"), permissions=["change"])
     def retry_now(self, request, queryset):
         done = skipped = 0
-        for notice in queryset.only("pk"):
+        for notice in queryset.select_related(None).only("pk"):
             if outbox.notice_retry(notice=notice):
                 done += 1
             else:

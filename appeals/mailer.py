@@ -15,7 +15,7 @@ from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
-from django.db.models import Count, Q
+from django.db.models import Count, F, Q
 from django.utils.translation import gettext as _
 
 from .calendar import WorkingCalendar
@@ -118,7 +118,9 @@ def _digest_message(notice: Notice, *, today: date, cal: WorkingCalendar) -> Ema
         raise NothingToSend(_("Nothing is due soon or overdue any more."))
     limit = int(policy("DIGEST_MAX_ROWS"))
     rows = list(
-        appeals.select_related("agency", "assignee").order_by("agency__path", "assignee_id", "due_date", "id")[:limit]
+        appeals.select_related("agency", "assignee").order_by(
+            "agency__path", F("assignee_id").asc(nulls_first=True), "due_date", "id"
+        )[:limit]
     )
     groups = []
     for agency, by_agency in groupby(rows, key=lambda a: a.agency):

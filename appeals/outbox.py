@@ -40,6 +40,7 @@ from .calendar import WorkingCalendar, get_calendar
 from .choices import OPEN_STATUSES, AppealStatus, NoticeKind, NoticeState
 from .models import Appeal, Notice
 from .policy import policy, redirect_deadline
+from .selectors import notices_due_for_sending
 
 logger = logging.getLogger(__name__)
 
@@ -153,15 +154,6 @@ def notices_enqueue(notice_ids: Sequence[int]) -> int:
             return queued
         queued += len(batch)
     return queued
-
-
-def notices_due_for_sending(*, now: datetime):
-    """Pending notices whose time has come and that no live worker holds (the partial index's rows)."""
-    return (
-        Notice.objects.filter(state=NoticeState.PENDING, next_attempt_at__lte=now)
-        .filter(Q(claimed_until__isnull=True) | Q(claimed_until__lt=now))
-        .order_by("next_attempt_at", "id")
-    )
 
 
 def notices_dispatch_pending(*, now: datetime | None = None) -> int:

@@ -22,7 +22,7 @@ from agencies.selectors import agency_visibility_q, user_memberships
 
 from . import policy
 from .calendar import get_calendar, local_today
-from .choices import OPEN_STATUSES, AppealStatus
+from .choices import OPEN_STATUSES, AppealStatus, NoticeState
 from .models import Appeal, AppealEvent, AppealResponse, Notice
 
 
@@ -201,3 +201,12 @@ def agency_paths_with_appeals_due(*, until: date) -> set[str]:
 def appeal_notices(appeal: Appeal) -> QuerySet[Notice]:
     """The notices written for an appeal, newest first, with their recipients (one query)."""
     return Notice.objects.filter(appeal=appeal).select_related("user").order_by("-created_at", "-id")
+
+
+def notices_due_for_sending(*, now: datetime) -> QuerySet[Notice]:
+    """Pending notices whose time has come and that no live worker holds (the `notice_pending_due` index)."""
+    return (
+        Notice.objects.filter(state=NoticeState.PENDING, next_attempt_at__lte=now)
+        .filter(Q(claimed_until__isnull=True) | Q(claimed_until__lt=now))
+        .order_by("next_attempt_at", "id")
+    )

@@ -3,7 +3,7 @@
 import os
 
 from celery import Celery
-from celery.signals import beat_embedded_init, beat_init
+from celery.signals import beat_init
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 
@@ -12,8 +12,7 @@ app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
 
 
-@beat_init.connect
-@beat_embedded_init.connect
+@beat_init.connect  # standalone `celery beat` and the beat embedded in `worker --beat` alike
 def _catch_up_when_beat_starts(sender=None, **kwargs):
     """Run the deadline scan and the notice catch-up as soon as beat starts.
 

@@ -1,0 +1,28 @@
+from django.core.management.base import BaseCommand
+
+from appeals.outbox import notices_dispatch_pending
+from appeals.reminders import digests_send, reminders_scan
+
+
+class Command(BaseCommand):
+    help = (
+        "Run the deadline scan now, as beat does every minute: write the reminders due by now and hand "
+        "them to the workers. Safe to run any number of times: a reminder already written is not sent again."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("--digest", action="store_true", help="also write and send today's supervisors' digests")
+        parser.add_argument(
+            "--catch-up", action="store_true", help="also hand every pending notice whose time has come to the workers"
+        )
+
+    def handle(self, *args, **options):
+        result = reminders_scan()
+        self.stdout.write(
+            f"Looked at {result.appeals} open appeals: {result.reminders} new reminders to executors, "
+            f"{result.redirect_limit} to registrars, {result.escalated} appeals escalated."
+        )
+        if options["digest"]:
+            self.stdout.write(f"Digests written: {digests_send()}.")
+        if options["catch_up"]:
+            self.stdout.write(f"Pending notices handed over: {notices_dispatch_pending()}.")
