@@ -39,7 +39,7 @@ from . import mailer
 from .calendar import WorkingCalendar, get_calendar
 from .choices import OPEN_STATUSES, AppealStatus, NoticeKind, NoticeState
 from .models import Appeal, Notice
-from .policy import policy, redirect_deadline
+from .policy import policy, redirect_deadline, reminder_stage
 from .selectors import notices_due_for_sending
 
 logger = logging.getLogger(__name__)
@@ -113,14 +113,6 @@ def notices_claim(candidates: Sequence[Notice], *, existing: Iterable[tuple] = (
             continue
         ids.append(notice.pk)
     return ids
-
-
-def deadline_notice_keys(appeal_ids: Iterable[int], kinds: Iterable[str]) -> set[tuple]:
-    """The keys of the deadline notices already written for these appeals (one query)."""
-    rows = Notice.objects.filter(appeal_id__in=list(appeal_ids), kind__in=list(kinds)).values_list(
-        "kind", "appeal_id", "user_id", "due_date", "days_left"
-    )
-    return set(rows)
 
 
 # --- Handing over to the broker -------------------------------------------------------------------------
@@ -218,32 +210,32 @@ def _describe(exc: BaseException) -> str:
     return f"{exc.__class__.__name__}: {exc}"[:2000]
 
 
+_RELATED = ("appeal", "appeal__agency", "appeal__agency__parent", "appeal__assignee", "appeal__registered_by", "user")
+
+
 def notices_send(*, notice_ids: Sequence[int]) -> SendResult:
-    """Send these notices over one SMTP connection, each at most once; see the module docstring."""
+    """Send these notices over one SMTP connection, each at most once; see the module docstring.
+
+    Each notice is claimed, then read afresh, so an appeal closed or given a new due date a moment
+    ago is seen and the notice dropped.
+    """
     result = SendResult()
-    rows = (
-        Notice.objects.filter(pk__in=list(notice_ids), state=NoticeState.PENDING)
-        .select_related(
-            "appeal", "appeal__agency", "appeal__agency__parent", "appeal__assignee", "appeal__registered_by", "user"
-        )
-        .order_by("id")
-    )
+    ids = sorted(set(notice_ids))
     cal = get_calendar()
     connection = None
-    pending = list(rows)
-    result.skipped = len(set(notice_ids)) - len(pending)
     try:
-        for index, notice in enumerate(pending):
+        for index, notice_id in enumerate(ids):
             now = timezone.now()
             lease = now + timedelta(seconds=outbox_setting("CLAIM_SECONDS"))
             claimed = (
-                Notice.objects.filter(pk=notice.pk, state=NoticeState.PENDING)
+                Notice.objects.filter(pk=notice_id, state=NoticeState.PENDING)
                 .filter(Q(claimed_until__isnull=True) | Q(claimed_until__lt=now))
                 .update(claimed_until=lease)
             )
             if claimed != 1:
-                result.skipped += 1  # another worker holds it or has finished it
+                result.skipped += 1  # sent, dropped, or held by another worker
                 continue
+            notice = Notice.objects.select_related(*_RELATED).get(pk=notice_id)
             today = timezone.localdate(now)
             reason = notice_drop_reason(notice, today=today, cal=cal)
             message = None
@@ -269,10 +261,10 @@ def notices_send(*, notice_ids: Sequence[int]) -> SendResult:
                     result.failed += 1
                     continue
                 # The server is down or refuses for now: this notice and the rest of the batch wait.
-                rest = [other.pk for other in pending[index + 1 :]]
-                gave_up = _retry_later(notice, exc, rest, now=now)
+                rest = ids[index + 1 :]
+                retrying, gave_up = _retry_later(notice, exc, rest, now=now)
+                result.retrying += retrying
                 result.failed += gave_up
-                result.retrying += 1 + len(rest) - gave_up
                 break
             _finish(notice, state=NoticeState.SENT, sent_at=timezone.now(), email=message.to[0], attempted=True)
             result.sent += 1
@@ -308,10 +300,11 @@ def retry_delay(attempts: int) -> timedelta:
     return timedelta(seconds=min(cap, base * 2 ** max(0, attempts - 1)))
 
 
-def _retry_later(notice: Notice, exc: BaseException, rest: list[int], *, now: datetime) -> int:
+def _retry_later(notice: Notice, exc: BaseException, rest: list[int], *, now: datetime) -> tuple[int, int]:
     """Keep the notice (and the batch's rest) pending with the error and a later attempt.
 
-    Returns how many were given up (failed) because they kept failing for too long.
+    Returns how many will be retried, and how many were given up (failed) because they kept
+    failing for longer than NOTICE_OUTBOX["GIVE_UP_HOURS"].
     """
     error = _describe(exc)
     attempts = notice.attempts + 1
@@ -319,33 +312,18 @@ def _retry_later(notice: Notice, exc: BaseException, rest: list[int], *, now: da
     give_up_before = now - timedelta(hours=outbox_setting("GIVE_UP_HOURS"))
     logger.warning("notice %s not sent (%s); next attempt at %s", notice.pk, error, next_at.isoformat())
     ids = [notice.pk, *rest]
-    base = Notice.objects.filter(pk__in=ids, state=NoticeState.PENDING)
-    gave_up = base.filter(created_at__lt=give_up_before).update(
+    # The rest were not claimed by this worker: leave alone any that another worker holds now.
+    free = Notice.objects.filter(pk__in=ids, state=NoticeState.PENDING).filter(
+        Q(pk=notice.pk) | Q(claimed_until__isnull=True) | Q(claimed_until__lt=now)
+    )
+    gave_up = free.filter(created_at__lt=give_up_before).update(
         state=NoticeState.FAILED, last_error=error, attempts=F("attempts") + 1, claimed_until=None
     )
-    # The rest were not claimed: leave alone any another worker holds now.
-    base.filter(Q(pk=notice.pk) | Q(claimed_until__isnull=True) | Q(claimed_until__lt=now)).update(
-        last_error=error, attempts=F("attempts") + 1, next_attempt_at=next_at, claimed_until=None
-    )
-    return gave_up
+    retrying = free.update(last_error=error, attempts=F("attempts") + 1, next_attempt_at=next_at, claimed_until=None)
+    return retrying, gave_up
 
 
 # --- Is it still worth sending? -------------------------------------------------------------------------
-def reminder_stage(days_left: int) -> int | None:
-    """The assignee's reminder an appeal `days_left` working days from its due date belongs to.
-
-    With the default policy (3, 1, 0): 3 or 2 days left -> the 3-day reminder (2 is its catch-up
-    after a missed day), 1 -> the 1-day one, 0 -> the due-day one, -n -> the n-th overdue day.
-    None: no reminder now.
-    """
-    if days_left < 0:
-        return days_left if policy("REMINDER_OVERDUE_DAILY") else None
-    for before in sorted(int(d) for d in policy("REMINDER_WORKING_DAYS_BEFORE")):
-        if days_left <= before:
-            return before
-    return None
-
-
 def redirect_limit_stage(appeal: Appeal, *, today: date, cal: WorkingCalendar) -> int | None:
     """The registrars' reminder stage of an unassigned appeal: the reminder window, or None."""
     if appeal.status != AppealStatus.REGISTERED or appeal.assignee_id is not None:

@@ -57,3 +57,22 @@ def redirect_deadline(registered_at: datetime, cal: WorkingCalendar | None = Non
 def challenge_deadline(answered_on: date) -> date:
     """The last day the applicant may challenge the result (months from learning of it)."""
     return add_months(answered_on, int(policy("CHALLENGE_PERIOD_MONTHS")))
+
+
+def reminder_stage(days_left: int) -> int | None:
+    """The assignee's reminder an appeal `days_left` working days from its due date belongs to.
+
+    With the default policy (3, 1, 0): 3 or 2 days left -> the 3-day reminder (2 is its catch-up
+    after a missed day), 1 -> the 1-day one, 0 -> the due-day one, -n -> the n-th overdue day.
+    None: no reminder now.
+    """
+    if days_left < 0:
+        return days_left if policy("REMINDER_OVERDUE_DAILY") else None
+    for before in sorted(int(d) for d in policy("REMINDER_WORKING_DAYS_BEFORE")):
+        if days_left <= before:
+            return before
+    return None
+
+
+def furthest_reminder_working_days() -> int:
+    return max(int(d) for d in policy("REMINDER_WORKING_DAYS_BEFORE"))

@@ -8,10 +8,10 @@ export builds on it, and a single appeal is fetched with
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from django.db import connection
-from django.db.models import BooleanField, Q, QuerySet
+from django.db.models import BooleanField, Case, Exists, IntegerField, OuterRef, Q, QuerySet, Value, When
 from django.db.models.expressions import RawSQL
 from django.http import Http404
 from django.utils import timezone
@@ -22,7 +22,7 @@ from agencies.selectors import agency_visibility_q, user_memberships
 
 from . import policy
 from .calendar import get_calendar, local_today
-from .choices import OPEN_STATUSES, AppealStatus, NoticeState
+from .choices import OPEN_STATUSES, AppealStatus, NoticeKind, NoticeState
 from .models import Appeal, AppealEvent, AppealResponse, Notice
 
 
@@ -146,27 +146,93 @@ def appeals_open_duplicates(
 
 
 # --- Deadline reminders and notices --------------------------------------------------------------------
-def appeals_due_for_reminder(*, now: datetime | None = None) -> QuerySet[Appeal]:
-    """Open appeals the deadline scan looks at now, in (due_date, id) order (the `appeal_open_due` index).
+def reminder_stages(*, today: date) -> dict[date, int]:
+    """Today's reminder stage of each due date an open appeal may have in the scan's window.
 
-    On a working day: those due within the furthest reminder (3 working days by default) and the
-    overdue ones. On a day off no reminder goes out, so only the overdue ones (to escalate).
+    The stage depends on the due date alone (working days left), so the scan needs it for the
+    few dates of the coming working days and the distinct due dates of overdue appeals (one
+    query, over the overdue part of the `appeal_open_due` index).
+    """
+    cal = get_calendar()
+    limit = cal.add_working_days(today, policy.furthest_reminder_working_days())
+    dates = set(appeals_open(Appeal.objects.filter(due_date__lt=today)).order_by().values_list("due_date", flat=True))
+    day = today
+    while day <= limit:
+        dates.add(day)
+        day += timedelta(days=1)
+    stages = {}
+    for due in dates:
+        stage = policy.reminder_stage(cal.working_days_left(due, today))
+        if stage is not None:
+            stages[due] = stage
+    return stages
+
+
+def appeals_due_for_reminder(*, now: datetime | None = None) -> QuerySet[Appeal]:
+    """Open appeals whose assignee is owed a reminder now, in (due_date, id) order, with `reminder_stage`.
+
+    On a working day: an assigned appeal due within the furthest reminder, or overdue, whose
+    active assignee has not had the reminder of today's stage yet (appeals.policy.reminder_stage).
+    None on a day off. The range is read on the `appeal_open_due` index and "not had it yet" is an
+    anti-join probing the outbox's `notice_appeal_user` index, so a second scan reads the window
+    once and returns nothing.
     """
     today = timezone.localdate(now) if now else local_today()
-    cal = get_calendar()
-    if cal.is_working_day(today):
-        furthest = max(int(d) for d in policy.policy("REMINDER_WORKING_DAYS_BEFORE"))
-        queryset = appeals_open(Appeal.objects.all()).filter(due_date__lte=cal.add_working_days(today, furthest))
-    else:
-        queryset = appeals_open(Appeal.objects.all()).filter(due_date__lt=today)
-    return queryset.order_by("due_date", "id")
+    if not get_calendar().is_working_day(today):
+        return Appeal.objects.none()
+    stages = reminder_stages(today=today)
+    stage = Case(
+        *[When(due_date=due, then=Value(value)) for due, value in sorted(stages.items())],
+        default=Value(None),
+        output_field=IntegerField(),
+    )
+    reminded = Notice.objects.filter(
+        appeal=OuterRef("pk"),
+        user=OuterRef("assignee"),
+        kind__in=[NoticeKind.DUE_REMINDER, NoticeKind.OVERDUE_REMINDER],
+        due_date=OuterRef("due_date"),
+        days_left=OuterRef("reminder_stage"),
+    )
+    return (
+        appeals_open(Appeal.objects.filter(due_date__lte=max(stages)))
+        .filter(assignee__is_active=True)
+        .exclude(assignee__email="")
+        .annotate(reminder_stage=stage)
+        .filter(reminder_stage__isnull=False)
+        .filter(~Exists(reminded))
+        .order_by("due_date", "id")
+    )
 
 
-def appeals_awaiting_routing(*, registered_since: datetime) -> QuerySet[Appeal]:
-    """Appeals registered since then that nobody has taken into work yet (the `appeal_unassigned_registered` index)."""
-    return Appeal.objects.filter(
-        status=AppealStatus.REGISTERED, assignee__isnull=True, registered_at__gte=registered_since
-    ).order_by("registered_at", "id")
+def appeals_to_escalate(*, now: datetime | None = None) -> QuerySet[Appeal]:
+    """Open appeals overdue and not escalated yet, in (due_date, id) order (the `appeal_open_due` index)."""
+    today = timezone.localdate(now) if now else local_today()
+    return appeals_open(Appeal.objects.filter(due_date__lt=today, escalated_at__isnull=True)).order_by("due_date", "id")
+
+
+def after_due_date_and_id(due_date: date, pk: int) -> RawSQL:
+    """Keyset pagination in (due_date, id) order: a row comparison the index serves as a range."""
+    table = Appeal._meta.db_table
+    return RawSQL(f'("{table}"."due_date", "{table}"."id") > (%s, %s)', (due_date, pk), output_field=BooleanField())  # noqa: S611 - no user input
+
+
+def appeals_nearing_redirect_limit(*, registered_from: datetime, registered_before: datetime) -> QuerySet[Appeal]:
+    """Unassigned appeals registered in [from, before) whose registrars have not been reminded of the
+    redirect limit yet (the `appeal_unassigned_registered` index; the window is computed by
+    appeals.reminders.redirect_limit_window)."""
+    reminded = Notice.objects.filter(
+        appeal=OuterRef("pk"), kind=NoticeKind.REDIRECT_LIMIT, due_date=OuterRef("due_date")
+    )
+    return (
+        Appeal.objects.filter(
+            status=AppealStatus.REGISTERED,
+            assignee__isnull=True,
+            registered_at__gte=registered_from,
+            registered_at__lt=registered_before,
+        )
+        .filter(~Exists(reminded))
+        .order_by("registered_at", "id")
+    )
 
 
 def digest_due_limit(today: date) -> date:

@@ -129,6 +129,7 @@ if _db["ENGINE"] == "django.db.backends.sqlite3":
     # process) sees the same rows (tests/reminders/test_integration.py). It is created and deleted by
     # pytest-django for each run; its speed is the same as in memory.
     _db["TEST"] = {"NAME": str(VAR_DIR / "test-db.sqlite3")}
+    VAR_DIR.mkdir(parents=True, exist_ok=True)
 else:
     _db["CONN_MAX_AGE"] = env_int("DB_CONN_MAX_AGE", 60)
     # A connection that died with a PostgreSQL restart is replaced before the next request uses it.

@@ -27,6 +27,7 @@ class Notice(models.Model):
         null=True,
         blank=True,
         related_name="notices",
+        db_index=False,  # led by the composite index below
         help_text=_("Empty for a daily digest, which covers many appeals."),
     )
     kind = models.CharField(_("kind"), max_length=32, choices=NoticeKind.choices)
@@ -95,6 +96,9 @@ class Notice(models.Model):
             ),
         ]
         indexes = [
+            # An appeal's notices (the workspace), and the scan's "has this assignee had this reminder?"
+            # probe on every database (SQLite cannot use the partial unique index for it).
+            models.Index(fields=["appeal", "user"], name="notice_appeal_user"),
             # The catch-up reads only pending notices whose time has come (a small part of the table).
             models.Index(fields=["next_attempt_at"], condition=Q(state=NoticeState.PENDING), name="notice_pending_due"),
         ]

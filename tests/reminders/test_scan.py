@@ -10,7 +10,7 @@ from appeals import outbox
 from appeals.choices import AppealStatus, NoticeKind, NoticeState
 from appeals.models import Appeal, Notice
 from appeals.reminders import reminders_scan
-from appeals.selectors import appeals_due_for_reminder, notices_due_for_sending
+from appeals.selectors import appeals_due_for_reminder, appeals_to_escalate, notices_due_for_sending
 
 from ..factories import AppealFactory
 
@@ -23,19 +23,30 @@ def make(agency, due, **extra):
 
 
 @pytest.mark.django_db
-def test_the_scan_reads_open_appeals_due_within_three_working_days_and_the_overdue_ones(travel, agency, executor):
+def test_the_scan_reads_the_open_appeals_owed_a_reminder_or_an_escalation(travel, agency, executor, supervisor):
     now = travel(TUESDAY)
-    friday = make(agency, date(2026, 2, 20))  # 3 working days
-    monday = make(agency, date(2026, 2, 23))  # 4 working days: not yet
-    overdue = make(agency, date(2026, 2, 2))
-    make(agency, date(2026, 2, 2), status=AppealStatus.ANSWERED)  # closed
+    assigned = {"status": AppealStatus.IN_PROGRESS, "assignee": executor}
+    friday = make(agency, date(2026, 2, 20), **assigned)  # 3 working days
+    monday = make(agency, date(2026, 2, 23), **assigned)  # 4 working days: not yet
+    overdue = make(agency, date(2026, 2, 2))  # unassigned: nobody to remind, but to escalate
+    make(agency, date(2026, 2, 2), status=AppealStatus.ANSWERED, assignee=executor)  # closed
     make(agency, date(2026, 2, 2), status=AppealStatus.REDIRECTED)
-    today = make(agency, TUESDAY)
-    assert list(appeals_due_for_reminder(now=now)) == [overdue, today, friday]
-    # On a day off only the overdue ones matter (to escalate them): on Saturday those due by Friday.
-    assert list(appeals_due_for_reminder(now=travel(date(2026, 2, 21)))) == [overdue, today, friday]
-    # On Wednesday the Monday appeal is 3 working days away (Thursday, Friday, Monday).
-    assert monday.pk in {a.pk for a in appeals_due_for_reminder(now=travel(date(2026, 2, 18)))}
+    nobody = make(agency, TUESDAY)  # due today, but nobody to remind
+    today = make(agency, TUESDAY, **assigned)
+    assert list(appeals_due_for_reminder(now=now)) == [today, friday]
+    assert [a.reminder_stage for a in appeals_due_for_reminder(now=now)] == [0, 3]
+    assert list(appeals_to_escalate(now=now)) == [overdue]
+    # Once reminded and escalated, nothing is owed until the stage changes.
+    reminders_scan(now=now)
+    assert list(appeals_due_for_reminder(now=now)) == []
+    assert list(appeals_to_escalate(now=now)) == []
+    # On Wednesday the Monday appeal is 3 working days away (Thursday, Friday, Monday), the one due
+    # on Tuesday is overdue, the Friday one (2 days left) had its 3-day reminder on Tuesday.
+    wednesday = travel(date(2026, 2, 18))
+    assert list(appeals_due_for_reminder(now=wednesday)) == [today, monday]
+    assert list(appeals_to_escalate(now=wednesday)) == [nobody, today]
+    # On a day off no reminder is owed.
+    assert list(appeals_due_for_reminder(now=travel(date(2026, 2, 21)))) == []
 
 
 @pytest.mark.django_db
@@ -50,7 +61,7 @@ def test_reminders_go_only_to_an_active_assignee_with_an_address(
     kept = make(agency, TUESDAY, status=AppealStatus.IN_PROGRESS, assignee=executor)
     with django_capture_on_commit_callbacks(execute=True):
         result = reminders_scan()
-    assert (result.appeals, result.reminders) == (3, 1)
+    assert (result.appeals, result.reminders) == (1, 1)
     assert list(Notice.objects.values_list("appeal_id", "user_id", "state")) == [(kept.pk, executor.pk, "sent")]
 
 
@@ -150,10 +161,12 @@ def _plan(queryset) -> str:
 @pytest.mark.postgres
 @pytest.mark.django_db
 def test_the_scans_are_served_by_partial_indexes(travel):
-    from appeals.selectors import appeals_awaiting_routing
+    from appeals.selectors import appeals_nearing_redirect_limit
 
     now = travel(TUESDAY)
     assert "appeal_open_due" in _plan(appeals_due_for_reminder(now=now)[:1000])
     since = datetime(2026, 2, 1, tzinfo=ALMATY)
-    assert "appeal_unassigned_registered" in _plan(appeals_awaiting_routing(registered_since=since))
+    window = {"registered_from": since, "registered_before": now}
+    assert "appeal_unassigned_registered" in _plan(appeals_nearing_redirect_limit(**window))
+    assert "appeal_open_due" in _plan(appeals_to_escalate(now=now))
     assert "notice_pending_due" in _plan(notices_due_for_sending(now=now))
