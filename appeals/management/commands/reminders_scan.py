@@ -19,7 +19,7 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         result = reminders_scan()
         self.stdout.write(
-            f"Looked at {result.appeals} open appeals: {result.reminders} new reminders to executors, "
+            f"{result.appeals} open appeals were owed a reminder: {result.reminders} new reminders to executors, "
             f"{result.redirect_limit} to registrars, {result.escalated} appeals escalated."
         )
         if options["digest"]:
