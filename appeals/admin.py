@@ -13,9 +13,27 @@ from agencies.choices import Role
 from agencies.models import Agency, User
 
 from . import services
-from .models import Appeal, AppealEvent, AppealResponse, Attachment, CalendarOverride
+from .integrations import (
+    integration_create,
+    integration_rotate_token,
+    validate_rate_limit,
+    validate_scopes,
+    webhook_endpoint_create,
+)
+from .models import (
+    Appeal,
+    AppealEvent,
+    AppealResponse,
+    Attachment,
+    CalendarOverride,
+    Integration,
+    IntegrationScope,
+    WebhookDelivery,
+    WebhookEndpoint,
+)
 from .pagination import CappedCountPaginator
 from .selectors import appeals_search
+from .webhooks import webhook_deliveries_retry_now
 
 
 class ReadOnlyInline(admin.TabularInline):
@@ -241,3 +259,152 @@ class CalendarOverrideAdmin(admin.ModelAdmin):
                 messages.WARNING,
             )
         return super().changelist_view(request, extra_context)
+
+
+# --- Integrations (the API): tokens shown once, webhook endpoints, the delivery log -------------------------
+class IntegrationForm(forms.ModelForm):
+    scope_choices = forms.MultipleChoiceField(
+        label=_("Scopes"), choices=IntegrationScope.choices, widget=forms.CheckboxSelectMultiple
+    )
+
+    class Meta:
+        model = Integration
+        fields = ["name", "agency", "rate_limit", "is_active"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            self.fields["scope_choices"].initial = self.instance.scopes
+
+    def clean_rate_limit(self):
+        try:
+            return validate_rate_limit(self.cleaned_data.get("rate_limit", ""))
+        except ValidationError as exc:
+            raise forms.ValidationError(exc.messages) from None
+
+
+class WebhookEndpointInline(admin.TabularInline):
+    model = WebhookEndpoint
+    extra = 0
+    fields = ["url", "description", "is_active", "created_at"]
+    readonly_fields = ["url", "created_at"]
+    can_delete = False
+    show_change_link = True
+
+    def has_add_permission(self, request, obj=None):
+        return False  # added on their own page, which shows the secret once
+
+
+@admin.register(Integration)
+class IntegrationAdmin(admin.ModelAdmin):
+    form = IntegrationForm
+    list_display = ["name", "agency", "scopes", "token_prefix", "rate_limit", "is_active", "created_at"]
+    list_filter = ["is_active"]
+    search_fields = ["name", "token_prefix"]
+    autocomplete_fields = ["agency"]
+    readonly_fields = ["token_prefix", "created_at"]
+    inlines = [WebhookEndpointInline]
+    actions = ["rotate_token"]
+
+    def save_model(self, request, obj, form, change):
+        scopes = form.cleaned_data["scope_choices"]
+        if change:
+            obj.scopes = validate_scopes(scopes)
+            obj.save()
+            return
+        created, token = integration_create(name=obj.name, agency=obj.agency, scopes=scopes, rate_limit=obj.rate_limit)
+        obj.pk, obj.token_hash, obj.token_prefix = created.pk, created.token_hash, created.token_prefix
+        obj.scopes, obj.is_active = created.scopes, created.is_active
+        if not form.cleaned_data.get("is_active", True):
+            Integration.objects.filter(pk=obj.pk).update(is_active=False)
+        self.message_user(
+            request,
+            _("The token of “%(name)s” — copy it now, it is not shown again: %(token)s")
+            % {"name": obj.name, "token": token},
+            messages.WARNING,
+        )
+
+    @admin.action(description=_("Issue a new token (the old one stops working)"))
+    def rotate_token(self, request, queryset):
+        for integration in queryset:
+            token = integration_rotate_token(integration=integration)
+            self.message_user(
+                request,
+                _("The new token of “%(name)s” — copy it now, it is not shown again: %(token)s")
+                % {"name": integration.name, "token": token},
+                messages.WARNING,
+            )
+
+
+@admin.register(WebhookEndpoint)
+class WebhookEndpointAdmin(admin.ModelAdmin):
+    list_display = ["url", "integration", "is_active", "created_at"]
+    list_filter = ["is_active", "integration"]
+    list_select_related = ["integration"]
+    search_fields = ["url"]
+    fields = ["integration", "url", "description", "is_active", "created_at"]
+    readonly_fields = ["created_at"]
+
+    def get_readonly_fields(self, request, obj=None):
+        return ["integration", "url", "created_at"] if obj else ["created_at"]
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            obj.save()
+            return
+        try:
+            created, secret = webhook_endpoint_create(
+                integration=obj.integration, url=obj.url, description=obj.description
+            )
+        except ValidationError as exc:
+            self.message_user(request, " ".join(exc.messages), messages.ERROR)
+            return
+        obj.pk, obj.secret = created.pk, created.secret
+        self.message_user(
+            request,
+            _("The signing secret of %(url)s — copy it now, it is not shown again: %(secret)s")
+            % {"url": obj.url, "secret": secret},
+            messages.WARNING,
+        )
+
+
+@admin.register(WebhookDelivery)
+class WebhookDeliveryAdmin(admin.ModelAdmin):
+    """The delivery log: what was sent where, the answer, the attempts and the next one."""
+
+    list_display = [
+        "created_at",
+        "event_type",
+        "endpoint",
+        "appeal",
+        "status",
+        "attempts",
+        "last_status_code",
+        "next_attempt_at",
+        "delivered_at",
+    ]
+    list_filter = ["status", "event_type", "endpoint__integration"]
+    list_select_related = ["endpoint", "appeal"]
+    search_fields = ["=appeal__number", "=uuid"]
+    date_hierarchy = "created_at"
+    show_full_result_count = False
+    paginator = CappedCountPaginator
+    actions = ["retry_now"]
+
+    def get_readonly_fields(self, request, obj=None):
+        return [f.name for f in self.model._meta.fields]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.action(description=_("Send again now"))
+    def retry_now(self, request, queryset):
+        count = webhook_deliveries_retry_now(ids=list(queryset.values_list("pk", flat=True)))
+        self.message_user(
+            request,
+            ngettext("%(count)d delivery queued.", "%(count)d deliveries queued.", count) % {"count": count},
+            messages.SUCCESS,
+        )

@@ -10,17 +10,20 @@ from django.utils.translation import gettext_lazy as _
 
 from agencies.choices import Region
 from agencies.models import Agency, Category, User
-from agencies.selectors import agencies_visible_to
+from agencies.selectors import agencies_visible_to, agency_subtree
 
 from .calendar import local_today
 from .choices import OPEN_STATUSES, AppealKind, AppealStatus, Channel, Language
-from .models import Appeal
+from .models import Appeal, Integration
 from .selectors import appeals_overdue, appeals_search, due_soon_limit
 
 
 def _visible_agencies(request) -> QuerySet[Agency]:
     if request is None:
         return Agency.objects.none()
+    integration = getattr(request, "auth", None)
+    if isinstance(integration, Integration):  # an API token: its agency scope (appeals/api/)
+        return agency_subtree(integration.agency).order_by("path")
     return agencies_visible_to(request.user).order_by("path")
 
 

@@ -51,3 +51,6 @@ def appeal_changed(appeal, event) -> None:
     The place for side effects every change has (status webhooks, notices that depend on the
     state); each must only write rows in this transaction or register on_commit work.
     """
+    from .webhooks import webhook_deliveries_create
+
+    webhook_deliveries_create(appeal=appeal, event=event)  # status webhooks: outbox rows, sent on commit

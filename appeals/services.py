@@ -598,6 +598,7 @@ def appeal_redirect(
         redirected_from=appeal,
         repeat_of=appeal.repeat_of,
         escalated_from=appeal.escalated_from,
+        integration_id=appeal.integration_id,  # the submitting system follows the appeal to the new body
         created_at=now,
         updated_at=now,
     )

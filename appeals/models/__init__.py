@@ -2,6 +2,15 @@
 
 from .appeal import Appeal, AppealEvent, AppealResponse, Attachment, RegistrationCounter
 from .calendar import CalendarOverride
+from .integration import (
+    DeliveryStatus,
+    IdempotencyKey,
+    Integration,
+    IntegrationScope,
+    Open311Details,
+    WebhookDelivery,
+    WebhookEndpoint,
+)
 
 __all__ = [
     "Appeal",
@@ -9,5 +18,12 @@ __all__ = [
     "AppealResponse",
     "Attachment",
     "CalendarOverride",
+    "DeliveryStatus",
+    "IdempotencyKey",
+    "Integration",
+    "IntegrationScope",
+    "Open311Details",
     "RegistrationCounter",
+    "WebhookDelivery",
+    "WebhookEndpoint",
 ]
