@@ -150,6 +150,9 @@ def appeal_intake(
         existing = _replay(**owner_kwargs, key=idempotency_key, fingerprint=fingerprint, external_id=data.external_id)
         if existing is None:
             raise
+        logger.info(
+            "intake of %s lost a race with a concurrent retry; answering with appeal %s", data.external_id, existing.pk
+        )
         return existing, False
     except BaseException:
         _delete_files(saved_files)

@@ -261,7 +261,7 @@ def webhook_deliver(*, delivery_id: int, now: datetime | None = None) -> Webhook
     else:
         status_code, error = _post(delivery, endpoint)
         final = False
-    finished = timezone.now()
+    finished = max(timezone.now(), now)
     mine = WebhookDelivery.objects.filter(pk=delivery_id, status=DeliveryStatus.SENDING, claimed_at=now)
     if status_code is not None and 200 <= status_code < 300:
         mine.update(
