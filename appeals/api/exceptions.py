@@ -15,6 +15,7 @@ from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.http import Http404, JsonResponse
 from django.utils.translation import gettext as _
+from django.views.decorators.csrf import csrf_exempt
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import set_rollback
@@ -156,6 +157,7 @@ def api_exception_handler(exc, context):
     )
 
 
+@csrf_exempt
 def api_not_found(request, *args, **kwargs):
     """Any unknown URL under /api/: the JSON 404 of the error shape (not Django's HTML page)."""
     return JsonResponse(

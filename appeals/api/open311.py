@@ -24,6 +24,7 @@ from django.utils import timezone, translation
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from django.views.decorators.csrf import csrf_exempt
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import exceptions, serializers, status
 from rest_framework.parsers import FormParser, MultiPartParser
@@ -77,6 +78,7 @@ def open311_exception_handler(exc, context):
     return Response(_errors(status_code, descriptions), status=status_code, headers=headers)
 
 
+@csrf_exempt
 def open311_not_found(request, *args, **kwargs):
     return JsonResponse(
         _errors(404, [_("There is no such Open311 resource. See services.json and requests.json.")]),
@@ -85,6 +87,7 @@ def open311_not_found(request, *args, **kwargs):
     )
 
 
+@csrf_exempt
 def open311_xml_not_supported(request, *args, **kwargs):
     return JsonResponse(
         _errors(400, [_("This server speaks Open311 in JSON only: use the .json format of this resource.")]),
@@ -326,6 +329,7 @@ class Open311View(APIView):
     error_serializer = Open311ErrorSerializer
     error_is_list = True
     validates_query = True
+    may_404 = True  # a jurisdiction_id not served here
 
     def get_exception_handler(self):
         return open311_exception_handler

@@ -38,7 +38,7 @@ ERROR_DESCRIPTIONS = {
     "400": "Invalid input: `fields` names each wrong field.",
     "401": "No credentials, or a token that is not valid.",
     "403": "Not allowed: a missing scope, a role that may not do this, a failed CSRF check.",
-    "404": "Not found, or outside the agencies the caller may see.",
+    "404": "Not found, or outside the agencies the caller may see (for a list: a page past the last one).",
     "409": "Not possible from the appeal's current status, or someone changed it meanwhile.",
     "413": "The body is too large.",
     "415": "The body is not in a supported format.",
@@ -63,8 +63,8 @@ class ApiAutoSchema(AutoSchema):
             codes.append("400")
         if not public:
             codes += ["401", "403"]
-        if "{" in self.path:
-            codes.append("404")
+        if "{" in self.path or getattr(view, "may_404", False) or (self._is_list_view() and self._get_paginator()):
+            codes.append("404")  # no such object, or a page past the last one
         if has_body and getattr(view, "basename", "") == "appeal" and "{" in self.path:
             codes.append("409")
         if has_body:

@@ -38,7 +38,13 @@ class IntegrationRateThrottle(SimpleRateThrottle):
         return self.cache_format % {"scope": self.scope, "ident": integration.pk}
 
 
-class StaffRateThrottle(SimpleRateThrottle):
+class _SettingsRate:
+    def get_rate(self):
+        # Read at every request (not once at import), so that a changed setting takes effect.
+        return api_settings.DEFAULT_THROTTLE_RATES.get(self.scope)
+
+
+class StaffRateThrottle(_SettingsRate, SimpleRateThrottle):
     scope = "staff"
 
     def get_cache_key(self, request, view):
@@ -47,7 +53,7 @@ class StaffRateThrottle(SimpleRateThrottle):
         return self.cache_format % {"scope": self.scope, "ident": request.user.pk}
 
 
-class AnonymousRateThrottle(SimpleRateThrottle):
+class AnonymousRateThrottle(_SettingsRate, SimpleRateThrottle):
     scope = "anonymous"
 
     def get_cache_key(self, request, view):

@@ -362,3 +362,9 @@ def test_a_stale_due_date_shows_as_overdue(staff_client, supervisor, agency):
 def test_a_member_without_agencies_sees_nothing(staff_client, appeal):
     loner = UserFactory(username="loner")
     assert staff_client(loner).get("/api/v1/appeals/").json()["count"] == 0
+
+
+@pytest.mark.parametrize("param", ["category", "agency", "executor"])
+def test_an_id_no_database_can_hold_is_an_invalid_choice_not_a_crash(staff_client, supervisor, param):
+    response = staff_client(supervisor).get(f"/api/v1/appeals/?{param}=99999999999999999999999")
+    assert_error(response, 400, "invalid", [param])
