@@ -7,7 +7,9 @@ import os
 
 import pytest
 import schemathesis
+from django.core.signals import request_finished, request_started
 from django.core.wsgi import get_wsgi_application
+from django.db import close_old_connections
 from django.middleware.csrf import _get_new_csrf_string
 from drf_spectacular.generators import SchemaGenerator
 from drf_spectacular.renderers import OpenApiJsonRenderer
@@ -82,7 +84,19 @@ def test_the_schema_is_served_as_openapi_3_and_documents_every_endpoint(db):
 
 
 @pytest.fixture
-def world(db, settings, ministry, agency, district, category):
+def _keep_the_test_connection():
+    """Django closes a connection whose autocommit differs from the settings at the start and end of
+    each request — always so inside the test's transaction on PostgreSQL. The test client switches
+    that off; the raw WSGI calls made here must too."""
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    yield
+    request_started.connect(close_old_connections)
+    request_finished.connect(close_old_connections)
+
+
+@pytest.fixture
+def world(db, settings, ministry, agency, district, category, _keep_the_test_connection):
     """Some data to find, generous rate limits, and both kinds of caller."""
     settings.REST_FRAMEWORK = {
         **settings.REST_FRAMEWORK,
