@@ -17,6 +17,7 @@ from __future__ import annotations
 from datetime import datetime, time, timedelta
 
 from django.conf import settings
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import QuerySet
 from django.http import JsonResponse
 from django.shortcuts import get_object_or_404
@@ -308,8 +309,8 @@ class Open311SubmitSerializer(serializers.Serializer):
         if iin:
             try:
                 validate_iin(iin)
-            except Exception as exc:  # noqa: BLE001 - a Django ValidationError with translated messages
-                errors["attribute[iin]"] = list(getattr(exc, "messages", [str(exc)]))
+            except DjangoValidationError as exc:
+                errors["attribute[iin]"] = exc.messages
         if iin and not (attrs.get("first_name", "").strip() or attrs.get("last_name", "").strip()):
             errors["last_name"] = [_("Give the applicant's name with the IIN.")]
         if errors:

@@ -8,7 +8,6 @@ from pathlib import Path
 from django.conf import settings
 from drf_spectacular.extensions import OpenApiAuthenticationExtension, OpenApiSerializerExtension
 from drf_spectacular.openapi import AutoSchema
-from drf_spectacular.plumbing import ResolvedComponent
 from rest_framework import serializers
 
 from ..webhooks import DELIVERY_HEADER, EVENT_HEADER, SIGNATURE_HEADER
@@ -160,6 +159,3 @@ def add_api_description(result, generator, request, public):
     )
     result["info"]["description"] = text
     return result
-
-
-__all__ = ["ApiAutoSchema", "ResolvedComponent"]

@@ -9,6 +9,7 @@ import base64
 import binascii
 import re
 from collections.abc import Mapping
+from datetime import timedelta
 
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
@@ -324,7 +325,7 @@ class AppealIntakeSerializer(StrictSerializer):
         return value
 
     def validate_received_at(self, value):
-        if value is not None and value > timezone.now() + timezone.timedelta(minutes=5):
+        if value is not None and value > timezone.now() + timedelta(minutes=5):
             raise serializers.ValidationError(_("The appeal cannot be received in the future."))
         return value
 

@@ -165,7 +165,7 @@ class WebhookDelivery(models.Model):
     appeal = models.ForeignKey(
         "appeals.Appeal",
         verbose_name=_("appeal"),
-        on_delete=models.CASCADE,
+        on_delete=models.PROTECT,
         null=True,
         blank=True,
         related_name="+",
@@ -173,7 +173,7 @@ class WebhookDelivery(models.Model):
     event = models.ForeignKey(
         "appeals.AppealEvent",
         verbose_name=_("appeal event"),
-        on_delete=models.CASCADE,
+        on_delete=models.PROTECT,
         null=True,
         blank=True,
         related_name="+",
