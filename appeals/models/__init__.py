@@ -2,12 +2,18 @@
 
 from .appeal import Appeal, AppealEvent, AppealResponse, Attachment, RegistrationCounter
 from .calendar import CalendarOverride
+from .canned import CannedResponse
+from .link import AppealLink
+from .saved_view import SavedView
 
 __all__ = [
     "Appeal",
     "AppealEvent",
+    "AppealLink",
     "AppealResponse",
     "Attachment",
     "CalendarOverride",
+    "CannedResponse",
     "RegistrationCounter",
+    "SavedView",
 ]
