@@ -1,9 +1,13 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from appeals.views import account
+
 urlpatterns = [
     path("admin/", admin.site.urls),
+    path("accounts/login/", account.LoginView.as_view(), name="login"),
     path("accounts/", include("django.contrib.auth.urls")),
+    path("i18n/setlang/", account.set_language, name="set_language"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("", include("appeals.urls")),
 ]
