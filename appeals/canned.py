@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from .calendar import local_today
 
-PLACEHOLDER_RE = re.compile(r"\{([a-z_]+)\}")
+PLACEHOLDER_RE = re.compile(r"\{(\w+)\}")
 
 # name -> what it stands for (shown next to the template editor)
 PLACEHOLDERS = {

@@ -282,13 +282,13 @@ def _links(appeal: Appeal, user) -> dict[str, list]:
 def _canned_for(appeal: Appeal) -> list[CannedResponse]:
     """Canned responses offered for this appeal: its agency or one above it (or all), its category (or all)."""
     agencies = [*appeal.agency.ancestor_ids, appeal.agency_id]
-    return list(
-        CannedResponse.objects.filter(
-            Q(agency__isnull=True) | Q(agency_id__in=agencies),
-            Q(category__isnull=True) | Q(category_id=appeal.category_id),
-            is_active=True,
-        ).order_by("language", "title")
-    )
+    options = CannedResponse.objects.filter(
+        Q(agency__isnull=True) | Q(agency_id__in=agencies),
+        Q(category__isnull=True) | Q(category_id=appeal.category_id),
+        is_active=True,
+    ).order_by("title", "id")
+    # Those in the appeal's language first; the rest are there for a deliberate choice (and warn).
+    return sorted(options, key=lambda canned: canned.language != appeal.language)
 
 
 def workspace_context(

@@ -188,6 +188,11 @@ def test_the_main_pages_in_kazakh(live_server, browser, agency, sibling, screens
     expect(page.locator("h1")).to_have_text("Менің келісуімді күтуде")
     expect(page.locator("table.queue")).to_contain_text("жұмыс күніне өтті")
     page.screenshot(path=screenshot_dir / "queue-kk.png", full_page=True)
+    # Keyboard: j focuses the first row's link, / the search box.
+    page.keyboard.press("j")
+    assert page.evaluate("document.activeElement.classList.contains('rowlink')")
+    page.keyboard.press("/")
+    assert page.evaluate("document.activeElement.id") == "id_q"
     page.click(f"a.rowlink:text('{waiting.number}')")
     expect(page.locator("#workspace")).to_contain_text("Қарау барысы")
     expect(page.locator("#applicant")).not_to_contain_text(waiting.applicant_iin)

@@ -103,3 +103,17 @@ def test_a_template_in_another_language_warns(client, agency, executor):
     client.force_login(executor)
     response = client.get(appeal.get_absolute_url(), {"canned": canned.pk})
     assert "The appeal is in Kazakh, the answer in Russian" in text_of(response)
+
+
+def test_an_administrator_keeps_templates_for_every_agency_in_the_admin(client, admin_user):
+    client.force_login(admin_user)
+    url = reverse("admin:appeals_cannedresponse_add")
+    bad = client.post(url, {"title": "Общий", "language": "ru", "text": "Здравствуйте, {имя}", "is_active": "on"})
+    assert bad.status_code == 200 and not CannedResponse.objects.exists()
+    response = client.post(
+        url,
+        {"title": "Общий", "language": "ru", "outcome": "explained", "text": "Ответ на {number}", "is_active": "on"},
+    )
+    assert response.status_code == 302
+    canned = CannedResponse.objects.get()
+    assert canned.agency is None and canned.created_by == admin_user and canned.outcome == "explained"

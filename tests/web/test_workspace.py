@@ -94,7 +94,7 @@ def test_workspace_query_count_is_constant(client, agency, executor, supervisor,
         )
     client.force_login(supervisor)
     client.get(appeal.get_absolute_url())
-    with django_assert_max_num_queries(22):
+    with django_assert_max_num_queries(18):
         response = client.get(appeal.get_absolute_url())
     assert response.status_code == 200
     assert len(response.context["timeline"]) >= n
