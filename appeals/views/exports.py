@@ -17,13 +17,17 @@ from django.http import FileResponse, HttpRequest, HttpResponse, StreamingHttpRe
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from agencies.choices import Region
+
+from ..calendar import local_today
+from ..choices import AppealKind, AppealStatus, ApplicantType, Channel, Language, Outcome
 from ..personal_data import identifier_needed, registrar_agency_ids
 from ..presenters import appeal_deadline
-from ..selectors import appeals_for_display
 from ..validators import mask_identifier
 from .common import effective_params, ordered, queue_filterset, request_desk, saved_view_get
 
 EXPORT_CHUNK_SIZE = 2000
+CSV_LINES_PER_CHUNK = 500
 
 
 def _headers() -> list[str]:
@@ -48,31 +52,47 @@ def _headers() -> list[str]:
     ]
 
 
+def _labels(choices) -> dict[str, str]:
+    """Choice labels translated once (get_FOO_display() re-translates every choice on every call)."""
+    return {value: str(label) for value, label in choices}
+
+
 def _rows(user, queryset, *, excel: bool) -> Iterator[list]:
     registrar_agencies = registrar_agency_ids(user)
+    kinds, channels, languages = _labels(AppealKind.choices), _labels(Channel.choices), _labels(Language.choices)
+    statuses, outcomes = _labels(AppealStatus.choices), _labels(Outcome.choices)
+    applicant_types, regions = _labels(ApplicantType.choices), _labels(Region.choices)
+    agency_names: dict[int, str] = {}
+    category_names: dict[int, str] = {}
+    yes = _("Yes")
+    today = local_today()
     for appeal in queryset.iterator(chunk_size=EXPORT_CHUNK_SIZE):
         identifier = appeal.applicant_iin or appeal.applicant_bin
         if not identifier_needed(user, appeal, registrar_agencies=registrar_agencies):
             identifier = mask_identifier(identifier)
         registered = timezone.localtime(appeal.registered_at)
+        if appeal.agency_id not in agency_names:
+            agency_names[appeal.agency_id] = appeal.agency.name
+        if appeal.category_id and appeal.category_id not in category_names:
+            category_names[appeal.category_id] = appeal.category.name
         yield [
             appeal.number,
             registered.replace(tzinfo=None) if excel else registered.strftime("%Y-%m-%d %H:%M"),
-            appeal.agency.name,
-            appeal.get_kind_display(),
-            appeal.get_channel_display(),
-            appeal.get_language_display(),
-            appeal.get_status_display(),
-            appeal.applicant_name or appeal.get_applicant_type_display(),
+            agency_names[appeal.agency_id],
+            kinds.get(appeal.kind, appeal.kind),
+            channels.get(appeal.channel, appeal.channel),
+            languages.get(appeal.language, appeal.language),
+            statuses.get(appeal.status, appeal.status),
+            appeal.applicant_name or applicant_types.get(appeal.applicant_type, ""),
             identifier,
-            appeal.get_region_display(),
-            appeal.category.name if appeal.category_id else "",
+            regions.get(appeal.region, appeal.region),
+            category_names.get(appeal.category_id, "") if appeal.category_id else "",
             appeal.subject,
             appeal.assignee.display_name if appeal.assignee_id else "",
             appeal.due_date if excel else appeal.due_date.isoformat(),
-            appeal_deadline(appeal).text,
-            appeal.get_outcome_display(),
-            _("Yes") if appeal.is_repeated else "",
+            appeal_deadline(appeal, today=today).text,
+            outcomes.get(appeal.outcome, ""),
+            yes if appeal.is_repeated else "",
         ]
 
 
@@ -94,10 +114,14 @@ def export_csv(request: HttpRequest, queryset) -> StreamingHttpResponse:
     def lines() -> Iterator[str]:
         with translation.override(language):
             writer = csv.writer(_Echo())
-            yield "\ufeff"  # a byte-order mark, so that spreadsheet programs read the Cyrillic right
-            yield writer.writerow(_headers())
+            # A byte-order mark, so that spreadsheet programs read the Cyrillic right.
+            batch = ["\ufeff", writer.writerow(_headers())]
             for row in _rows(user, queryset, excel=False):
-                yield writer.writerow(row)
+                batch.append(writer.writerow(row))
+                if len(batch) >= CSV_LINES_PER_CHUNK:  # a few hundred lines per write, not one
+                    yield "".join(batch)
+                    batch = []
+            yield "".join(batch)
 
     response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{_filename("csv")}"'
@@ -131,8 +155,17 @@ def export_xlsx(request: HttpRequest, queryset) -> FileResponse:
     )
 
 
+EXPORT_FIELDS = (
+    "number", "registered_at", "kind", "channel", "language", "status", "applicant_type", "applicant_name",
+    "applicant_iin", "applicant_bin", "region", "subject", "due_date", "outcome", "is_repeated", "assignee_id",
+    "agency__name_kk", "agency__name_ru", "category__name_kk", "category__name_ru",
+    "assignee__first_name", "assignee__last_name", "assignee__username",
+)  # fmt: skip
+
+
 def export_response(request: HttpRequest, queryset, *, fmt: str) -> HttpResponse:
-    queryset = appeals_for_display(queryset)
+    # Only the columns the export writes: building full model rows is most of the cost at 100 000 rows.
+    queryset = queryset.select_related(None).select_related("agency", "category", "assignee").only(*EXPORT_FIELDS)
     if fmt == "xlsx":
         return export_xlsx(request, queryset)
     return export_csv(request, queryset)

@@ -8,6 +8,8 @@
   document.addEventListener("change", function (event) {
     var target = event.target;
     if (target.matches && target.matches("select[data-autosubmit]")) {
+      // htmx may have moved the page on (paging, filters): come back to where the user is now.
+      if (target.form.elements.next) target.form.elements.next.value = location.pathname + location.search;
       target.form.submit();
     }
     if (target.matches && target.matches("input[data-select-all]")) {
