@@ -8,11 +8,13 @@ computed for every queue and saved view in one SQL statement, so they stay cheap
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.core.exceptions import EmptyResultSet
 from django.db import connection
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext_lazy
 
 from agencies.choices import Role
 from agencies.models import Agency, Membership, User
@@ -40,15 +42,25 @@ ALL = "all"
 @dataclass(frozen=True)
 class QueueDef:
     key: str
-    label: str
+    label_text: Any  # a lazy text, or a lazy plural formatted with the "due soon" number of days
     ordering: tuple[str, ...]  # the default sort (OrderingFilter names)
+
+    @property
+    def label(self) -> str:
+        if self.key == DUE_SOON:
+            return self.label_text % {"n": int(policy("DUE_SOON_WORKING_DAYS"))}
+        return str(self.label_text)
 
 
 QUEUES: dict[str, QueueDef] = {
     MINE: QueueDef(MINE, _("My appeals"), ("due_date",)),
     REGISTERED_BY_ME: QueueDef(REGISTERED_BY_ME, _("Registered by me"), ("-registered_at",)),
     UNASSIGNED: QueueDef(UNASSIGNED, _("Unassigned in my agency"), ("due_date",)),
-    DUE_SOON: QueueDef(DUE_SOON, _("Due within 3 working days"), ("due_date",)),
+    DUE_SOON: QueueDef(
+        DUE_SOON,
+        ngettext_lazy("Due within %(n)s working day", "Due within %(n)s working days", "n"),
+        ("due_date",),
+    ),
     OVERDUE: QueueDef(OVERDUE, _("Overdue"), ("due_date",)),
     APPROVAL: QueueDef(APPROVAL, _("Awaiting my approval"), ("due_date",)),
     TREE: QueueDef(TREE, _("Whole agency tree"), ("due_date",)),
