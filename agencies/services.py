@@ -6,7 +6,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from .models import Agency
+from .models import Agency, User
 
 
 def _path_for(agency: Agency, parent: Agency | None) -> str:
@@ -57,3 +57,14 @@ def agency_paths_rebuild() -> int:
     with transaction.atomic():
         Agency.objects.bulk_update(updates, ["path", "depth"], batch_size=1000)
     return len(updates)
+
+
+def user_set_language(*, user: User, language: str) -> None:
+    """Remember the interface language a member of staff chose (used at their next sign-in)."""
+    from django.conf import settings
+
+    if language not in dict(settings.LANGUAGES):
+        raise ValidationError({"language": _("Choose one of the interface languages.")})
+    if user.language != language:
+        User.objects.filter(pk=user.pk).update(language=language)
+        user.language = language

@@ -14,6 +14,7 @@ from agencies.choices import Role
 from agencies.models import Agency, User
 
 from . import services
+from .canned import unknown_placeholders
 from .integrations import (
     integration_create,
     integration_rotate_token,
@@ -24,11 +25,14 @@ from .integrations import (
 from .models import (
     Appeal,
     AppealEvent,
+    AppealLink,
     AppealResponse,
     Attachment,
     CalendarOverride,
+    CannedResponse,
     Integration,
     IntegrationScope,
+    SavedView,
     WebhookDelivery,
     WebhookEndpoint,
 )
@@ -410,3 +414,75 @@ class WebhookDeliveryAdmin(admin.ModelAdmin):
             ngettext("%(count)d delivery queued.", "%(count)d deliveries queued.", count) % {"count": count},
             messages.SUCCESS,
         )
+
+
+class CannedResponseAdminForm(forms.ModelForm):
+    class Meta:
+        model = CannedResponse
+        fields = ["title", "agency", "category", "language", "outcome", "text", "is_active"]
+
+    def clean_text(self):
+        text = self.cleaned_data["text"]
+        unknown = unknown_placeholders(text)
+        if unknown:
+            raise ValidationError(
+                _("Unknown placeholders: %(names)s.") % {"names": ", ".join("{" + name + "}" for name in unknown)}
+            )
+        return text
+
+
+@admin.register(CannedResponse)
+class CannedResponseAdmin(admin.ModelAdmin):
+    """Answer templates; administrators keep those offered to every agency, supervisors theirs in the desk."""
+
+    list_display = ["title", "language", "agency", "category", "outcome", "is_active", "updated_at"]
+    list_filter = ["language", "is_active", "outcome"]
+    search_fields = ["title", "text"]
+    list_select_related = ["agency", "category"]
+    autocomplete_fields = ["agency", "category"]
+    form = CannedResponseAdminForm
+
+    def save_model(self, request, obj, form, change):
+        data = form.cleaned_data
+        try:
+            services.canned_response_save(
+                actor=request.user,
+                canned=obj if change else None,
+                agency=data.get("agency"),
+                category=data.get("category"),
+                language=data["language"],
+                title=data["title"],
+                text=data["text"],
+                outcome=data.get("outcome", ""),
+                is_active=data.get("is_active", True),
+            )
+        except ValidationError as exc:
+            self.message_user(request, " ".join(exc.messages), messages.ERROR)
+
+
+@admin.register(SavedView)
+class SavedViewAdmin(admin.ModelAdmin):
+    list_display = ["name", "owner", "agency", "created_at"]
+    search_fields = ["name", "owner__username"]
+    list_select_related = ["owner", "agency"]
+    raw_id_fields = ["owner", "agency"]
+
+
+@admin.register(AppealLink)
+class AppealLinkAdmin(admin.ModelAdmin):
+    """Links are made in the workspace (they write audit events); here they are only read."""
+
+    list_display = ["from_appeal", "kind", "to_appeal", "created_by", "created_at"]
+    list_filter = ["kind"]
+    search_fields = ["=from_appeal__number", "=to_appeal__number"]
+    list_select_related = ["from_appeal", "to_appeal", "created_by"]
+    raw_id_fields = ["from_appeal", "to_appeal", "created_by"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

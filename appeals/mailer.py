@@ -19,6 +19,7 @@ _NOTICE_KIND_BY_APPLICANT_KIND = {
     "redirect": ResponseKind.REDIRECT_NOTICE,
     "extension": ResponseKind.EXTENSION_NOTICE,
     "left": ResponseKind.REFUSAL,
+    "merged": ResponseKind.INTERIM,
 }
 
 

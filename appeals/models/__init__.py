@@ -2,6 +2,7 @@
 
 from .appeal import Appeal, AppealEvent, AppealResponse, Attachment, RegistrationCounter
 from .calendar import CalendarOverride
+from .canned import CannedResponse
 from .integration import (
     DeliveryStatus,
     IdempotencyKey,
@@ -11,19 +12,24 @@ from .integration import (
     WebhookDelivery,
     WebhookEndpoint,
 )
+from .link import AppealLink
+from .saved_view import SavedView
 
 __all__ = [
     "Appeal",
     "AppealEvent",
+    "AppealLink",
     "AppealResponse",
     "Attachment",
     "CalendarOverride",
+    "CannedResponse",
     "DeliveryStatus",
     "IdempotencyKey",
     "Integration",
     "IntegrationScope",
     "Open311Details",
     "RegistrationCounter",
+    "SavedView",
     "WebhookDelivery",
     "WebhookEndpoint",
 ]
