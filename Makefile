@@ -50,7 +50,7 @@ format: $(STAMP)
 	$(VENV)/bin/ruff format .
 
 messages: $(STAMP)
-	$(PY) manage.py makemessages -l kk -l ru --ignore=.venv --ignore=var --ignore=staticfiles --no-obsolete
+	$(PY) manage.py makemessages -l kk -l ru --ignore=.venv --ignore=var --ignore=staticfiles --ignore=tests --no-obsolete
 	$(PY) manage.py compilemessages --ignore=.venv
 
 clean:

@@ -64,3 +64,14 @@ def user_set_receive_digest(*, user: User, receive_digest: bool) -> User:
     User.objects.filter(pk=user.pk).update(receive_digest=receive_digest)
     user.receive_digest = receive_digest
     return user
+
+
+def user_set_language(*, user: User, language: str) -> None:
+    """Remember the interface language a member of staff chose (used at their next sign-in)."""
+    from django.conf import settings
+
+    if language not in dict(settings.LANGUAGES):
+        raise ValidationError({"language": _("Choose one of the interface languages.")})
+    if user.language != language:
+        User.objects.filter(pk=user.pk).update(language=language)
+        user.language = language

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
+from django.db import models
 from django.template.defaultfilters import truncatechars
 from django.template.response import TemplateResponse
 from django.utils.translation import gettext_lazy as _
@@ -14,9 +15,32 @@ from agencies.choices import Role
 from agencies.models import Agency, User
 
 from . import outbox, services
-from .models import Appeal, AppealEvent, AppealResponse, Attachment, CalendarOverride, Notice
+from .canned import unknown_placeholders
+from .integrations import (
+    integration_create,
+    integration_rotate_token,
+    validate_rate_limit,
+    validate_scopes,
+    webhook_endpoint_create,
+)
+from .models import (
+    Appeal,
+    AppealEvent,
+    AppealLink,
+    AppealResponse,
+    Attachment,
+    CalendarOverride,
+    CannedResponse,
+    Integration,
+    IntegrationScope,
+    Notice,
+    SavedView,
+    WebhookDelivery,
+    WebhookEndpoint,
+)
 from .pagination import CappedCountPaginator
 from .selectors import appeals_search
+from .webhooks import webhook_deliveries_retry_now
 
 
 class ReadOnlyInline(admin.TabularInline):
@@ -242,6 +266,228 @@ class CalendarOverrideAdmin(admin.ModelAdmin):
                 messages.WARNING,
             )
         return super().changelist_view(request, extra_context)
+
+
+# --- Integrations (the API): tokens shown once, webhook endpoints, the delivery log -------------------------
+class IntegrationForm(forms.ModelForm):
+    scope_choices = forms.MultipleChoiceField(
+        label=_("Scopes"), choices=IntegrationScope.choices, widget=forms.CheckboxSelectMultiple
+    )
+
+    class Meta:
+        model = Integration
+        fields = ["name", "agency", "rate_limit", "is_active"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            self.fields["scope_choices"].initial = self.instance.scopes
+
+    def clean_rate_limit(self):
+        try:
+            return validate_rate_limit(self.cleaned_data.get("rate_limit", ""))
+        except ValidationError as exc:
+            raise forms.ValidationError(exc.messages) from None
+
+
+class WebhookEndpointInline(admin.TabularInline):
+    model = WebhookEndpoint
+    extra = 0
+    fields = ["url", "description", "is_active", "created_at"]
+    readonly_fields = ["url", "created_at"]
+    can_delete = False
+    show_change_link = True
+
+    def has_add_permission(self, request, obj=None):
+        return False  # added on their own page, which shows the secret once
+
+
+@admin.register(Integration)
+class IntegrationAdmin(admin.ModelAdmin):
+    form = IntegrationForm
+    list_display = ["name", "agency", "scopes", "token_prefix", "rate_limit", "is_active", "created_at"]
+    list_filter = ["is_active"]
+    search_fields = ["name", "token_prefix"]
+    autocomplete_fields = ["agency"]
+    readonly_fields = ["token_prefix", "created_at"]
+    inlines = [WebhookEndpointInline]
+    actions = ["rotate_token"]
+
+    def save_model(self, request, obj, form, change):
+        scopes = form.cleaned_data["scope_choices"]
+        if change:
+            obj.scopes = validate_scopes(scopes)
+            obj.save()
+            return
+        created, token = integration_create(name=obj.name, agency=obj.agency, scopes=scopes, rate_limit=obj.rate_limit)
+        obj.pk, obj.token_hash, obj.token_prefix = created.pk, created.token_hash, created.token_prefix
+        obj.scopes, obj.is_active = created.scopes, created.is_active
+        if not form.cleaned_data.get("is_active", True):
+            Integration.objects.filter(pk=obj.pk).update(is_active=False)
+        self.message_user(
+            request,
+            _("The token of “%(name)s” — copy it now, it is not shown again: %(token)s")
+            % {"name": obj.name, "token": token},
+            messages.WARNING,
+        )
+
+    @admin.action(description=_("Issue a new token (the old one stops working)"))
+    def rotate_token(self, request, queryset):
+        for integration in queryset:
+            token = integration_rotate_token(integration=integration)
+            self.message_user(
+                request,
+                _("The new token of “%(name)s” — copy it now, it is not shown again: %(token)s")
+                % {"name": integration.name, "token": token},
+                messages.WARNING,
+            )
+
+
+@admin.register(WebhookEndpoint)
+class WebhookEndpointAdmin(admin.ModelAdmin):
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
+    list_display = ["url", "integration", "is_active", "created_at"]
+    list_filter = ["is_active", "integration"]
+    list_select_related = ["integration"]
+    search_fields = ["url"]
+    fields = ["integration", "url", "description", "is_active", "created_at"]
+    readonly_fields = ["created_at"]
+
+    def get_readonly_fields(self, request, obj=None):
+        return ["integration", "url", "created_at"] if obj else ["created_at"]
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            obj.save()
+            return
+        try:
+            created, secret = webhook_endpoint_create(
+                integration=obj.integration, url=obj.url, description=obj.description
+            )
+        except ValidationError as exc:
+            self.message_user(request, " ".join(exc.messages), messages.ERROR)
+            return
+        obj.pk, obj.secret = created.pk, created.secret
+        self.message_user(
+            request,
+            _("The signing secret of %(url)s — copy it now, it is not shown again: %(secret)s")
+            % {"url": obj.url, "secret": secret},
+            messages.WARNING,
+        )
+
+
+@admin.register(WebhookDelivery)
+class WebhookDeliveryAdmin(admin.ModelAdmin):
+    """The delivery log: what was sent where, the answer, the attempts and the next one."""
+
+    list_display = [
+        "created_at",
+        "event_type",
+        "endpoint",
+        "appeal",
+        "status",
+        "attempts",
+        "last_status_code",
+        "next_attempt_at",
+        "delivered_at",
+    ]
+    list_filter = ["status", "event_type", "endpoint__integration"]
+    list_select_related = ["endpoint", "appeal"]
+    search_fields = ["=appeal__number", "=uuid"]
+    date_hierarchy = "created_at"
+    show_full_result_count = False
+    paginator = CappedCountPaginator
+    actions = ["retry_now"]
+
+    def get_readonly_fields(self, request, obj=None):
+        return [f.name for f in self.model._meta.fields]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.action(description=_("Send again now"))
+    def retry_now(self, request, queryset):
+        count = webhook_deliveries_retry_now(ids=list(queryset.values_list("pk", flat=True)))
+        self.message_user(
+            request,
+            ngettext("%(count)d delivery queued.", "%(count)d deliveries queued.", count) % {"count": count},
+            messages.SUCCESS,
+        )
+
+
+class CannedResponseAdminForm(forms.ModelForm):
+    class Meta:
+        model = CannedResponse
+        fields = ["title", "agency", "category", "language", "outcome", "text", "is_active"]
+
+    def clean_text(self):
+        text = self.cleaned_data["text"]
+        unknown = unknown_placeholders(text)
+        if unknown:
+            raise ValidationError(
+                _("Unknown placeholders: %(names)s.") % {"names": ", ".join("{" + name + "}" for name in unknown)}
+            )
+        return text
+
+
+@admin.register(CannedResponse)
+class CannedResponseAdmin(admin.ModelAdmin):
+    """Answer templates; administrators keep those offered to every agency, supervisors theirs in the desk."""
+
+    list_display = ["title", "language", "agency", "category", "outcome", "is_active", "updated_at"]
+    list_filter = ["language", "is_active", "outcome"]
+    search_fields = ["title", "text"]
+    list_select_related = ["agency", "category"]
+    autocomplete_fields = ["agency", "category"]
+    form = CannedResponseAdminForm
+
+    def save_model(self, request, obj, form, change):
+        data = form.cleaned_data
+        try:
+            services.canned_response_save(
+                actor=request.user,
+                canned=obj if change else None,
+                agency=data.get("agency"),
+                category=data.get("category"),
+                language=data["language"],
+                title=data["title"],
+                text=data["text"],
+                outcome=data.get("outcome", ""),
+                is_active=data.get("is_active", True),
+            )
+        except ValidationError as exc:
+            self.message_user(request, " ".join(exc.messages), messages.ERROR)
+
+
+@admin.register(SavedView)
+class SavedViewAdmin(admin.ModelAdmin):
+    list_display = ["name", "owner", "agency", "created_at"]
+    search_fields = ["name", "owner__username"]
+    list_select_related = ["owner", "agency"]
+    raw_id_fields = ["owner", "agency"]
+
+
+@admin.register(AppealLink)
+class AppealLinkAdmin(admin.ModelAdmin):
+    """Links are made in the workspace (they write audit events); here they are only read."""
+
+    list_display = ["from_appeal", "kind", "to_appeal", "created_by", "created_at"]
+    list_filter = ["kind"]
+    search_fields = ["=from_appeal__number", "=to_appeal__number"]
+    list_select_related = ["from_appeal", "to_appeal", "created_by"]
+    raw_id_fields = ["from_appeal", "to_appeal", "created_by"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
 
 
 @admin.register(Notice)

@@ -197,6 +197,7 @@ class NoticeKind(models.TextChoices):
     EXTENSION = "extension", _("Extension notice")
     ANSWER = "answer", _("Answer")
     LEFT = "left", _("Left without consideration")
+    MERGED = "merged", _("Merged into another appeal")
     # To staff, on a change.
     ASSIGNED = "assigned", _("Assigned")
     RETURNED = "returned", _("Returned for rework")
@@ -210,7 +211,14 @@ class NoticeKind(models.TextChoices):
 
 # Notices to the applicant's address (never to a user).
 APPLICANT_NOTICE_KINDS: frozenset[str] = frozenset(
-    {NoticeKind.RECEIPT, NoticeKind.REDIRECT, NoticeKind.EXTENSION, NoticeKind.ANSWER, NoticeKind.LEFT}
+    {
+        NoticeKind.RECEIPT,
+        NoticeKind.REDIRECT,
+        NoticeKind.EXTENSION,
+        NoticeKind.ANSWER,
+        NoticeKind.LEFT,
+        NoticeKind.MERGED,
+    }
 )
 # Notices the deadline scan creates: each (appeal, kind, user, due date, stage) at most once.
 DEADLINE_NOTICE_KINDS: tuple[str, ...] = (

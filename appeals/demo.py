@@ -34,7 +34,7 @@ from .choices import (
     ResponseKind,
     ResponseStatus,
 )
-from .models import Appeal, AppealEvent, AppealResponse, RegistrationCounter
+from .models import Appeal, AppealEvent, AppealResponse, CannedResponse, RegistrationCounter
 from .policy import due_date_for
 from .validators import make_valid_number
 
@@ -250,6 +250,40 @@ ROUTES = {
     ("labour", ""): "mtszn",
 }
 
+# Canned responses offered to every agency: (category code or None, language, title, outcome, text)
+CANNED = [
+    (
+        "utilities",
+        "ru",
+        "Коммунальные услуги: работы выполнены",
+        "satisfied",
+        "Уважаемый(ая) {applicant}!\n\nПо Вашему обращению № {number} от {registered} проведена проверка. "
+        "Неисправность устранена, работы выполнены в полном объеме.",
+    ),
+    (
+        "utilities",
+        "kk",
+        "Коммуналдық қызметтер: жұмыстар орындалды",
+        "satisfied",
+        "Құрметті {applicant}!\n\nСіздің {registered} күнгі № {number} өтінішіңіз бойынша тексеру жүргізілді. "
+        "Ақау жойылды, жұмыстар толық көлемде орындалды.",
+    ),
+    (
+        None,
+        "ru",
+        "Разъяснение порядка",
+        "explained",
+        "Уважаемый(ая) {applicant}!\n\nНа Ваше обращение № {number} по вопросу «{subject}» сообщаем следующее: ",
+    ),
+    (
+        None,
+        "kk",
+        "Тәртібін түсіндіру",
+        "explained",
+        "Құрметті {applicant}!\n\n«{subject}» мәселесі бойынша № {number} өтінішіңізге мынаны хабарлаймыз: ",
+    ),
+]
+
 # (username, last name, first name, language, agency code, roles)
 STAFF = [
     ("pa.head", "Нурланов", "Ерлан", "kk", "pa", [Role.SUPERVISOR]),
@@ -404,6 +438,14 @@ def seed_base(*, out: Callable[[str], None] = print) -> list[tuple[str, str]]:
             Membership.objects.get_or_create(user=user, agency=by_code[agency_code], role=role)
         logins.append((username, f"{', '.join(str(Role(r).label) for r in roles)} · {by_code[agency_code].name_ru}"))
     out(f"  staff: {len(STAFF) + 1}")
+    for category_code, language, title, outcome, text in CANNED:
+        CannedResponse.objects.get_or_create(
+            title=title,
+            language=language,
+            agency=None,
+            defaults={"category": categories.get(category_code), "outcome": outcome, "text": text},
+        )
+    out(f"  canned responses: {len(CANNED)}")
     return logins
 
 

@@ -10,17 +10,20 @@ from django.utils.translation import gettext_lazy as _
 
 from agencies.choices import Region
 from agencies.models import Agency, Category, User
-from agencies.selectors import agencies_visible_to
+from agencies.selectors import agencies_visible_to, agency_subtree
 
 from .calendar import local_today
 from .choices import OPEN_STATUSES, AppealKind, AppealStatus, Channel, Language
-from .models import Appeal
+from .models import Appeal, Integration
 from .selectors import appeals_overdue, appeals_search, due_soon_limit
 
 
 def _visible_agencies(request) -> QuerySet[Agency]:
     if request is None:
         return Agency.objects.none()
+    integration = getattr(request, "auth", None)
+    if isinstance(integration, Integration):  # an API token: its agency scope (appeals/api/)
+        return agency_subtree(integration.agency).order_by("path")
     return agencies_visible_to(request.user).order_by("path")
 
 
@@ -33,6 +36,41 @@ def _visible_staff(request) -> QuerySet[User]:
         .distinct()
         .order_by("last_name", "first_name", "username")
     )
+
+
+# An id no database integer can hold (?category=99999999999999999999) is an invalid choice, not a
+# crash: SQLite raises OverflowError and PostgreSQL "out of range" when such a value reaches a query.
+_MAX_ID = 2**63 - 1
+
+
+def _refuse_ids_out_of_range(field, values) -> None:
+    for value in values:
+        text = str(value).strip()
+        if text.lstrip("-").isdigit() and not 0 <= int(text) <= _MAX_ID:
+            raise forms.ValidationError(
+                field.error_messages["invalid_choice"], code="invalid_choice", params={"value": text}
+            )
+
+
+class _ModelChoiceByIdField(django_filters.fields.ModelChoiceField):
+    def to_python(self, value):
+        if value not in self.empty_values:
+            _refuse_ids_out_of_range(self, [value])
+        return super().to_python(value)
+
+
+class _ModelMultipleChoiceByIdField(django_filters.fields.ModelMultipleChoiceField):
+    def _check_values(self, value):
+        _refuse_ids_out_of_range(self, value)
+        return super()._check_values(value)
+
+
+class ModelChoiceByIdFilter(django_filters.ModelChoiceFilter):
+    field_class = _ModelChoiceByIdField
+
+
+class ModelMultipleChoiceByIdFilter(django_filters.ModelMultipleChoiceFilter):
+    field_class = _ModelMultipleChoiceByIdField
 
 
 ORDERING_FIELDS = (
@@ -54,11 +92,9 @@ class AppealFilterSet(django_filters.FilterSet):
     channel = django_filters.MultipleChoiceFilter(label=_("Channel"), choices=Channel.choices)
     language = django_filters.ChoiceFilter(label=_("Language"), choices=Language.choices)
     region = django_filters.MultipleChoiceFilter(label=_("Region"), choices=Region.choices)
-    category = django_filters.ModelMultipleChoiceFilter(
-        label=_("Category"), queryset=Category.objects.filter(is_active=True)
-    )
-    agency = django_filters.ModelMultipleChoiceFilter(label=_("Agency"), queryset=_visible_agencies)
-    executor = django_filters.ModelChoiceFilter(label=_("Executor"), field_name="assignee", queryset=_visible_staff)
+    category = ModelMultipleChoiceByIdFilter(label=_("Category"), queryset=Category.objects.filter(is_active=True))
+    agency = ModelMultipleChoiceByIdFilter(label=_("Agency"), queryset=_visible_agencies)
+    executor = ModelChoiceByIdFilter(label=_("Executor"), field_name="assignee", queryset=_visible_staff)
     unassigned = django_filters.BooleanFilter(label=_("Unassigned"), field_name="assignee", lookup_expr="isnull")
     registered = django_filters.DateFromToRangeFilter(
         label=_("Registered"),

@@ -45,6 +45,7 @@ _RESPONSE_KIND_BY_NOTICE = {
     NoticeKind.REDIRECT: ResponseKind.REDIRECT_NOTICE,
     NoticeKind.EXTENSION: ResponseKind.EXTENSION_NOTICE,
     NoticeKind.LEFT: ResponseKind.REFUSAL,
+    NoticeKind.MERGED: ResponseKind.INTERIM,
 }
 
 

@@ -19,12 +19,14 @@ APPLICANT_REDIRECT = NoticeKind.REDIRECT.value
 APPLICANT_EXTENSION = NoticeKind.EXTENSION.value
 APPLICANT_ANSWER = NoticeKind.ANSWER.value
 APPLICANT_LEFT = NoticeKind.LEFT.value
+APPLICANT_MERGED = NoticeKind.MERGED.value
 APPLICANT_KINDS = (
     APPLICANT_RECEIPT,
     APPLICANT_REDIRECT,
     APPLICANT_EXTENSION,
     APPLICANT_ANSWER,
     APPLICANT_LEFT,
+    APPLICANT_MERGED,
 )
 
 STAFF_ASSIGNED = NoticeKind.ASSIGNED.value
@@ -83,3 +85,6 @@ def appeal_changed(appeal, event) -> None:
     Deadline reminders need nothing here: the scan works from the appeals' state, and a pending
     reminder whose appeal closed or got a new due date is dropped when its turn comes.
     """
+    from .webhooks import webhook_deliveries_create
+
+    webhook_deliveries_create(appeal=appeal, event=event)  # status webhooks: outbox rows, sent on commit

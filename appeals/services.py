@@ -17,16 +17,17 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from agencies.choices import Region, Role
 from agencies.models import Agency, Category, User
-from agencies.selectors import category_route, user_roles_for
+from agencies.selectors import category_route, user_memberships, user_roles_for
 
 from . import notifications, policy
 from .calendar import get_calendar, invalidate_calendar
+from .canned import unknown_placeholders
 from .choices import (
     ALLOWED_TRANSITIONS,
     ANSWER_OUTCOMES,
@@ -39,12 +40,23 @@ from .choices import (
     EventKind,
     Language,
     LeaveReason,
+    LinkKind,
     Outcome,
     ResponseKind,
     ResponseStatus,
     TerminateReason,
 )
-from .models import Appeal, AppealEvent, AppealResponse, Attachment, CalendarOverride, RegistrationCounter
+from .models import (
+    Appeal,
+    AppealEvent,
+    AppealLink,
+    AppealResponse,
+    Attachment,
+    CalendarOverride,
+    CannedResponse,
+    RegistrationCounter,
+    SavedView,
+)
 from .validators import validate_bin, validate_iin
 
 
@@ -142,6 +154,12 @@ ACTION_RULES: dict[str, ActionRule] = {
         AppealStatus.IN_PROGRESS,
     ),
     AppealAction.ESCALATE: ActionRule(OPEN_STATUSES, frozenset({Role.SUPERVISOR})),
+    AppealAction.LINK: ActionRule(_ALL, _ANY_STAFF),
+    AppealAction.MERGE: ActionRule(
+        frozenset({AppealStatus.REGISTERED, AppealStatus.IN_PROGRESS}),
+        frozenset({Role.SUPERVISOR}),
+        AppealStatus.TERMINATED,
+    ),
 }
 
 
@@ -598,6 +616,7 @@ def appeal_redirect(
         redirected_from=appeal,
         repeat_of=appeal.repeat_of,
         escalated_from=appeal.escalated_from,
+        integration_id=appeal.integration_id,  # the submitting system follows the appeal to the new body
         created_at=now,
         updated_at=now,
     )
@@ -1121,6 +1140,201 @@ def appeal_add_attachment(*, appeal: Appeal, actor: User | None, upload: Uploade
     attachment.save()
     _event(appeal, actor=actor, kind=EventKind.ATTACHMENT_ADDED, attachment=attachment.pk, name=original_name)
     return attachment
+
+
+# --- Links, merges and personal data ------------------------------------------------------------------
+def _same_applicant(first: Appeal, second: Appeal) -> bool:
+    """Whether two appeals come from the same applicant: the same IIN, or the same BIN."""
+    if first.applicant_iin:
+        return first.applicant_iin == second.applicant_iin
+    if first.applicant_bin:
+        return first.applicant_bin == second.applicant_bin
+    return False
+
+
+def _existing_link(first: Appeal, second: Appeal) -> AppealLink | None:
+    return AppealLink.objects.filter(
+        Q(from_appeal=first, to_appeal=second) | Q(from_appeal=second, to_appeal=first)
+    ).first()
+
+
+@transaction.atomic
+def appeal_link(*, appeal: Appeal, other: Appeal, actor: User, comment: str = "") -> AppealLink:
+    """Link two related appeals; both show the link. Each appeal's timeline gets one `linked` event.
+
+    The caller passes `other` fetched through `appeals_visible_to(actor)`.
+    """
+    _check(actor, appeal, AppealAction.LINK)
+    _check(actor, other, AppealAction.LINK)
+    if other.pk == appeal.pk:
+        raise AppealError({"other": [_("An appeal cannot be linked to itself.")]})
+    if _existing_link(appeal, other) is not None:
+        raise AppealError({"other": [_("These appeals are already linked.")]})
+    if len(comment) > 500:
+        raise AppealError({"comment": [_("A comment is at most 500 characters.")]})
+    link = AppealLink.objects.create(
+        from_appeal=appeal, to_appeal=other, kind=LinkKind.RELATED, comment=comment.strip(), created_by=actor
+    )
+    for this, that in ((appeal, other), (other, appeal)):
+        _save(this)
+        event = _event(
+            this, actor=actor, kind=EventKind.LINKED, link=LinkKind.RELATED, other=that.number, other_id=that.pk
+        )
+        notifications.appeal_changed(this, event)
+    return link
+
+
+@transaction.atomic
+def appeal_merge(*, appeal: Appeal, into: Appeal, actor: User, comment: str = "") -> AppealLink:
+    """Mark `appeal` a duplicate of `into` (the same applicant's open appeal) and stop handling it here.
+
+    Both numbers are kept: the duplicate is terminated as merged and linked to `into`, which
+    carries the case on; the applicant is told under the duplicate's number.
+    """
+    _check(actor, appeal, AppealAction.MERGE)
+    _check(actor, into, AppealAction.LINK)
+    if into.pk == appeal.pk:
+        raise AppealError({"into": [_("An appeal cannot be merged into itself.")]})
+    if not _same_applicant(appeal, into):
+        raise AppealError({"into": [_("Only appeals of the same applicant (the same IIN or BIN) can be merged.")]})
+    if into.status not in OPEN_STATUSES:
+        raise AppealError({"into": [_("Merge into an appeal that is still being considered.")]})
+    if _existing_link(appeal, into) is not None:
+        raise AppealError({"into": [_("These appeals are already linked.")]})
+    if len(comment) > 500:
+        raise AppealError({"comment": [_("A comment is at most 500 characters.")]})
+    link = AppealLink.objects.create(
+        from_appeal=appeal, to_appeal=into, kind=LinkKind.DUPLICATE, comment=comment.strip(), created_by=actor
+    )
+    _move(
+        appeal,
+        actor=actor,
+        action=AppealAction.MERGE,
+        event_kind=EventKind.MERGED,
+        outcome=Outcome.TERMINATED,
+        resolved_at=timezone.now(),
+        extension_requested_until=None,
+        payload={
+            "reason": TerminateReason.MERGED.value,
+            "into": into.number,
+            "into_id": into.pk,
+            "comment": comment.strip() or None,
+        },
+    )
+    _save(into)
+    event = _event(into, actor=actor, kind=EventKind.MERGED, merged_from=appeal.number, merged_from_id=appeal.pk)
+    notifications.appeal_changed(into, event)
+    with translation.override(appeal.language):
+        text = _(
+            "Your appeal %(number)s repeats your appeal %(into)s on the same matter. The two are merged: "
+            "you will receive one answer, under number %(into)s."
+        ) % {"number": appeal.number, "into": into.number}
+    _record_notice(appeal, kind=ResponseKind.INTERIM, text=text, author=actor)
+    notifications.applicant_notice_on_commit(appeal, notifications.APPLICANT_MERGED)
+    return link
+
+
+PERSONAL_DATA_FIELDS = ("iin", "bin")
+
+
+@transaction.atomic
+def appeal_reveal_personal_data(*, appeal: Appeal, actor: User, field: str = "iin") -> AppealEvent:
+    """Record that `actor` looked at the applicant's full IIN/BIN (the value itself is never stored here)."""
+    if field not in PERSONAL_DATA_FIELDS:
+        raise AppealError({"field": [_("Unknown personal data field.")]})
+    if not actor_roles(actor, appeal):
+        raise AppealPermissionError(_("You may not see this applicant's personal data."), code="permission")
+    return _event(appeal, actor=actor, kind=EventKind.PERSONAL_DATA_REVEALED, field=field)
+
+
+# --- Saved views and canned responses -------------------------------------------------------------------
+SAVED_VIEW_MAX_PER_USER = 50
+
+
+@transaction.atomic
+def saved_view_create(*, owner: User, name: str, query: str, share_with: Agency | None = None) -> SavedView:
+    """Save the current filters and sort (`query`, a query string) under `name`, for the owner or an agency."""
+    name = " ".join(name.split())
+    errors: dict[str, list[str]] = {}
+    if not name:
+        errors["name"] = [_("Name the view.")]
+    elif len(name) > 80:
+        errors["name"] = [_("A name is at most 80 characters.")]
+    elif SavedView.objects.filter(owner=owner, name=name).exists():
+        errors["name"] = [_("You already have a view with this name.")]
+    if len(query) > 2000:
+        errors["query"] = [_("Too many filters to save.")]
+    if share_with is not None and share_with.pk not in {m.agency_id for m in user_memberships(owner)}:
+        errors["share_with"] = [_("A view can be shared only with an agency you belong to.")]
+    if SavedView.objects.filter(owner=owner).count() >= SAVED_VIEW_MAX_PER_USER:
+        errors["name"] = [_("You have %(n)s saved views already; delete one first.") % {"n": SAVED_VIEW_MAX_PER_USER}]
+    if errors:
+        raise AppealError(errors)
+    return SavedView.objects.create(owner=owner, name=name, query=query, agency=share_with)
+
+
+@transaction.atomic
+def saved_view_delete(*, saved_view: SavedView, actor: User) -> None:
+    if saved_view.owner_id != actor.pk:
+        raise AppealPermissionError(_("Only the owner may delete a saved view."), code="permission")
+    saved_view.delete()
+
+
+def canned_response_can_edit(*, user: User, agency: Agency | None) -> bool:
+    """Supervisors keep their agency's templates; templates for every agency are the administrators'."""
+    if user.is_superuser and user.is_active:
+        return True
+    if agency is None:
+        return False
+    return Role.SUPERVISOR in user_roles_for(user, agency)
+
+
+@transaction.atomic
+def canned_response_save(
+    *,
+    actor: User,
+    canned: CannedResponse | None = None,
+    agency: Agency | None,
+    category: Category | None,
+    language: str,
+    title: str,
+    text: str,
+    outcome: str = "",
+    is_active: bool = True,
+) -> CannedResponse:
+    """Create or edit a canned response; its placeholders must be ones the desk can fill."""
+    if canned is not None and not canned_response_can_edit(user=actor, agency=canned.agency):
+        raise AppealPermissionError(_("You may not edit this canned response."), code="permission")
+    if not canned_response_can_edit(user=actor, agency=agency):
+        raise AppealPermissionError(
+            _("Only a supervisor of the agency may keep its canned responses."), code="permission"
+        )
+    errors: dict[str, list[str]] = {}
+    if not title.strip():
+        errors["title"] = [_("Give the template a title.")]
+    if not text.strip():
+        errors["text"] = [_("Write the text of the template.")]
+    elif unknown := unknown_placeholders(text):
+        errors["text"] = [
+            _("Unknown placeholders: %(names)s.") % {"names": ", ".join("{" + name + "}" for name in unknown)}
+        ]
+    if language not in Language.values:
+        errors["language"] = [_("An answer is in Kazakh or Russian.")]
+    if outcome and outcome not in ANSWER_OUTCOMES:
+        errors["outcome"] = [_("Choose the outcome of an answer on the merits.")]
+    if errors:
+        raise AppealError(errors)
+    canned = canned or CannedResponse(created_by=actor)
+    canned.agency = agency
+    canned.category = category
+    canned.language = language
+    canned.title = title.strip()
+    canned.text = text.strip()
+    canned.outcome = outcome
+    canned.is_active = is_active
+    canned.updated_at = timezone.now()
+    canned.save()
+    return canned
 
 
 # --- The calendar ------------------------------------------------------------------------------------------

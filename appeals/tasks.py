@@ -33,3 +33,19 @@ def reminders_scan_task() -> dict[str, int]:
 def digests_send_task() -> int:
     """The supervisors' daily digest (skipped on days off)."""
     return reminders.digests_send()
+
+
+@shared_task(acks_late=True, ignore_result=True)
+def webhook_deliver_task(delivery_id: int) -> None:
+    """Send one status webhook (claims the row first: safe to run twice)."""
+    from .webhooks import webhook_deliver
+
+    webhook_deliver(delivery_id=delivery_id)
+
+
+@shared_task(acks_late=True, ignore_result=True)
+def webhook_deliveries_retry_task() -> None:
+    """Celery beat, every minute: send the webhooks that are due (retries with backoff, lost enqueues)."""
+    from .webhooks import webhook_deliveries_retry
+
+    webhook_deliveries_retry()

@@ -1,10 +1,40 @@
 from django.urls import path
 
-from . import views
+from .views import canned, exports, pickers, queue, register, workspace
 
 app_name = "appeals"
 
 urlpatterns = [
-    path("", views.home, name="home"),
-    path("appeals/<int:pk>/", views.appeal_detail, name="detail"),
+    path("", queue.home, name="home"),
+    # Queues
+    path("appeals/", queue.appeal_list, name="list"),
+    path("appeals/find/", queue.find_by_identifier, name="find"),
+    path("appeals/bulk/", queue.bulk_action, name="bulk"),
+    path("appeals/export.csv", exports.export_queue, {"fmt": "csv"}, name="export_csv"),
+    path("appeals/export.xlsx", exports.export_queue, {"fmt": "xlsx"}, name="export_xlsx"),
+    path("views/new/", queue.saved_view_create, name="saved_view_create"),
+    path("views/<int:pk>/delete/", queue.saved_view_delete, name="saved_view_delete"),
+    path("desk/agency/", queue.switch_agency, name="switch_agency"),
+    # Registration
+    path("appeals/new/", register.appeal_register, name="register"),
+    path("appeals/new/check/", register.register_check, name="register_check"),
+    # The workspace
+    path("appeals/<int:pk>/", workspace.appeal_detail, name="detail"),
+    path("appeals/<int:pk>/receipt/", workspace.appeal_receipt, name="receipt"),
+    path("appeals/<int:pk>/reveal/", workspace.reveal_identifier, name="reveal"),
+    path("appeals/<int:pk>/attachments/", workspace.attachment_upload, name="attachment_upload"),
+    path(
+        "appeals/<int:pk>/attachments/<int:attachment_pk>/",
+        workspace.attachment_download,
+        name="attachment_download",
+    ),
+    *[
+        path(f"appeals/<int:pk>/{slug}/", workspace.appeal_action, {"slug": slug}, name=slug)
+        for slug in workspace.ACTIONS
+    ],
+    path("agencies/search/", pickers.agency_search, name="agency_search"),
+    # Canned responses
+    path("canned/", canned.canned_list, name="canned_list"),
+    path("canned/new/", canned.canned_edit, name="canned_create"),
+    path("canned/<int:pk>/", canned.canned_edit, name="canned_edit"),
 ]

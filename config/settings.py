@@ -110,6 +110,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "appeals.context_processors.desk",
             ],
         },
     },
@@ -258,6 +259,12 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
         "schedule": crontab(hour=_digest_hour, minute=_digest_minute),
         "options": {"expires": 6 * 60 * 60.0},
     },
+    # Status webhooks: sends the outbox rows that are due (first attempts whose enqueue was lost,
+    # and retries with exponential backoff).
+    "webhook-deliveries-retry": {
+        "task": "appeals.tasks.webhook_deliveries_retry_task",
+        "schedule": env_int("WEBHOOK_RETRY_SCAN_SECONDS", 60),
+    },
 }
 
 # --- The outbox of notices (appeals.outbox) -----------------------------------------------------
@@ -331,6 +338,78 @@ APPEAL_POLICY = {
     "ATTACHMENT_MAX_BYTES": env_int("APPEAL_ATTACHMENT_MAX_BYTES", 10 * 1024 * 1024),
     "ATTACHMENT_MAX_COUNT": 10,
 }
+
+# --- The API for integrations (appeals/api/) ------------------------------------------------------
+# Requests per period for one integration token (an integration may have its own in the admin),
+# for one signed-in member of staff, and for one address without credentials. Counted in the
+# default cache: set CACHE_URL to a shared Redis when several web processes serve the API.
+API_RATE_LIMIT = env_str("API_RATE_LIMIT", "600/min")
+API_SESSION_RATE_LIMIT = env_str("API_SESSION_RATE_LIMIT", "1200/min")
+API_ANON_RATE_LIMIT = env_str("API_ANON_RATE_LIMIT", "120/min")
+# The largest JSON body the API reads (attachments travel base64-encoded in the intake body).
+API_MAX_BODY_BYTES = env_int("API_MAX_BODY_BYTES", 15 * 1024 * 1024)
+# Open311 GeoReport v2 (/open311/v2/): the jurisdiction this server answers for.
+OPEN311_JURISDICTION_ID = env_str("OPEN311_JURISDICTION_ID", "otinish.kz")
+
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "appeals.api.authentication.IntegrationTokenAuthentication",
+        "appeals.api.authentication.CsrfSessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["appeals.api.permissions.ApiAccess"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["appeals.api.parsers.LimitedJSONParser"],
+    "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    "DEFAULT_PAGINATION_CLASS": "appeals.api.pagination.ApiPagination",
+    "DEFAULT_THROTTLE_CLASSES": [
+        "appeals.api.throttling.IntegrationRateThrottle",
+        "appeals.api.throttling.StaffRateThrottle",
+        "appeals.api.throttling.AnonymousRateThrottle",
+    ],
+    "DEFAULT_THROTTLE_RATES": {
+        "integration": API_RATE_LIMIT,
+        "staff": API_SESSION_RATE_LIMIT,
+        "anonymous": API_ANON_RATE_LIMIT,
+    },
+    "EXCEPTION_HANDLER": "appeals.api.exceptions.api_exception_handler",
+    "DEFAULT_SCHEMA_CLASS": "appeals.api.schema.ApiAutoSchema",
+    "DATETIME_FORMAT": "iso-8601",
+    "COERCE_DECIMAL_TO_STRING": False,
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Otinish Desk API",
+    "VERSION": "1.0.0",
+    "DESCRIPTION": "",  # appeals/api/docs.md, read by appeals.api.schema
+    "SERVE_INCLUDE_SCHEMA": False,
+    "COMPONENT_SPLIT_REQUEST": True,
+    "SCHEMA_PATH_PREFIX": r"/(api/v1|open311/v2)",
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "appeals.api.schema.add_api_description",
+    ],
+    "ENUM_NAME_OVERRIDES": {
+        "AppealStatusEnum": "appeals.choices.AppealStatus",
+        "AppealKindEnum": "appeals.choices.AppealKind",
+        "ChannelEnum": "appeals.choices.Channel",
+        "LanguageEnum": "appeals.choices.Language",
+        "RegionEnum": "agencies.choices.Region",
+        "OutcomeEnum": "appeals.choices.Outcome",
+        "AnswerOutcomeEnum": "appeals.api.serializers.ANSWER_OUTCOME_CHOICES",
+    },
+    "SWAGGER_UI_SETTINGS": {"deepLinking": True, "persistAuthorization": False, "displayOperationId": False},
+}
+
+# --- Status webhooks (appeals/webhooks.py) ------------------------------------------------------
+WEBHOOK_TIMEOUT_SECONDS = env_int("WEBHOOK_TIMEOUT_SECONDS", 10)
+WEBHOOK_MAX_ATTEMPTS = env_int("WEBHOOK_MAX_ATTEMPTS", 12)
+# The n-th retry waits base * 2**(n-1) seconds, at most the maximum: 1, 2, 4 … minutes, then 6 hours.
+WEBHOOK_RETRY_BASE_SECONDS = env_int("WEBHOOK_RETRY_BASE_SECONDS", 60)
+WEBHOOK_RETRY_MAX_SECONDS = env_int("WEBHOOK_RETRY_MAX_SECONDS", 6 * 60 * 60)
+# Plain http:// and addresses on this host or a private network: for development and tests only.
+WEBHOOK_ALLOW_PRIVATE_URLS = env_bool("WEBHOOK_ALLOW_PRIVATE_URLS", DEBUG)
 
 # --- Logging ------------------------------------------------------------------------------------
 LOG_LEVEL = env_str("LOG_LEVEL", "INFO")

@@ -2,14 +2,36 @@
 
 from .appeal import Appeal, AppealEvent, AppealResponse, Attachment, RegistrationCounter
 from .calendar import CalendarOverride
+from .canned import CannedResponse
+from .integration import (
+    DeliveryStatus,
+    IdempotencyKey,
+    Integration,
+    IntegrationScope,
+    Open311Details,
+    WebhookDelivery,
+    WebhookEndpoint,
+)
+from .link import AppealLink
 from .notice import Notice
+from .saved_view import SavedView
 
 __all__ = [
     "Appeal",
     "AppealEvent",
+    "AppealLink",
     "AppealResponse",
     "Attachment",
     "CalendarOverride",
+    "CannedResponse",
+    "DeliveryStatus",
+    "IdempotencyKey",
+    "Integration",
+    "IntegrationScope",
     "Notice",
+    "Open311Details",
     "RegistrationCounter",
+    "SavedView",
+    "WebhookDelivery",
+    "WebhookEndpoint",
 ]

@@ -131,6 +131,15 @@ class Appeal(models.Model):
         help_text=_("The lower body's appeal this one complains was not answered in time or well."),
     )
     external_id = models.CharField(_("external id"), max_length=128, blank=True)
+    integration = models.ForeignKey(
+        "appeals.Integration",
+        verbose_name=_("integration"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="appeals",
+        help_text=_("The system that submitted the appeal (its status webhooks follow it, redirects included)."),
+    )
 
     version = models.PositiveIntegerField(_("version"), default=1, editable=False)
     created_at = models.DateTimeField(_("created"), default=timezone.now, editable=False)
@@ -158,6 +167,14 @@ class Appeal(models.Model):
             # The same applicant's other appeals.
             models.Index(fields=["applicant_iin"], name="appeal_iin", condition=~Q(applicant_iin="")),
             models.Index(fields=["applicant_bin"], name="appeal_bin", condition=~Q(applicant_bin="")),
+        ]
+        constraints = [
+            # Intake is idempotent: one appeal per external id of an integration.
+            models.UniqueConstraint(
+                fields=["integration", "external_id"],
+                condition=Q(integration__isnull=False) & ~Q(external_id=""),
+                name="appeal_integration_external_id",
+            ),
         ]
 
     def __str__(self) -> str:

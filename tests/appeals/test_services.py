@@ -77,6 +77,12 @@ def perform(action, appeal, actor, *, executor=None, to_agency=None):
         return services.appeal_reopen(appeal=appeal, actor=actor, reason="Answer challenged")
     if action == AppealAction.ESCALATE:
         return services.appeal_escalate(appeal=appeal, actor=actor)
+    if action == AppealAction.LINK:
+        other = AppealFactory(agency=appeal.agency)
+        return services.appeal_link(appeal=appeal, other=other, actor=actor)
+    if action == AppealAction.MERGE:
+        into = AppealFactory(agency=appeal.agency, applicant_iin=appeal.applicant_iin)
+        return services.appeal_merge(appeal=appeal, into=into, actor=actor)
     raise AssertionError(action)
 
 

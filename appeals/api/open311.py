@@ -1,0 +1,627 @@
+"""Open311 GeoReport v2 (a subset, JSON only) at /open311/v2/, so a standard 311 client can submit an
+appeal and follow it.
+
+- GET  services.json            the categories (public, as the spec has it)
+- GET  services/{code}.json     a category's attributes (region, IIN, language, kind, subject)
+- POST requests.json            submit (form-encoded; api_key = an integration token with `intake`)
+- GET  requests.json            list (api_key with `read`: appeals carry personal data)
+- GET  requests/{id}.json       one request; service_request_id is the registration number
+
+Status is `open` while the appeal runs against its deadline and `closed` once this body is done
+with it (answered, redirected, left without consideration …); status_notes says which.
+Errors are Open311's: a list of {"code": <HTTP status>, "description": "…"}.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, time, timedelta
+
+from django.conf import settings
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db.models import QuerySet
+from django.http import JsonResponse
+from django.shortcuts import get_object_or_404
+from django.utils import timezone, translation
+from django.utils.dateparse import parse_datetime
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.csrf import csrf_exempt
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework import exceptions, serializers, status
+from rest_framework.parsers import FormParser, MultiPartParser
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from agencies.choices import Region
+from agencies.models import Category
+
+from .. import policy
+from ..choices import OPEN_STATUSES, AppealKind, ApplicantType, Channel, Language
+from ..intake import IntakeData, appeal_intake, request_fingerprint
+from ..models import Appeal, IntegrationScope
+from ..services import ApplicantData
+from ..validators import validate_iin
+from .authentication import IntegrationTokenAuthentication, Open311ApiKeyAuthentication, request_integration
+from .exceptions import api_exception_handler
+from .parsers import LimitedJSONParser
+from .permissions import PublicAccess
+from .schema import Open311ErrorSerializer
+from .serializers import PHONE_RE
+from .views import visible_appeals
+
+MAX_RESULTS = 1000
+DEFAULT_DAYS = 90
+KAZAKH_LETTERS = frozenset("әғқңөұүһіӘҒҚҢӨҰҮҺІ")
+_ATTRIBUTES = ("region", "iin", "language", "kind", "subject")
+
+
+def _errors(status_code: int, descriptions: list[str]) -> list[dict]:
+    return [{"code": status_code, "description": d} for d in descriptions]
+
+
+def open311_exception_handler(exc, context):
+    """The API's error, reshaped as Open311 wants: [{"code", "description"}, …]."""
+    response = api_exception_handler(exc, context)
+    if response is None:
+        return None
+    error = response.data.get("error", {}) if isinstance(response.data, dict) else {}
+    status_code = response.status_code
+    if status_code == status.HTTP_401_UNAUTHORIZED:
+        # GeoReport v2: "403 - api_key was not provided or is invalid".
+        status_code = status.HTTP_403_FORBIDDEN
+        descriptions = [_("api_key was not provided or is not valid.")]
+    else:
+        fields = error.get("fields") or {}
+        descriptions = [f"{name}: {' '.join(messages)}" for name, messages in fields.items()]
+        if not descriptions:
+            descriptions = [error.get("message", "")]
+    headers = {k: v for k, v in response.items() if k in {"Retry-After", "Allow"}}
+    return Response(_errors(status_code, descriptions), status=status_code, headers=headers)
+
+
+@csrf_exempt
+def open311_not_found(request, *args, **kwargs):
+    return JsonResponse(
+        _errors(404, [_("There is no such Open311 resource. See services.json and requests.json.")]),
+        status=404,
+        safe=False,
+    )
+
+
+@csrf_exempt
+def open311_xml_not_supported(request, *args, **kwargs):
+    return JsonResponse(
+        _errors(400, [_("This server speaks Open311 in JSON only: use the .json format of this resource.")]),
+        status=400,
+        safe=False,
+    )
+
+
+class JurisdictionNotFound(exceptions.NotFound):
+    default_code = "jurisdiction_not_found"
+
+
+def _check_jurisdiction(request, *, status_code: int = 404) -> None:
+    """jurisdiction_id is optional (this server serves one); a different one is an error."""
+    value = request.query_params.get("jurisdiction_id")
+    if value is None and request.method == "POST":
+        value = request.data.get("jurisdiction_id")
+    if value not in (None, "", settings.OPEN311_JURISDICTION_ID):
+        message = _("jurisdiction_id “%(value)s” is not served here; this server serves “%(ours)s”.") % {
+            "value": value,
+            "ours": settings.OPEN311_JURISDICTION_ID,
+        }
+        if status_code == 400:
+            raise serializers.ValidationError({"jurisdiction_id": [message]})
+        raise JurisdictionNotFound(message)
+
+
+def _w3(value: datetime | None) -> str | None:
+    return timezone.localtime(value).isoformat(timespec="seconds") if value else None
+
+
+def _status_notes(appeal: Appeal) -> str:
+    notes = str(appeal.get_status_display())
+    if appeal.outcome:
+        notes = f"{notes}: {appeal.get_outcome_display()}"
+    return notes
+
+
+# --- Schema-only serializers --------------------------------------------------------------------------
+class Open311ServiceSerializer(serializers.Serializer):
+    service_code = serializers.CharField()
+    service_name = serializers.CharField()
+    description = serializers.CharField()
+    metadata = serializers.BooleanField()
+    type = serializers.ChoiceField(choices=[("realtime", "realtime"), ("batch", "batch"), ("blackbox", "blackbox")])
+    keywords = serializers.CharField()
+    group = serializers.CharField()
+
+
+class Open311ValueSerializer(serializers.Serializer):
+    key = serializers.CharField()
+    name = serializers.CharField()
+
+
+class Open311AttributeSerializer(serializers.Serializer):
+    variable = serializers.BooleanField()
+    code = serializers.CharField()
+    datatype = serializers.ChoiceField(
+        choices=[(v, v) for v in ("string", "number", "datetime", "text", "singlevaluelist", "multivaluelist")]
+    )
+    required = serializers.BooleanField()
+    datatype_description = serializers.CharField()
+    order = serializers.IntegerField()
+    description = serializers.CharField()
+    values = Open311ValueSerializer(many=True)
+
+
+class Open311ServiceDefinitionSerializer(serializers.Serializer):
+    service_code = serializers.CharField()
+    attributes = Open311AttributeSerializer(many=True)
+
+
+class Open311CreatedSerializer(serializers.Serializer):
+    service_request_id = serializers.CharField()
+    service_notice = serializers.CharField()
+    account_id = serializers.CharField(allow_null=True)
+
+
+class Open311RequestOutSerializer(serializers.Serializer):
+    service_request_id = serializers.CharField(source="number")
+    status = serializers.SerializerMethodField()
+    status_notes = serializers.SerializerMethodField()
+    service_name = serializers.SerializerMethodField()
+    service_code = serializers.SerializerMethodField()
+    description = serializers.CharField(source="text")
+    agency_responsible = serializers.CharField(source="agency.name")
+    service_notice = serializers.SerializerMethodField()
+    requested_datetime = serializers.SerializerMethodField()
+    updated_datetime = serializers.SerializerMethodField()
+    expected_datetime = serializers.SerializerMethodField()
+    address = serializers.SerializerMethodField()
+    address_id = serializers.SerializerMethodField()
+    zipcode = serializers.SerializerMethodField()
+    lat = serializers.SerializerMethodField()
+    long = serializers.SerializerMethodField()
+    media_url = serializers.SerializerMethodField()
+
+    def get_status(self, appeal) -> str:
+        return "open" if appeal.status in OPEN_STATUSES else "closed"
+
+    def get_status_notes(self, appeal) -> str:
+        return _status_notes(appeal)
+
+    def get_service_name(self, appeal) -> str:
+        return appeal.category.name if appeal.category else ""
+
+    def get_service_code(self, appeal) -> str:
+        return appeal.category.code if appeal.category else ""
+
+    def get_service_notice(self, appeal) -> str:
+        return _("Registered under number %(number)s.") % {"number": appeal.number}
+
+    def get_requested_datetime(self, appeal) -> str:
+        return _w3(appeal.received_at or appeal.registered_at)
+
+    def get_updated_datetime(self, appeal) -> str:
+        return _w3(appeal.updated_at)
+
+    def get_expected_datetime(self, appeal) -> str | None:
+        if appeal.status not in OPEN_STATUSES:
+            return None
+        end_of_day = datetime.combine(appeal.due_date, time(23, 59, 59), tzinfo=timezone.get_current_timezone())
+        return end_of_day.isoformat(timespec="seconds")
+
+    def _details(self, appeal):
+        try:
+            return appeal.open311
+        except Appeal.open311.RelatedObjectDoesNotExist:
+            return None
+
+    def get_address(self, appeal) -> str:
+        details = self._details(appeal)
+        return details.address if details else ""
+
+    def get_address_id(self, appeal) -> str:
+        return ""
+
+    def get_zipcode(self, appeal) -> str:
+        return ""
+
+    def get_lat(self, appeal) -> float | None:
+        details = self._details(appeal)
+        return float(details.lat) if details and details.lat is not None else None
+
+    def get_long(self, appeal) -> float | None:
+        details = self._details(appeal)
+        return float(details.long) if details and details.long is not None else None
+
+    def get_media_url(self, appeal) -> str:
+        details = self._details(appeal)
+        return details.media_url if details else ""
+
+
+class Open311SubmitSerializer(serializers.Serializer):
+    """The form fields of POST requests.json (attribute[…] as the service definition lists them)."""
+
+    api_key = serializers.CharField(required=False, help_text="The integration's token (scope `intake`).")
+    jurisdiction_id = serializers.CharField(required=False, allow_blank=True, max_length=100)
+    service_code = serializers.CharField(max_length=64)
+    lat = serializers.FloatField(required=False, min_value=-90, max_value=90)
+    long = serializers.FloatField(required=False, min_value=-180, max_value=180)
+    address_string = serializers.CharField(required=False, allow_blank=True, max_length=500)
+    address_id = serializers.CharField(required=False, allow_blank=True, max_length=100)
+    email = serializers.EmailField(required=False, allow_blank=True, max_length=254)
+    device_id = serializers.CharField(required=False, allow_blank=True, max_length=200)
+    account_id = serializers.CharField(required=False, allow_blank=True, max_length=200)
+    first_name = serializers.CharField(required=False, allow_blank=True, max_length=120)
+    last_name = serializers.CharField(required=False, allow_blank=True, max_length=120)
+    phone = serializers.CharField(required=False, allow_blank=True, max_length=32)
+    description = serializers.CharField(
+        required=False, allow_blank=True, max_length=int(policy.policy("TEXT_MAX_LENGTH"))
+    )
+    media_url = serializers.URLField(required=False, allow_blank=True, max_length=1000)
+
+    def get_fields(self):
+        fields = super().get_fields()
+        fields["attribute[region]"] = serializers.ChoiceField(
+            choices=Region.choices,
+            help_text="The region's code (required).",
+            error_messages={"invalid_choice": gettext_lazy("“{input}” is not a region code.")},
+        )
+        fields["attribute[iin]"] = serializers.CharField(
+            required=False, allow_blank=True, max_length=12, help_text="The applicant's IIN."
+        )
+        fields["attribute[language]"] = serializers.ChoiceField(
+            choices=Language.choices,
+            required=False,
+            help_text="kk or ru (else guessed from the description).",
+            error_messages={"invalid_choice": gettext_lazy("An appeal is in Kazakh (kk) or Russian (ru).")},
+        )
+        fields["attribute[kind]"] = serializers.ChoiceField(
+            choices=AppealKind.choices, required=False, help_text="The kind of appeal (default: report)."
+        )
+        fields["attribute[subject]"] = serializers.CharField(
+            required=False, allow_blank=True, max_length=int(policy.policy("SUBJECT_MAX_LENGTH"))
+        )
+        return fields
+
+    def validate_service_code(self, value: str) -> Category:
+        category = Category.objects.filter(code=value, is_active=True).first()
+        if category is None:
+            raise serializers.ValidationError(_("There is no service with the code “%(code)s”.") % {"code": value})
+        return category
+
+    def validate_phone(self, value: str) -> str:
+        if value and not PHONE_RE.match(value):
+            raise serializers.ValidationError(_("Write the phone number with digits, e.g. +7 701 123 45 67."))
+        return value
+
+    def validate(self, attrs):
+        errors: dict[str, list[str]] = {}
+        has_point = attrs.get("lat") is not None and attrs.get("long") is not None
+        if (attrs.get("lat") is None) != (attrs.get("long") is None):
+            errors["lat"] = [_("Give both lat and long, or neither.")]
+        if not (has_point or attrs.get("address_string", "").strip() or attrs.get("address_id", "").strip()):
+            errors["address_string"] = [_("Give the location: lat and long, address_string or address_id.")]
+        iin = attrs.get("attribute[iin]", "").strip()
+        if iin:
+            try:
+                validate_iin(iin)
+            except DjangoValidationError as exc:
+                errors["attribute[iin]"] = exc.messages
+        if iin and not (attrs.get("first_name", "").strip() or attrs.get("last_name", "").strip()):
+            errors["last_name"] = [_("Give the applicant's name with the IIN.")]
+        if errors:
+            raise serializers.ValidationError(errors)
+        return attrs
+
+
+# --- Views -----------------------------------------------------------------------------------------
+JURISDICTION = OpenApiParameter(
+    "jurisdiction_id", str, OpenApiParameter.QUERY, required=False, description="Optional: this server serves one."
+)
+
+
+class Open311View(APIView):
+    authentication_classes = [Open311ApiKeyAuthentication, IntegrationTokenAuthentication]
+    parser_classes = [FormParser, MultiPartParser, LimitedJSONParser]
+    error_serializer = Open311ErrorSerializer
+    error_is_list = True
+    validates_query = True
+    may_404 = True  # a jurisdiction_id not served here
+
+    def get_exception_handler(self):
+        return open311_exception_handler
+
+
+class ServiceListView(Open311View):
+    permission_classes = [PublicAccess]
+    public_endpoint = True
+
+    @extend_schema(
+        operation_id="open311_services",
+        summary="Open311: the services (categories)",
+        tags=["open311"],
+        parameters=[JURISDICTION],
+        responses=Open311ServiceSerializer(many=True),
+        auth=[],
+    )
+    def get(self, request):
+        _check_jurisdiction(request)
+        categories = Category.objects.filter(is_active=True).select_related("parent").order_by("code")
+        body = [
+            {
+                "service_code": c.code,
+                "service_name": c.name,
+                "description": c.name,
+                "metadata": True,
+                "type": "realtime",
+                "keywords": "",
+                "group": c.parent.name if c.parent else "",
+            }
+            for c in categories
+        ]
+        return Response(body)
+
+
+def _attributes() -> list[dict]:
+    def values(choices):
+        return [{"key": key, "name": str(label)} for key, label in choices]
+
+    return [
+        {
+            "variable": True,
+            "code": "region",
+            "datatype": "singlevaluelist",
+            "required": True,
+            "datatype_description": _("The region where the problem is."),
+            "order": 1,
+            "description": _("Region"),
+            "values": values(Region.choices),
+        },
+        {
+            "variable": True,
+            "code": "iin",
+            "datatype": "string",
+            "required": False,
+            "datatype_description": _("12 digits."),
+            "order": 2,
+            "description": _("The applicant's IIN"),
+            "values": [],
+        },
+        {
+            "variable": True,
+            "code": "language",
+            "datatype": "singlevaluelist",
+            "required": False,
+            "datatype_description": _("The language the answer is written in."),
+            "order": 3,
+            "description": _("Language"),
+            "values": values(Language.choices),
+        },
+        {
+            "variable": True,
+            "code": "kind",
+            "datatype": "singlevaluelist",
+            "required": False,
+            "datatype_description": _("By default a report of a problem."),
+            "order": 4,
+            "description": _("Kind of appeal"),
+            "values": values(AppealKind.choices),
+        },
+        {
+            "variable": True,
+            "code": "subject",
+            "datatype": "string",
+            "required": False,
+            "datatype_description": _("One line; by default the service and the address."),
+            "order": 5,
+            "description": _("Subject"),
+            "values": [],
+        },
+    ]
+
+
+class ServiceDefinitionView(Open311View):
+    permission_classes = [PublicAccess]
+    public_endpoint = True
+
+    @extend_schema(
+        operation_id="open311_service_definition",
+        summary="Open311: a service's attributes",
+        tags=["open311"],
+        parameters=[JURISDICTION],
+        responses=Open311ServiceDefinitionSerializer,
+        auth=[],
+    )
+    def get(self, request, code: str):
+        _check_jurisdiction(request)
+        category = get_object_or_404(Category, code=code, is_active=True)
+        return Response({"service_code": category.code, "attributes": _attributes()})
+
+
+def _guess_language(text: str) -> str:
+    return Language.KAZAKH if any(ch in KAZAKH_LETTERS for ch in text) else Language.RUSSIAN
+
+
+def _text_with_location(data: dict, language: str) -> str:
+    """The description, with where the problem is, so that staff read it with the appeal."""
+    lines = [data.get("description", "").strip()]
+    with translation.override(language):
+        if data.get("address_string", "").strip():
+            lines.append(_("Location: %(address)s") % {"address": data["address_string"].strip()})
+        if data.get("lat") is not None and data.get("long") is not None:
+            lines.append(_("Coordinates: %(lat).6f, %(long).6f") % {"lat": data["lat"], "long": data["long"]})
+        if data.get("media_url"):
+            lines.append(_("Photo: %(url)s") % {"url": data["media_url"]})
+    return "\n\n".join(line for line in lines if line)
+
+
+def _parse_w3(request, name: str) -> datetime | None:
+    raw = request.query_params.get(name)
+    if not raw:
+        return None
+    value = parse_datetime(raw.replace(" ", "+")) if "T" in raw else None
+    if value is None or timezone.is_naive(value):
+        raise serializers.ValidationError(
+            {name: [_("Use a w3 date-time with a time zone, e.g. 2026-01-31T09:00:00+05:00.")]}
+        )
+    return value
+
+
+def _comma_list(request, name: str) -> list[str]:
+    return [item.strip() for item in request.query_params.get(name, "").split(",") if item.strip()]
+
+
+class RequestListView(Open311View):
+    integration_scope = IntegrationScope.READ
+
+    def get_integration_scope(self):
+        return IntegrationScope.INTAKE if self.request.method == "POST" else IntegrationScope.READ
+
+    def get_queryset(self) -> QuerySet[Appeal]:
+        return visible_appeals(self.request).select_related("agency", "category", "open311")
+
+    @extend_schema(
+        operation_id="open311_requests_list",
+        summary="Open311: list service requests",
+        description=(
+            "The appeals of the token's agencies. Without service_request_id or dates: the last 90 days. "
+            f"At most {MAX_RESULTS}, newest first."
+        ),
+        tags=["open311"],
+        parameters=[
+            JURISDICTION,
+            OpenApiParameter("service_request_id", str, description="Comma-separated registration numbers."),
+            OpenApiParameter("service_code", str, description="Comma-separated service codes."),
+            OpenApiParameter("start_date", str, description="w3 date-time: requested on or after."),
+            OpenApiParameter("end_date", str, description="w3 date-time: requested on or before."),
+            OpenApiParameter("status", str, description="open, closed, or both comma-separated."),
+        ],
+        responses=Open311RequestOutSerializer(many=True),
+    )
+    def get(self, request):
+        _check_jurisdiction(request)
+        queryset = self.get_queryset()
+        numbers = _comma_list(request, "service_request_id")
+        codes = _comma_list(request, "service_code")
+        statuses = _comma_list(request, "status")
+        bad = sorted(set(statuses) - {"open", "closed"})
+        if bad:
+            raise serializers.ValidationError({"status": [_("status is open, closed, or both.")]})
+        start, end = _parse_w3(request, "start_date"), _parse_w3(request, "end_date")
+        if numbers:
+            queryset = queryset.filter(number__in=numbers[:MAX_RESULTS])
+        if codes:
+            queryset = queryset.filter(category__code__in=codes)
+        if set(statuses) == {"open"}:
+            queryset = queryset.filter(status__in=sorted(OPEN_STATUSES))
+        elif set(statuses) == {"closed"}:
+            queryset = queryset.exclude(status__in=sorted(OPEN_STATUSES))
+        if start is None and end is None and not numbers:
+            start = timezone.now() - timedelta(days=DEFAULT_DAYS)
+        if start is not None:
+            queryset = queryset.filter(registered_at__gte=start)
+        if end is not None:
+            queryset = queryset.filter(registered_at__lte=end)
+        appeals = queryset.order_by("-registered_at", "-id")[:MAX_RESULTS]
+        return Response(Open311RequestOutSerializer(appeals, many=True).data)
+
+    @extend_schema(
+        operation_id="open311_requests_create",
+        summary="Open311: submit a service request",
+        description=(
+            "Form-encoded, as GeoReport v2. `api_key` is an integration token with the `intake` scope. A location "
+            "(lat and long, address_string or address_id) and attribute[region] are required; without first_name "
+            "and last_name the appeal is anonymous. The answer's service_request_id is the registration number. "
+            "An Idempotency-Key header makes a retry return the first request."
+        ),
+        tags=["open311"],
+        request={
+            "application/x-www-form-urlencoded": Open311SubmitSerializer,
+            "multipart/form-data": Open311SubmitSerializer,
+        },
+        responses={
+            201: OpenApiResponse(Open311CreatedSerializer(many=True), description="Registered."),
+            200: OpenApiResponse(Open311CreatedSerializer(many=True), description="A retry (same Idempotency-Key)."),
+        },
+    )
+    def post(self, request):
+        _check_jurisdiction(request, status_code=400)
+        serializer = Open311SubmitSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        category: Category = data["service_code"]
+        description = data.get("description", "")
+        language = data.get("attribute[language]") or _guess_language(description)
+        name = " ".join(p for p in (data.get("last_name", "").strip(), data.get("first_name", "").strip()) if p)
+        applicant = ApplicantData(
+            type=ApplicantType.INDIVIDUAL if name else ApplicantType.ANONYMOUS,
+            name=name,
+            iin=data.get("attribute[iin]", "").strip(),
+            email=data.get("email", ""),
+            phone=data.get("phone", ""),
+        )
+        with translation.override(language):
+            subject = data.get("attribute[subject]", "").strip() or " — ".join(
+                p for p in (category.name, data.get("address_string", "").strip()) if p
+            )
+        subject = subject[: int(policy.policy("SUBJECT_MAX_LENGTH"))]
+        key = request.headers.get("Idempotency-Key", "").strip()[:255]
+        fingerprint_data = {k: v for k, v in request.data.items() if k != "api_key"}
+        appeal, created = appeal_intake(
+            integration=request_integration(request),
+            user=None,
+            data=IntakeData(
+                kind=data.get("attribute[kind]") or AppealKind.REPORT,
+                channel=Channel.PORTAL,
+                language=language,
+                region=data["attribute[region]"],
+                subject=subject,
+                text=_text_with_location(data, language),
+                applicant=applicant,
+                category=category,
+                open311={
+                    "address": data.get("address_string", "").strip(),
+                    "lat": round(data["lat"], 6) if data.get("lat") is not None else None,
+                    "long": round(data["long"], 6) if data.get("long") is not None else None,
+                    "media_url": data.get("media_url", ""),
+                    "device_id": data.get("device_id", ""),
+                    "account_id": data.get("account_id", ""),
+                },
+            ),
+            idempotency_key=key,
+            fingerprint=request_fingerprint(fingerprint_data),
+        )
+        notice = _("Registered under number %(number)s; the answer is due by %(due)s.") % {
+            "number": appeal.number,
+            "due": appeal.due_date.strftime("%d.%m.%Y"),
+        }
+        body = [
+            {
+                "service_request_id": appeal.number,
+                "service_notice": notice,
+                "account_id": data.get("account_id") or None,
+            }
+        ]
+        return Response(body, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
+
+
+class RequestDetailView(Open311View):
+    integration_scope = IntegrationScope.READ
+
+    @extend_schema(
+        operation_id="open311_request",
+        summary="Open311: one service request",
+        tags=["open311"],
+        parameters=[JURISDICTION],
+        responses=Open311RequestOutSerializer(many=True),
+    )
+    def get(self, request, number: str):
+        _check_jurisdiction(request)
+        appeal = get_object_or_404(
+            visible_appeals(request).select_related("agency", "category", "open311"), number=number
+        )
+        return Response(Open311RequestOutSerializer([appeal], many=True).data)

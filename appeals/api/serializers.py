@@ -1,0 +1,508 @@
+"""Serializers of /api/v1/: they check the shape of input and render output; the services do the rest.
+
+Input serializers reject unknown fields (a typo in a field name is an error, not silently lost).
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import re
+from collections.abc import Mapping
+from datetime import timedelta
+
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from agencies.choices import AgencyKind, Region
+from agencies.models import Agency, Category, User
+
+from .. import policy
+from ..choices import (
+    ANSWER_OUTCOMES,
+    AppealAction,
+    AppealKind,
+    AppealStatus,
+    ApplicantType,
+    Channel,
+    EventKind,
+    Language,
+    LeaveReason,
+    Outcome,
+    ResponseKind,
+    ResponseStatus,
+    TerminateReason,
+)
+from ..models import DeliveryStatus, IntegrationScope
+from ..services import AppealError, validate_upload
+from ..validators import mask_identifier, validate_bin, validate_iin
+
+ANSWER_OUTCOME_CHOICES = [(o, Outcome(o).label) for o in Outcome.values if o in ANSWER_OUTCOMES]
+PHONE_RE = re.compile(r"^\+?[0-9 ()\-]{5,32}$")
+
+
+class StrictSerializer(serializers.Serializer):
+    """A serializer that answers "Unknown field." for every key it does not define."""
+
+    def to_internal_value(self, data):
+        unknown = {}
+        if isinstance(data, Mapping):
+            writable = {name for name, f in self.fields.items() if not f.read_only}
+            unknown = {key: [_("Unknown field.")] for key in data if key not in writable}
+        try:
+            value = super().to_internal_value(data)
+        except serializers.ValidationError as exc:
+            if unknown and isinstance(exc.detail, dict):
+                raise serializers.ValidationError({**unknown, **exc.detail}) from None
+            raise
+        if unknown:
+            raise serializers.ValidationError(unknown)
+        return value
+
+
+# --- References ------------------------------------------------------------------------------------
+class AgencyRefSerializer(serializers.Serializer):
+    id = serializers.IntegerField(read_only=True)
+    code = serializers.CharField(read_only=True)
+    name = serializers.CharField(read_only=True, help_text=_("In Kazakh or Russian, after Accept-Language."))
+
+
+class CategoryRefSerializer(serializers.Serializer):
+    code = serializers.CharField(read_only=True)
+    name = serializers.CharField(read_only=True)
+
+
+class UserRefSerializer(serializers.Serializer):
+    id = serializers.IntegerField(read_only=True)
+    name = serializers.CharField(source="display_name", read_only=True)
+
+
+class AppealRefSerializer(serializers.Serializer):
+    id = serializers.IntegerField(read_only=True)
+    number = serializers.CharField(read_only=True)
+    agency = AgencyRefSerializer(read_only=True)
+
+
+# --- Appeals: output --------------------------------------------------------------------------------
+class ApplicantOutSerializer(serializers.Serializer):
+    type = serializers.ChoiceField(source="applicant_type", choices=ApplicantType.choices, read_only=True)
+    full_name = serializers.CharField(source="applicant_name", read_only=True)
+    iin = serializers.SerializerMethodField(help_text=_("Masked: only the last four digits are shown."))
+    bin = serializers.SerializerMethodField(help_text=_("Masked: only the last four digits are shown."))
+    email = serializers.CharField(source="applicant_email", read_only=True)
+    phone = serializers.CharField(source="applicant_phone", read_only=True)
+    address = serializers.CharField(source="applicant_address", read_only=True)
+
+    def get_iin(self, appeal) -> str:
+        return mask_identifier(appeal.applicant_iin)
+
+    def get_bin(self, appeal) -> str:
+        return mask_identifier(appeal.applicant_bin)
+
+
+class AttachmentSerializer(serializers.Serializer):
+    id = serializers.IntegerField(read_only=True)
+    name = serializers.CharField(source="original_name", read_only=True)
+    content_type = serializers.CharField(read_only=True)
+    size = serializers.IntegerField(read_only=True)
+    created_at = serializers.DateTimeField(read_only=True)
+
+
+class AppealSerializer(serializers.Serializer):
+    id = serializers.IntegerField(read_only=True)
+    number = serializers.CharField(read_only=True, help_text=_("The registration number on the receipt."))
+    external_id = serializers.CharField(read_only=True, help_text=_("The integration's own id of the appeal."))
+    status = serializers.ChoiceField(choices=AppealStatus.choices, read_only=True)
+    status_label = serializers.CharField(source="get_status_display", read_only=True)
+    outcome = serializers.ChoiceField(choices=Outcome.choices, allow_blank=True, read_only=True)
+    kind = serializers.ChoiceField(choices=AppealKind.choices, read_only=True)
+    channel = serializers.ChoiceField(choices=Channel.choices, read_only=True)
+    language = serializers.ChoiceField(choices=Language.choices, read_only=True)
+    region = serializers.ChoiceField(choices=Region.choices, read_only=True)
+    category = CategoryRefSerializer(read_only=True, allow_null=True)
+    agency = AgencyRefSerializer(read_only=True)
+    subject = serializers.CharField(read_only=True)
+    text = serializers.CharField(read_only=True)
+    applicant = ApplicantOutSerializer(source="*", read_only=True)
+    registered_at = serializers.DateTimeField(read_only=True)
+    received_at = serializers.DateTimeField(read_only=True, allow_null=True)
+    due_date = serializers.DateField(read_only=True)
+    original_due_date = serializers.DateField(read_only=True, help_text=_("The statutory due date."))
+    extension_count = serializers.IntegerField(read_only=True)
+    is_overdue = serializers.BooleanField(read_only=True)
+    resolved_at = serializers.DateTimeField(read_only=True, allow_null=True)
+    assignee = UserRefSerializer(read_only=True, allow_null=True)
+    redirected_from = serializers.IntegerField(source="redirected_from_id", read_only=True, allow_null=True)
+    redirected_to = AppealRefSerializer(many=True, read_only=True)
+    attachments = AttachmentSerializer(many=True, read_only=True)
+    available_actions = serializers.SerializerMethodField(
+        help_text=_("What the signed-in user may do now (always empty for integrations).")
+    )
+
+    @extend_schema_field(serializers.ListField(child=serializers.ChoiceField(choices=AppealAction.choices)))
+    def get_available_actions(self, appeal) -> list[str]:
+        from ..services import ACTION_RULES, appeal_available_actions
+
+        request = self.context.get("request")
+        user = getattr(request, "user", None)
+        if user is None or not user.is_authenticated:
+            return []
+        allowed = appeal_available_actions(user=user, appeal=appeal)
+        return [str(action) for action in ACTION_RULES if action in allowed]
+
+
+class AppealCreatedSerializer(serializers.Serializer):
+    """The answer to an intake: enough to print the receipt and follow the appeal."""
+
+    id = serializers.IntegerField(read_only=True)
+    number = serializers.CharField(read_only=True)
+    external_id = serializers.CharField(read_only=True)
+    status = serializers.ChoiceField(choices=AppealStatus.choices, read_only=True)
+    agency = AgencyRefSerializer(read_only=True)
+    registered_at = serializers.DateTimeField(read_only=True)
+    due_date = serializers.DateField(read_only=True)
+    url = serializers.SerializerMethodField()
+
+    def get_url(self, appeal) -> str:
+        from django.urls import reverse
+
+        path = reverse("api:appeal-detail", kwargs={"pk": appeal.pk})
+        request = self.context.get("request")
+        return request.build_absolute_uri(path) if request is not None else path
+
+
+# --- Appeals: intake --------------------------------------------------------------------------------
+class ApplicantInSerializer(StrictSerializer):
+    type = serializers.ChoiceField(
+        choices=[
+            (ApplicantType.INDIVIDUAL, ApplicantType.INDIVIDUAL.label),
+            (ApplicantType.LEGAL, ApplicantType.LEGAL.label),
+        ],
+        error_messages={"invalid_choice": _("The applicant is “individual” or “legal”.")},
+    )
+    full_name = serializers.CharField(
+        max_length=255, help_text=_("The individual's full name, or the organisation's name.")
+    )
+    iin = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        max_length=12,
+        validators=[validate_iin],
+        help_text=_("An individual's IIN (12 digits, a valid check digit)."),
+    )
+    bin = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        max_length=12,
+        validators=[validate_bin],
+        help_text=_("A legal entity's BIN (12 digits, a valid check digit)."),
+    )
+    email = serializers.EmailField(required=False, allow_blank=True, max_length=254)
+    phone = serializers.CharField(required=False, allow_blank=True, max_length=32)
+    address = serializers.CharField(
+        required=False, allow_blank=True, max_length=500, help_text=_("The postal address.")
+    )
+
+    def validate_phone(self, value: str) -> str:
+        if value and not PHONE_RE.match(value):
+            raise serializers.ValidationError(_("Write the phone number with digits, e.g. +7 701 123 45 67."))
+        return value
+
+    def validate(self, attrs):
+        errors: dict[str, list[str]] = {}
+        iin, bin_ = attrs.get("iin", "").strip(), attrs.get("bin", "").strip()
+        if attrs["type"] == ApplicantType.INDIVIDUAL:
+            if bin_:
+                errors["bin"] = [_("An individual has an IIN, not a BIN.")]
+            if not iin:
+                errors["iin"] = [_("Give the individual's IIN.")]
+        else:
+            if iin:
+                errors["iin"] = [_("A legal entity has a BIN, not an IIN.")]
+            if not bin_:
+                errors["bin"] = [_("Give the organisation's BIN.")]
+        if errors:
+            raise serializers.ValidationError(errors)
+        attrs["iin"], attrs["bin"] = iin, bin_
+        return attrs
+
+
+class AttachmentInSerializer(StrictSerializer):
+    name = serializers.CharField(max_length=255, help_text=_("The file name, with its extension (.pdf, .jpg …)."))
+    content = serializers.CharField(help_text=_("The file's bytes, base64-encoded."))
+
+    def validate(self, attrs):
+        max_bytes = int(policy.policy("ATTACHMENT_MAX_BYTES"))
+        encoded = "".join(attrs["content"].split())
+        if len(encoded) > (max_bytes // 3 + 1) * 4:
+            raise serializers.ValidationError(
+                {"content": [_("A file may be at most %(mb)s MB.") % {"mb": max_bytes // (1024 * 1024)}]}
+            )
+        try:
+            raw = base64.b64decode(encoded, validate=True)
+        except (binascii.Error, ValueError):
+            raise serializers.ValidationError({"content": [_("The content is not valid base64.")]}) from None
+        upload = SimpleUploadedFile(attrs["name"], raw)
+        try:
+            content_type = validate_upload(upload)
+        except AppealError as exc:
+            raise serializers.ValidationError({"content": exc.messages}) from None
+        attrs["upload"] = upload
+        attrs["content_type"] = content_type
+        return attrs
+
+
+def _region_field(**kwargs):
+    return serializers.ChoiceField(
+        choices=Region.choices,
+        error_messages={"invalid_choice": _("“{input}” is not a region code (see RegionEnum in the API docs).")},
+        **kwargs,
+    )
+
+
+def _category_field(**kwargs):
+    return serializers.SlugRelatedField(
+        slug_field="code",
+        queryset=Category.objects.filter(is_active=True),
+        error_messages={
+            "does_not_exist": _("There is no category with the code “{value}” (see /api/v1/categories/)."),
+            "invalid": _("Give the category's code."),
+        },
+        **kwargs,
+    )
+
+
+def _agency_field(**kwargs):
+    return serializers.SlugRelatedField(
+        slug_field="code",
+        queryset=Agency.objects.filter(is_active=True),
+        error_messages={
+            "does_not_exist": _("There is no agency with the code “{value}” (see /api/v1/agencies/)."),
+            "invalid": _("Give the agency's code."),
+        },
+        **kwargs,
+    )
+
+
+class AppealIntakeSerializer(StrictSerializer):
+    external_id = serializers.CharField(
+        max_length=128,
+        help_text=_(
+            "Your system's id of the appeal. Sending the same external_id again returns the first appeal (200)."
+        ),
+    )
+    kind = serializers.ChoiceField(choices=AppealKind.choices)
+    channel = serializers.ChoiceField(choices=Channel.choices)
+    language = serializers.ChoiceField(
+        choices=Language.choices,
+        error_messages={"invalid_choice": _("An appeal is in Kazakh (kk) or Russian (ru).")},
+    )
+    applicant = ApplicantInSerializer()
+    region = _region_field()
+    category = _category_field(help_text=_("The category's code (GET /api/v1/categories/)."))
+    subject = serializers.CharField(max_length=int(policy.policy("SUBJECT_MAX_LENGTH")))
+    text = serializers.CharField(max_length=int(policy.policy("TEXT_MAX_LENGTH")))
+    agency = _agency_field(
+        required=False,
+        allow_null=True,
+        help_text=_("The agency's code; without it the appeal is routed by its category and region."),
+    )
+    received_at = serializers.DateTimeField(
+        required=False, allow_null=True, help_text=_("When the citizen sent it (ISO 8601 with a time zone).")
+    )
+    attachments = AttachmentInSerializer(
+        many=True, required=False, max_length=int(policy.policy("ATTACHMENT_MAX_COUNT"))
+    )
+
+    def validate_external_id(self, value: str) -> str:
+        value = value.strip()
+        if not value:
+            raise serializers.ValidationError(_("Give your system's id of the appeal."))
+        return value
+
+    def validate_received_at(self, value):
+        if value is not None and value > timezone.now() + timedelta(minutes=5):
+            raise serializers.ValidationError(_("The appeal cannot be received in the future."))
+        return value
+
+
+# --- Timeline and responses --------------------------------------------------------------------------
+class AppealEventSerializer(serializers.Serializer):
+    id = serializers.IntegerField(read_only=True)
+    kind = serializers.ChoiceField(choices=EventKind.choices, read_only=True)
+    kind_label = serializers.CharField(source="get_kind_display", read_only=True)
+    from_status = serializers.ChoiceField(choices=AppealStatus.choices, allow_blank=True, read_only=True)
+    to_status = serializers.ChoiceField(choices=AppealStatus.choices, allow_blank=True, read_only=True)
+    created_at = serializers.DateTimeField(read_only=True)
+    actor = serializers.SerializerMethodField(help_text=_("Who did it (staff only; null for the system)."))
+    payload = serializers.SerializerMethodField(help_text=_("Details of the action (staff only)."))
+
+    @extend_schema_field(UserRefSerializer(allow_null=True))
+    def get_actor(self, event):
+        if self.context.get("public") or event.actor_id is None:
+            return None
+        return UserRefSerializer(event.actor).data
+
+    @extend_schema_field(OpenApiTypes.OBJECT)
+    def get_payload(self, event) -> dict:
+        return {} if self.context.get("public") else event.payload
+
+
+class AppealResponseSerializer(serializers.Serializer):
+    id = serializers.IntegerField(read_only=True)
+    appeal = serializers.IntegerField(source="appeal_id", read_only=True)
+    appeal_number = serializers.CharField(source="appeal.number", read_only=True)
+    kind = serializers.ChoiceField(choices=ResponseKind.choices, read_only=True)
+    status = serializers.ChoiceField(choices=ResponseStatus.choices, read_only=True)
+    language = serializers.ChoiceField(choices=Language.choices, read_only=True)
+    outcome = serializers.ChoiceField(choices=Outcome.choices, allow_blank=True, read_only=True)
+    text = serializers.CharField(read_only=True)
+    author = serializers.SerializerMethodField()
+    created_at = serializers.DateTimeField(read_only=True)
+    submitted_at = serializers.DateTimeField(read_only=True, allow_null=True)
+    approved_at = serializers.DateTimeField(read_only=True, allow_null=True)
+    sent_at = serializers.DateTimeField(read_only=True, allow_null=True)
+
+    @extend_schema_field(UserRefSerializer(allow_null=True))
+    def get_author(self, response):
+        if self.context.get("public") or response.author_id is None:
+            return None
+        return UserRefSerializer(response.author).data
+
+
+# --- Directory -----------------------------------------------------------------------------------------
+class AgencySerializer(serializers.Serializer):
+    id = serializers.IntegerField(read_only=True)
+    code = serializers.CharField(read_only=True)
+    name = serializers.CharField(read_only=True)
+    name_kk = serializers.CharField(read_only=True)
+    name_ru = serializers.CharField(read_only=True)
+    kind = serializers.ChoiceField(choices=AgencyKind.choices, read_only=True)
+    region = serializers.ChoiceField(choices=Region.choices, allow_blank=True, read_only=True)
+    parent = serializers.IntegerField(source="parent_id", read_only=True, allow_null=True)
+    depth = serializers.IntegerField(read_only=True)
+
+
+class CategorySerializer(serializers.Serializer):
+    code = serializers.CharField(read_only=True)
+    name = serializers.CharField(read_only=True)
+    name_kk = serializers.CharField(read_only=True)
+    name_ru = serializers.CharField(read_only=True)
+    group = serializers.CharField(source="parent.code", read_only=True, allow_null=True, default=None)
+
+
+# --- Lifecycle actions (staff) ----------------------------------------------------------------------------
+class EmptySerializer(StrictSerializer):
+    pass
+
+
+class AssignSerializer(StrictSerializer):
+    executor = serializers.PrimaryKeyRelatedField(
+        queryset=User.objects.filter(is_active=True),
+        error_messages={"does_not_exist": _("There is no active user with id {pk_value}.")},
+    )
+
+
+class RedirectSerializer(StrictSerializer):
+    to_agency = _agency_field(help_text=_("The competent agency's code."))
+    reason = serializers.CharField(max_length=2000)
+    part_text = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        max_length=int(policy.policy("TEXT_MAX_LENGTH")),
+        help_text=_("For a partial redirect: the part of the appeal that goes; the rest stays here."),
+    )
+
+
+class ExtensionSerializer(StrictSerializer):
+    until = serializers.DateField(help_text=_("The new due date (a working day)."))
+    reason = serializers.CharField(max_length=2000)
+
+
+class NoteSerializer(StrictSerializer):
+    text = serializers.CharField(max_length=5000)
+
+
+class RespondSerializer(StrictSerializer):
+    text = serializers.CharField(max_length=int(policy.policy("TEXT_MAX_LENGTH")))
+    language = serializers.ChoiceField(choices=Language.choices, required=False)
+    outcome = serializers.ChoiceField(
+        choices=ANSWER_OUTCOME_CHOICES,
+        required=False,
+        allow_blank=True,
+    )
+
+
+class ReturnSerializer(StrictSerializer):
+    comment = serializers.CharField(max_length=2000)
+
+
+class ApproveSerializer(StrictSerializer):
+    outcome = serializers.ChoiceField(
+        choices=ANSWER_OUTCOME_CHOICES,
+        required=False,
+        allow_blank=True,
+    )
+
+
+class LeaveSerializer(StrictSerializer):
+    reason = serializers.ChoiceField(choices=LeaveReason.choices)
+    comment = serializers.CharField(required=False, allow_blank=True, max_length=2000)
+
+
+class TerminateSerializer(StrictSerializer):
+    reason = serializers.ChoiceField(choices=TerminateReason.choices)
+    comment = serializers.CharField(required=False, allow_blank=True, max_length=2000)
+
+
+class ReopenSerializer(StrictSerializer):
+    reason = serializers.CharField(max_length=2000)
+
+
+class AttachmentUploadSerializer(StrictSerializer):
+    file = serializers.FileField(help_text=_("PDF, PNG, JPEG, DOC, DOCX or plain text, at most 10 MB."))
+
+
+# --- Webhooks ------------------------------------------------------------------------------------------------
+class WebhookEndpointSerializer(serializers.Serializer):
+    id = serializers.IntegerField(read_only=True)
+    url = serializers.URLField(read_only=True)
+    description = serializers.CharField(read_only=True)
+    is_active = serializers.BooleanField(read_only=True)
+    created_at = serializers.DateTimeField(read_only=True)
+
+
+class WebhookEndpointCreateSerializer(StrictSerializer):
+    url = serializers.URLField(max_length=500, help_text=_("Where to POST the events (https://)."))
+    description = serializers.CharField(required=False, allow_blank=True, max_length=200)
+
+
+class WebhookEndpointCreatedSerializer(WebhookEndpointSerializer):
+    secret = serializers.CharField(
+        read_only=True, help_text=_("The signing secret. Shown only now: store it to verify the signatures.")
+    )
+
+
+class WebhookDeliverySerializer(serializers.Serializer):
+    id = serializers.UUIDField(source="uuid", read_only=True, help_text=_("Also sent as X-Otinish-Delivery."))
+    event_type = serializers.CharField(read_only=True)
+    appeal = serializers.IntegerField(source="appeal_id", read_only=True, allow_null=True)
+    status = serializers.ChoiceField(choices=DeliveryStatus.choices, read_only=True)
+    attempts = serializers.IntegerField(read_only=True)
+    last_status_code = serializers.IntegerField(read_only=True, allow_null=True)
+    last_error = serializers.CharField(read_only=True)
+    next_attempt_at = serializers.DateTimeField(read_only=True, allow_null=True)
+    delivered_at = serializers.DateTimeField(read_only=True, allow_null=True)
+    created_at = serializers.DateTimeField(read_only=True)
+    payload = serializers.JSONField(read_only=True)
+
+
+class WhoAmISerializer(serializers.Serializer):
+    kind = serializers.ChoiceField(choices=[("integration", "integration"), ("staff", "staff")], read_only=True)
+    name = serializers.CharField(read_only=True)
+    scopes = serializers.ListField(child=serializers.ChoiceField(choices=IntegrationScope.choices), read_only=True)
+    agency = AgencyRefSerializer(read_only=True, allow_null=True)

@@ -1,0 +1,581 @@
+"""Views of /api/v1/: thin. Reads build on appeals_visible_to (staff) or appeals_visible_to_integration
+(tokens); writes call appeals.services / appeals.intake. Anything outside the caller's agencies is a 404.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from django.db.models import Prefetch, QuerySet
+from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
+from rest_framework import mixins, serializers, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.parsers import FormParser, MultiPartParser
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from agencies.models import Agency, Category
+
+from .. import services
+from ..choices import EventKind, ResponseStatus
+from ..filters import AppealFilterSet
+from ..intake import IntakeData, appeal_intake, request_fingerprint
+from ..integrations import (
+    appeals_visible_to_integration,
+    webhook_endpoint_create,
+    webhook_endpoint_deactivate,
+    webhook_endpoints_of,
+)
+from ..models import Appeal, AppealEvent, AppealResponse, Attachment, IntegrationScope, WebhookDelivery
+from ..selectors import appeal_timeline, appeals_for_display, appeals_visible_to
+from ..services import ApplicantData
+from ..webhooks import webhook_ping_create
+from . import serializers as s
+from .authentication import request_integration
+from .filters import AgencyFilterSet, AppealResponseFilterSet
+from .permissions import ANY_SCOPE
+
+# Events an integration does not see in a timeline: they are internal to the agency.
+INTERNAL_EVENT_KINDS = frozenset({EventKind.NOTE_ADDED, EventKind.PERSONAL_DATA_REVEALED})
+
+IDEMPOTENCY_KEY = OpenApiParameter(
+    "Idempotency-Key",
+    OpenApiTypes.STR,
+    OpenApiParameter.HEADER,
+    required=False,
+    description=(
+        "Optional. A retry with the same key returns the first appeal (200); the same key with a different "
+        "body is a 422. At most 255 characters."
+    ),
+)
+
+
+def visible_appeals(request) -> QuerySet[Appeal]:
+    """The appeals the caller may see: a token's agency scope, or the staff member's agencies."""
+    integration = request_integration(request)
+    if integration is not None:
+        return appeals_visible_to_integration(integration)
+    return appeals_visible_to(request.user)
+
+
+def appeals_for_api(queryset: QuerySet[Appeal]) -> QuerySet[Appeal]:
+    """What an appeal's representation shows, in a fixed number of queries whatever the page size."""
+    return appeals_for_display(queryset).prefetch_related(
+        Prefetch("redirected_to", queryset=Appeal.objects.select_related("agency").order_by("id")),
+        Prefetch("attachments", queryset=Attachment.objects.order_by("created_at", "id")),
+    )
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="List appeals",
+        description=(
+            "The appeals the caller may see (a token: its agency and those under it; staff: as on the queue "
+            "pages). Filters are the queue pages' own: `?status=registered&status=in_progress&overdue=true&q=…`."
+        ),
+    ),
+    retrieve=extend_schema(summary="An appeal, with its status and due date"),
+)
+class AppealViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    serializer_class = s.AppealSerializer
+    filterset_class = AppealFilterSet
+    lookup_value_regex = r"[0-9]+"
+    # Errors of the services name these fields; the API calls them so.
+    service_field_names = {"file": "file"}
+
+    _SCOPES = {
+        "list": IntegrationScope.READ,
+        "retrieve": IntegrationScope.READ,
+        "timeline": IntegrationScope.READ,
+        "create": IntegrationScope.INTAKE,
+        "attachments": IntegrationScope.INTAKE,
+    }
+
+    def get_integration_scope(self) -> str | None:
+        return self._SCOPES.get(self.action)
+
+    def get_queryset(self) -> QuerySet[Appeal]:
+        return appeals_for_api(visible_appeals(self.request)).order_by("-registered_at", "-id")
+
+    def _appeal(self, pk) -> Appeal:
+        return get_object_or_404(self.get_queryset(), pk=pk)
+
+    def _reloaded(self, appeal: Appeal) -> Appeal:
+        return appeals_for_api(Appeal.objects.filter(pk=appeal.pk)).get()
+
+    # --- Intake ----------------------------------------------------------------------------------
+    @extend_schema(
+        summary="Submit an appeal (intake)",
+        description=(
+            "Registers the appeal and answers 201 with its registration number, agency and due date. "
+            "Idempotent: the same `external_id` from the same integration, or the same `Idempotency-Key` "
+            "header, answers 200 with the first appeal and never creates a second one. Without `agency` the "
+            "appeal goes to the agency that handles its category in its region. Needs the `intake` scope."
+        ),
+        request=s.AppealIntakeSerializer,
+        parameters=[IDEMPOTENCY_KEY],
+        responses={
+            201: OpenApiResponse(s.AppealCreatedSerializer, description="Registered."),
+            200: OpenApiResponse(s.AppealCreatedSerializer, description="A retry: the appeal registered before."),
+        },
+    )
+    def create(self, request):
+        serializer = s.AppealIntakeSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        key = request.headers.get("Idempotency-Key", "").strip()
+        if len(key) > 255:
+            raise serializers.ValidationError({"Idempotency-Key": [_("The key is at most 255 characters.")]})
+        data = serializer.validated_data
+        applicant = data["applicant"]
+        intake = IntakeData(
+            kind=data["kind"],
+            channel=data["channel"],
+            language=data["language"],
+            region=data["region"],
+            subject=data["subject"],
+            text=data["text"],
+            applicant=ApplicantData(
+                type=applicant["type"],
+                name=applicant["full_name"],
+                iin=applicant.get("iin", ""),
+                bin=applicant.get("bin", ""),
+                email=applicant.get("email", ""),
+                phone=applicant.get("phone", ""),
+                address=applicant.get("address", ""),
+            ),
+            category=data["category"],
+            agency=data.get("agency"),
+            received_at=data.get("received_at"),
+            external_id=data["external_id"],
+            attachments=[item["upload"] for item in data.get("attachments", [])],
+        )
+        integration = request_integration(request)
+        appeal, created = appeal_intake(
+            integration=integration,
+            user=None if integration is not None else request.user,
+            data=intake,
+            idempotency_key=key,
+            fingerprint=request_fingerprint(request.data),
+        )
+        appeal = self._reloaded(appeal)
+        body = s.AppealCreatedSerializer(appeal, context={"request": request}).data
+        return Response(
+            body,
+            status=status.HTTP_201_CREATED if created else status.HTTP_200_OK,
+            headers={"Location": body["url"]},
+        )
+
+    # --- Reads ---------------------------------------------------------------------------------------
+    @extend_schema(
+        summary="The appeal's timeline",
+        description=(
+            "Every recorded step, oldest first. Integrations see the steps without internal notes, actors or details."
+        ),
+        responses=s.AppealEventSerializer(many=True),
+        filters=False,
+    )
+    @action(detail=True, methods=["get"], pagination_class=None, filterset_class=None)
+    def timeline(self, request, pk=None):
+        appeal = self._appeal(pk)
+        events = appeal_timeline(appeal)
+        public = request_integration(request) is not None
+        if public:
+            events = events.exclude(kind__in=sorted(INTERNAL_EVENT_KINDS))
+        return Response(s.AppealEventSerializer(events, many=True, context={"public": public}).data)
+
+    # --- Lifecycle actions (staff, signed in) --------------------------------------------------------
+    def _act(
+        self,
+        request,
+        pk,
+        input_serializer: type[serializers.Serializer],
+        call: Callable[[Appeal, dict[str, Any]], Any],
+    ) -> Appeal:
+        appeal = self._appeal(pk)
+        serializer = input_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        call(appeal, serializer.validated_data)
+        return self._reloaded(appeal)
+
+    def _appeal_response(self, appeal: Appeal) -> Response:
+        return Response(s.AppealSerializer(appeal, context={"request": self.request}).data)
+
+    @extend_schema(summary="Take into work (executor)", request=s.EmptySerializer, responses=s.AppealSerializer)
+    @action(detail=True, methods=["post"], filterset_class=None)
+    def take(self, request, pk=None):
+        return self._appeal_response(
+            self._act(request, pk, s.EmptySerializer, lambda a, d: services.appeal_take(appeal=a, actor=request.user))
+        )
+
+    @extend_schema(
+        summary="Assign to an executor (supervisor)", request=s.AssignSerializer, responses=s.AppealSerializer
+    )
+    @action(detail=True, methods=["post"], filterset_class=None)
+    def assign(self, request, pk=None):
+        return self._appeal_response(
+            self._act(
+                request,
+                pk,
+                s.AssignSerializer,
+                lambda a, d: services.appeal_assign(appeal=a, executor=d["executor"], actor=request.user),
+            )
+        )
+
+    @extend_schema(
+        summary="Redirect to the competent agency (registrar, supervisor)",
+        description="With `part_text`, only that part goes and the appeal stays open here.",
+        request=s.RedirectSerializer,
+        responses=s.AppealSerializer,
+    )
+    @action(detail=True, methods=["post"], filterset_class=None)
+    def redirect(self, request, pk=None):
+        return self._appeal_response(
+            self._act(
+                request,
+                pk,
+                s.RedirectSerializer,
+                lambda a, d: services.appeal_redirect(
+                    appeal=a,
+                    to_agency=d["to_agency"],
+                    actor=request.user,
+                    reason=d["reason"],
+                    part_text=d.get("part_text", ""),
+                ),
+            )
+        )
+
+    @extend_schema(
+        summary="Ask for an extension (executor)", request=s.ExtensionSerializer, responses=s.AppealSerializer
+    )
+    @action(detail=True, methods=["post"], url_path="request-extension", filterset_class=None)
+    def request_extension(self, request, pk=None):
+        return self._appeal_response(
+            self._act(
+                request,
+                pk,
+                s.ExtensionSerializer,
+                lambda a, d: services.appeal_request_extension(
+                    appeal=a, actor=request.user, until=d["until"], reason=d["reason"]
+                ),
+            )
+        )
+
+    @extend_schema(
+        summary="Extend the term (supervisor)",
+        description="At most two months from registration in all; the applicant is told.",
+        request=s.ExtensionSerializer,
+        responses=s.AppealSerializer,
+    )
+    @action(detail=True, methods=["post"], filterset_class=None)
+    def extend(self, request, pk=None):
+        return self._appeal_response(
+            self._act(
+                request,
+                pk,
+                s.ExtensionSerializer,
+                lambda a, d: services.appeal_grant_extension(
+                    appeal=a, actor=request.user, until=d["until"], reason=d["reason"]
+                ),
+            )
+        )
+
+    @extend_schema(
+        summary="Add an internal note",
+        request=s.NoteSerializer,
+        responses={201: s.AppealEventSerializer},
+    )
+    @action(detail=True, methods=["post"], filterset_class=None)
+    def notes(self, request, pk=None):
+        appeal = self._appeal(pk)
+        serializer = s.NoteSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        event = services.appeal_add_note(appeal=appeal, actor=request.user, text=serializer.validated_data["text"])
+        event = AppealEvent.objects.select_related("actor").get(pk=event.pk)
+        return Response(s.AppealEventSerializer(event).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(
+        summary="Draft the answer (executor)",
+        description="Creates or replaces the draft; it is written in the appeal's language unless said otherwise.",
+        request=s.RespondSerializer,
+        responses=s.AppealResponseSerializer,
+    )
+    @action(detail=True, methods=["post"], filterset_class=None)
+    def respond(self, request, pk=None):
+        appeal = self._appeal(pk)
+        serializer = s.RespondSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        response = services.appeal_save_response(
+            appeal=appeal,
+            actor=request.user,
+            text=data["text"],
+            language=data.get("language"),
+            outcome=data.get("outcome", ""),
+        )
+        response = AppealResponse.objects.select_related("appeal", "author").get(pk=response.pk)
+        return Response(s.AppealResponseSerializer(response).data)
+
+    @extend_schema(summary="Submit the answer for approval", request=s.EmptySerializer, responses=s.AppealSerializer)
+    @action(detail=True, methods=["post"], filterset_class=None)
+    def submit(self, request, pk=None):
+        return self._appeal_response(
+            self._act(request, pk, s.EmptySerializer, lambda a, d: services.appeal_submit(appeal=a, actor=request.user))
+        )
+
+    @extend_schema(
+        summary="Return the answer for rework (supervisor)", request=s.ReturnSerializer, responses=s.AppealSerializer
+    )
+    @action(detail=True, methods=["post"], url_path="return", filterset_class=None)
+    def return_for_rework(self, request, pk=None):
+        return self._appeal_response(
+            self._act(
+                request,
+                pk,
+                s.ReturnSerializer,
+                lambda a, d: services.appeal_return(appeal=a, actor=request.user, comment=d["comment"]),
+            )
+        )
+
+    @extend_schema(
+        summary="Approve and send the answer (supervisor)", request=s.ApproveSerializer, responses=s.AppealSerializer
+    )
+    @action(detail=True, methods=["post"], filterset_class=None)
+    def approve(self, request, pk=None):
+        return self._appeal_response(
+            self._act(
+                request,
+                pk,
+                s.ApproveSerializer,
+                lambda a, d: services.appeal_approve(appeal=a, actor=request.user, outcome=d.get("outcome", "")),
+            )
+        )
+
+    @extend_schema(
+        summary="Leave without consideration (supervisor)", request=s.LeaveSerializer, responses=s.AppealSerializer
+    )
+    @action(detail=True, methods=["post"], filterset_class=None)
+    def leave(self, request, pk=None):
+        return self._appeal_response(
+            self._act(
+                request,
+                pk,
+                s.LeaveSerializer,
+                lambda a, d: services.appeal_leave_without_consideration(
+                    appeal=a, actor=request.user, reason=d["reason"], comment=d.get("comment", "")
+                ),
+            )
+        )
+
+    @extend_schema(summary="Terminate (supervisor)", request=s.TerminateSerializer, responses=s.AppealSerializer)
+    @action(detail=True, methods=["post"], filterset_class=None)
+    def terminate(self, request, pk=None):
+        return self._appeal_response(
+            self._act(
+                request,
+                pk,
+                s.TerminateSerializer,
+                lambda a, d: services.appeal_terminate(
+                    appeal=a, actor=request.user, reason=d["reason"], comment=d.get("comment", "")
+                ),
+            )
+        )
+
+    @extend_schema(summary="Close an answered appeal", request=s.EmptySerializer, responses=s.AppealSerializer)
+    @action(detail=True, methods=["post"], filterset_class=None)
+    def close(self, request, pk=None):
+        return self._appeal_response(
+            self._act(request, pk, s.EmptySerializer, lambda a, d: services.appeal_close(appeal=a, actor=request.user))
+        )
+
+    @extend_schema(
+        summary="Reopen a finished appeal (supervisor)", request=s.ReopenSerializer, responses=s.AppealSerializer
+    )
+    @action(detail=True, methods=["post"], filterset_class=None)
+    def reopen(self, request, pk=None):
+        return self._appeal_response(
+            self._act(
+                request,
+                pk,
+                s.ReopenSerializer,
+                lambda a, d: services.appeal_reopen(appeal=a, actor=request.user, reason=d["reason"]),
+            )
+        )
+
+    @extend_schema(
+        summary="Escalate an overdue appeal (supervisor)", request=s.EmptySerializer, responses=s.AppealSerializer
+    )
+    @action(detail=True, methods=["post"], filterset_class=None)
+    def escalate(self, request, pk=None):
+        return self._appeal_response(
+            self._act(
+                request, pk, s.EmptySerializer, lambda a, d: services.appeal_escalate(appeal=a, actor=request.user)
+            )
+        )
+
+    @extend_schema(
+        summary="Attach a file",
+        description=(
+            "multipart/form-data with one `file`: PDF, PNG, JPEG, DOC, DOCX or plain text (judged by the content), "
+            "at most 10 MB, at most 10 per appeal. Staff, or the integration that submitted the appeal (`intake`)."
+        ),
+        request={"multipart/form-data": s.AttachmentUploadSerializer},
+        responses={201: s.AttachmentSerializer},
+    )
+    @action(detail=True, methods=["post"], parser_classes=[MultiPartParser, FormParser], filterset_class=None)
+    def attachments(self, request, pk=None):
+        appeal = self._appeal(pk)
+        integration = request_integration(request)
+        if integration is not None and appeal.integration_id != integration.pk:
+            raise services.AppealPermissionError(
+                _("An integration may attach files only to the appeals it submitted."), code="permission"
+            )
+        serializer = s.AttachmentUploadSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        attachment = services.appeal_add_attachment(
+            appeal=appeal,
+            actor=None if integration is not None else request.user,
+            upload=serializer.validated_data["file"],
+        )
+        return Response(s.AttachmentSerializer(attachment).data, status=status.HTTP_201_CREATED)
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="List responses",
+        description=(
+            "Answers and notices of the appeals the caller may see (`?appeal=<id>` for one appeal). "
+            "Integrations see only what was sent to the applicant."
+        ),
+    ),
+    retrieve=extend_schema(summary="A response"),
+)
+class AppealResponseViewSet(viewsets.ReadOnlyModelViewSet):
+    serializer_class = s.AppealResponseSerializer
+    filterset_class = AppealResponseFilterSet
+    integration_scope = IntegrationScope.READ
+    lookup_value_regex = r"[0-9]+"
+
+    def get_queryset(self) -> QuerySet[AppealResponse]:
+        queryset = AppealResponse.objects.filter(appeal__in=visible_appeals(self.request).values("pk"))
+        if request_integration(self.request) is not None:
+            queryset = queryset.filter(status=ResponseStatus.SENT)
+        return queryset.select_related("appeal", "author").order_by("-created_at", "-id")
+
+    def get_serializer_context(self):
+        return {**super().get_serializer_context(), "public": request_integration(self.request) is not None}
+
+
+@extend_schema_view(
+    list=extend_schema(summary="List agencies", description="Active state bodies, in tree order."),
+    retrieve=extend_schema(summary="An agency"),
+)
+class AgencyViewSet(viewsets.ReadOnlyModelViewSet):
+    serializer_class = s.AgencySerializer
+    filterset_class = AgencyFilterSet
+    integration_scope = ANY_SCOPE
+    lookup_value_regex = r"[0-9]+"
+
+    def get_queryset(self) -> QuerySet[Agency]:
+        return Agency.objects.filter(is_active=True).order_by("path")
+
+
+@extend_schema_view(
+    list=extend_schema(summary="List categories", description="Active categories; `code` is what intake takes."),
+    retrieve=extend_schema(summary="A category"),
+)
+class CategoryViewSet(viewsets.ReadOnlyModelViewSet):
+    serializer_class = s.CategorySerializer
+    integration_scope = ANY_SCOPE
+    lookup_field = "code"
+    lookup_value_regex = r"[-a-zA-Z0-9_]+"
+
+    def get_queryset(self) -> QuerySet[Category]:
+        return Category.objects.filter(is_active=True).select_related("parent").order_by("code")
+
+
+@extend_schema_view(
+    list=extend_schema(summary="List your webhook endpoints"),
+    retrieve=extend_schema(summary="A webhook endpoint"),
+    destroy=extend_schema(summary="Stop a webhook endpoint", description="Deliveries stop; the log stays."),
+)
+class WebhookEndpointViewSet(
+    mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.DestroyModelMixin, viewsets.GenericViewSet
+):
+    """Status webhooks of the calling integration (token with the `read` scope only)."""
+
+    serializer_class = s.WebhookEndpointSerializer
+    integration_scope = IntegrationScope.READ
+    staff_allowed = False
+    lookup_value_regex = r"[0-9]+"
+
+    def get_queryset(self):
+        integration = request_integration(self.request)
+        return webhook_endpoints_of(integration)
+
+    @extend_schema(
+        summary="Register a webhook endpoint",
+        description=(
+            "Each status change of the appeals this integration submitted is POSTed there, signed; the answer "
+            "carries the signing `secret`, shown only now."
+        ),
+        request=s.WebhookEndpointCreateSerializer,
+        responses={201: s.WebhookEndpointCreatedSerializer},
+    )
+    def create(self, request):
+        serializer = s.WebhookEndpointCreateSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        endpoint, secret = webhook_endpoint_create(
+            integration=request_integration(request),
+            url=serializer.validated_data["url"],
+            description=serializer.validated_data.get("description", ""),
+        )
+        body = s.WebhookEndpointSerializer(endpoint).data
+        return Response({**body, "secret": secret}, status=status.HTTP_201_CREATED)
+
+    def perform_destroy(self, instance):
+        webhook_endpoint_deactivate(endpoint=instance)
+
+    @extend_schema(
+        summary="Send a test event",
+        description="Queues a signed `ping` delivery to the endpoint; follow it in the deliveries.",
+        request=None,
+        responses={202: s.WebhookDeliverySerializer},
+    )
+    @action(detail=True, methods=["post"])
+    def ping(self, request, pk=None):
+        delivery = webhook_ping_create(endpoint=self.get_object())
+        return Response(s.WebhookDeliverySerializer(delivery).data, status=status.HTTP_202_ACCEPTED)
+
+    @extend_schema(
+        summary="The endpoint's delivery log", responses=s.WebhookDeliverySerializer(many=True), filters=False
+    )
+    @action(detail=True, methods=["get"])
+    def deliveries(self, request, pk=None):
+        endpoint = self.get_object()
+        queryset = WebhookDelivery.objects.filter(endpoint=endpoint).order_by("-created_at", "-id")
+        page = self.paginate_queryset(queryset)
+        return self.get_paginated_response(s.WebhookDeliverySerializer(page, many=True).data)
+
+
+class MeView(APIView):
+    """Who the API takes the caller for: check a token before anything else."""
+
+    integration_scope = ANY_SCOPE
+
+    @extend_schema(summary="Who am I", responses=s.WhoAmISerializer, tags=["auth"])
+    def get(self, request):
+        integration = request_integration(request)
+        if integration is not None:
+            body = {
+                "kind": "integration",
+                "name": integration.name,
+                "scopes": integration.scopes,
+                "agency": s.AgencyRefSerializer(integration.agency).data,
+            }
+        else:
+            body = {"kind": "staff", "name": request.user.display_name, "scopes": [], "agency": None}
+        return Response(body)

@@ -1,0 +1,245 @@
+"""The desk's queues: presets of the one appeal list, scoped to the user's current agency and roles.
+
+A queue is a queryset built on `appeals_visible_to(user)`; the AppealFilterSet then narrows it
+further (the same parameters as the API). Counts in the side menu are capped ("1 000+") and
+computed for every queue and saved view in one SQL statement, so they stay cheap at a million rows.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.core.exceptions import EmptyResultSet
+from django.db import connection
+from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext_lazy
+
+from agencies.choices import Role
+from agencies.models import Agency, Membership, User
+from agencies.selectors import agency_subtree_q, user_agencies, user_memberships
+
+from .choices import OPEN_STATUSES, AppealStatus
+from .models import Appeal
+from .policy import policy
+from .selectors import appeals_awaiting_approval, appeals_due_within, appeals_overdue, appeals_visible_to
+
+# Counts above this show as "1 000+".
+COUNT_CAP = 1000
+SESSION_AGENCY_KEY = "desk_agency"
+
+MINE = "mine"
+REGISTERED_BY_ME = "registered"
+UNASSIGNED = "unassigned"
+DUE_SOON = "due_soon"
+OVERDUE = "overdue"
+APPROVAL = "approval"
+TREE = "tree"
+ALL = "all"
+
+
+@dataclass(frozen=True)
+class QueueDef:
+    key: str
+    label_text: Any  # a lazy text, or a lazy plural formatted with the "due soon" number of days
+    ordering: tuple[str, ...]  # the default sort (OrderingFilter names)
+
+    @property
+    def label(self) -> str:
+        if self.key == DUE_SOON:
+            return self.label_text % {"n": int(policy("DUE_SOON_WORKING_DAYS"))}
+        return str(self.label_text)
+
+
+QUEUES: dict[str, QueueDef] = {
+    MINE: QueueDef(MINE, _("My appeals"), ("due_date",)),
+    REGISTERED_BY_ME: QueueDef(REGISTERED_BY_ME, _("Registered by me"), ("-registered_at",)),
+    UNASSIGNED: QueueDef(UNASSIGNED, _("Unassigned in my agency"), ("due_date",)),
+    DUE_SOON: QueueDef(
+        DUE_SOON,
+        ngettext_lazy("Due within %(n)s working day", "Due within %(n)s working days", "n"),
+        ("due_date",),
+    ),
+    OVERDUE: QueueDef(OVERDUE, _("Overdue"), ("due_date",)),
+    APPROVAL: QueueDef(APPROVAL, _("Awaiting my approval"), ("due_date",)),
+    TREE: QueueDef(TREE, _("Whole agency tree"), ("due_date",)),
+    ALL: QueueDef(ALL, _("All appeals I can see"), ("-registered_at",)),
+}
+
+
+@dataclass
+class Desk:
+    """Who is working and where: the user, their agencies, the current one and their roles in it."""
+
+    user: User
+    agencies: list[Agency]
+    agency: Agency | None
+    roles: frozenset[str] = field(default_factory=frozenset)
+
+    @property
+    def everywhere(self) -> bool:
+        """A superuser without memberships works over every agency."""
+        return self.agency is None and self.user.is_superuser
+
+    @property
+    def is_supervisor(self) -> bool:
+        return Role.SUPERVISOR in self.roles
+
+    @property
+    def is_executor(self) -> bool:
+        return Role.EXECUTOR in self.roles
+
+    @property
+    def is_registrar(self) -> bool:
+        return Role.REGISTRAR in self.roles
+
+    @property
+    def registrar_agencies(self) -> list[Agency]:
+        return user_agencies(self.user, roles=[Role.REGISTRAR])
+
+
+def desk_for(user: User, session) -> Desk:
+    """The user's desk; the current agency is remembered in the session (the first one by default)."""
+    agencies = user_agencies(user)
+    current = None
+    wanted = session.get(SESSION_AGENCY_KEY) if session is not None else None
+    for agency in agencies:
+        if agency.pk == wanted:
+            current = agency
+    if current is None and agencies:
+        current = agencies[0]
+    if current is None:
+        roles = frozenset({Role.SUPERVISOR}) if user.is_superuser else frozenset()
+    else:
+        roles = frozenset(m.role for m in user_memberships(user) if m.agency_id == current.pk)
+    return Desk(user=user, agencies=agencies, agency=current, roles=roles)
+
+
+def desk_switch_agency(session, *, user: User, agency_id: int) -> Agency | None:
+    """Make `agency_id` the current agency if the user belongs to it; returns it, or None."""
+    for agency in user_agencies(user):
+        if agency.pk == agency_id:
+            session[SESSION_AGENCY_KEY] = agency.pk
+            return agency
+    return None
+
+
+def queue_keys(desk: Desk) -> list[str]:
+    """The queues shown in the side menu, in order, for the user's roles in the current agency."""
+    keys: list[str] = []
+    if desk.is_executor:
+        keys.append(MINE)
+    if desk.is_registrar:
+        keys.append(REGISTERED_BY_ME)
+    if desk.agency is not None:
+        keys.append(UNASSIGNED)
+    if desk.roles:
+        keys += [DUE_SOON, OVERDUE]
+    if desk.is_supervisor:
+        keys += [APPROVAL, TREE]
+    keys.append(ALL)
+    return keys
+
+
+def default_queue(desk: Desk) -> str:
+    """Where "/" sends the user: the executor's own appeals, the supervisor's approvals, the registrar's list."""
+    if desk.is_executor:
+        return MINE
+    if desk.is_supervisor:
+        return APPROVAL
+    if desk.is_registrar:
+        return REGISTERED_BY_ME
+    return ALL
+
+
+def _agency_only(desk: Desk) -> Q:
+    return Q(agency=desk.agency) if desk.agency is not None else Q()
+
+
+def _subtree(desk: Desk) -> Q:
+    return agency_subtree_q(desk.agency, prefix="agency__") if desk.agency is not None else Q()
+
+
+def _responsibility(desk: Desk) -> Q:
+    """What a user answers for: a supervisor the agency's subtree, an executor their own appeals."""
+    if desk.is_supervisor:
+        return _subtree(desk)
+    if desk.is_executor:
+        return Q(assignee=desk.user)
+    return _agency_only(desk)
+
+
+def agencies_approved_by(agency: Agency) -> list[int]:
+    """Agencies of `agency`'s subtree whose nearest supervised body is `agency` itself (one query).
+
+    A district without a head of its own has its answers approved up the tree; one with a head
+    approves its own.
+    """
+    has_supervisor = Exists(
+        Membership.objects.filter(agency=OuterRef("pk"), role=Role.SUPERVISOR, user__is_active=True)
+    )
+    rows = list(
+        Agency.objects.filter(path__startswith=agency.path)
+        .annotate(supervised=has_supervisor)
+        .values_list("pk", "path", "supervised")
+    )
+    supervised = {pk for pk, _path, flag in rows if flag and pk != agency.pk}
+    chosen = []
+    for pk, path, _flag in rows:
+        ids = [int(part) for part in path.strip("/").split("/")]
+        below = ids[ids.index(agency.pk) + 1 :] if agency.pk in ids else []
+        if not any(ancestor in supervised for ancestor in below):
+            chosen.append(pk)
+    return chosen
+
+
+def queue_queryset(desk: Desk, key: str) -> QuerySet[Appeal]:
+    """The appeals of queue `key` (before the filters); unknown keys give the "all" queue."""
+    visible = appeals_visible_to(desk.user)
+    open_statuses = sorted(OPEN_STATUSES)
+    if key == MINE:
+        return visible.filter(assignee=desk.user, status__in=open_statuses)
+    if key == REGISTERED_BY_ME:
+        return visible.filter(registered_by=desk.user)
+    if key == UNASSIGNED:
+        return visible.filter(_agency_only(desk), assignee__isnull=True, status=AppealStatus.REGISTERED)
+    if key == DUE_SOON:
+        working_days = int(policy("DUE_SOON_WORKING_DAYS"))
+        return appeals_due_within(visible.filter(_responsibility(desk)), working_days=working_days)
+    if key == OVERDUE:
+        return appeals_overdue(visible.filter(_responsibility(desk)))
+    if key == APPROVAL:
+        if not desk.is_supervisor:
+            return visible.none()
+        scope = visible if desk.agency is None else visible.filter(agency_id__in=agencies_approved_by(desk.agency))
+        return appeals_awaiting_approval(scope)
+    if key == TREE:
+        if not desk.is_supervisor:
+            return visible.none()
+        return visible.filter(_subtree(desk))
+    return visible
+
+
+def capped_counts(querysets: dict[str, QuerySet], cap: int | None = None) -> dict[str, int]:
+    """{key: min(count, cap + 1)} for every queryset, in one SQL statement of LIMITed subqueries."""
+    cap = COUNT_CAP if cap is None else cap
+    parts: list[str] = []
+    params: list = []
+    keys: list[str] = []
+    counts: dict[str, int] = {}
+    for key, queryset in querysets.items():
+        try:
+            sql, sql_params = queryset.order_by().values("pk")[: cap + 1].query.sql_with_params()
+        except EmptyResultSet:
+            counts[key] = 0
+            continue
+        parts.append(f"(SELECT COUNT(*) FROM ({sql}) AS capped_{len(keys)})")  # noqa: S608 - compiled by the ORM
+        params.extend(sql_params)
+        keys.append(key)
+    if parts:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT " + ", ".join(parts), params)
+            row = cursor.fetchone()
+        counts.update(zip(keys, (int(value) for value in row), strict=True))
+    return counts

@@ -1,0 +1,93 @@
+"""Template helpers of the desk: deadlines, masked identifiers, capped counts, sortable headers."""
+
+from __future__ import annotations
+
+from django import template
+from django.utils.html import format_html
+from django.utils.translation import gettext as _
+
+from ..presenters import appeal_deadline
+from ..queues import COUNT_CAP
+from ..validators import mask_identifier
+
+register = template.Library()
+
+
+@register.simple_tag
+def deadline(appeal, today=None):
+    """A coloured badge: 'N working days left', 'due today' or 'overdue by N working days'."""
+    info = appeal_deadline(appeal, today=today)
+    if info.state == "done":
+        return format_html('<span class="muted">{}</span>', appeal.get_status_display())
+    return format_html('<span class="badge deadline-{}">{}</span>', info.state, info.text)
+
+
+@register.filter
+def masked(value: str) -> str:
+    return mask_identifier(value or "")
+
+
+@register.filter
+def capped(value) -> str:
+    """A count as shown in menus: '1 000+' above the cap (never an exact count of a huge set)."""
+    if value is None:
+        return ""
+    number = int(value)
+    if number > COUNT_CAP:
+        return f"{COUNT_CAP:,}+".replace(",", "\u202f")
+    return f"{number:,}".replace(",", "\u202f")
+
+
+def _sort_link(request, current: str, name: str, label: str):
+    params = request.GET.copy()
+    params.pop("page", None)
+    if current == name:
+        params["ordering"] = f"-{name}"
+        state, arrow = "ascending", "▲"
+    elif current == f"-{name}":
+        params["ordering"] = name
+        state, arrow = "descending", "▼"
+    else:
+        params["ordering"] = name
+        state, arrow = "none", ""
+    link = format_html(
+        '<a href="?{}" title="{}">{}{}</a>',
+        params.urlencode(),
+        _("Sort by this column"),
+        label,
+        format_html(' <span aria-hidden="true">{}</span>', arrow) if arrow else "",
+    )
+    return state, link
+
+
+@register.simple_tag(takes_context=True)
+def sort_header(context, name: str, label: str, second_name: str = "", second_label: str = ""):
+    """A column header that sorts by `name` (an OrderingFilter name); a second click reverses the order.
+
+    A column showing two things (number and date) can offer a second, smaller sort link.
+    """
+    request = context["request"]
+    current = context.get("ordering") or ""
+    state, link = _sort_link(request, current, name, label)
+    extra = ""
+    if second_name:
+        second_state, second_link = _sort_link(request, current, second_name, second_label)
+        state = state if state != "none" else second_state
+        extra = format_html(' <span class="sort-second">· {}</span>', second_link)
+    return format_html('<th scope="col" aria-sort="{}">{}{}</th>', state, link, extra)
+
+
+@register.simple_tag(takes_context=True)
+def page_url(context, number: int):
+    params = context["request"].GET.copy()
+    params["page"] = number
+    return "?" + params.urlencode()
+
+
+@register.filter
+def get(mapping, key):
+    """mapping[key] in a template ({{ forms|get:slug }}); None when missing."""
+    try:
+        return mapping.get(key)
+    except AttributeError:
+        return None

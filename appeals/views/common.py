@@ -1,0 +1,141 @@
+"""What every desk page shares: the user's desk (current agency, roles) and the side menu with its counts."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.db.models import Q
+from django.http import HttpRequest, QueryDict
+from django.urls import reverse
+
+from agencies.selectors import user_memberships
+
+from ..filters import AppealFilterSet
+from ..models import SavedView
+from ..queues import ALL, QUEUES, TREE, Desk, capped_counts, desk_for, queue_keys, queue_queryset
+
+SAVED_VIEWS_IN_MENU = 20
+SEARCH_REFS_KEY = "desk_search_refs"
+
+
+def request_desk(request: HttpRequest) -> Desk:
+    desk = getattr(request, "_desk", None)
+    if desk is None:
+        desk = desk_for(request.user, request.session)
+        request._desk = desk
+    return desk
+
+
+def saved_views_for(request: HttpRequest):
+    """The user's own views and those shared with their agencies (at most SAVED_VIEWS_IN_MENU)."""
+    agency_ids = sorted({m.agency_id for m in user_memberships(request.user)})
+    return list(
+        SavedView.objects.filter(Q(owner=request.user) | Q(agency_id__in=agency_ids))
+        .select_related("owner", "agency")
+        .order_by("name", "id")[:SAVED_VIEWS_IN_MENU]
+    )
+
+
+def saved_view_get(request: HttpRequest, pk) -> SavedView | None:
+    agency_ids = sorted({m.agency_id for m in user_memberships(request.user)})
+    try:
+        return SavedView.objects.filter(Q(owner=request.user) | Q(agency_id__in=agency_ids)).get(pk=pk)
+    except (SavedView.DoesNotExist, ValueError, TypeError):
+        return None
+
+
+def search_ref_resolve(request: HttpRequest, ref: str) -> str:
+    return (request.session.get(SEARCH_REFS_KEY) or {}).get(ref, "")
+
+
+# Parameters of a queue that are not filters.
+NON_FILTER_PARAMS = {"page", "per_page", "view", "qref", "queue"}
+
+
+def effective_params(request: HttpRequest, params: QueryDict, saved: SavedView | None) -> QueryDict:
+    """The parameters a queue is built from: a saved view's, overridden by those in the URL.
+
+    A searched IIN/BIN never travels in the URL: `qref` names a search kept in the session.
+    """
+    data = QueryDict(mutable=True)
+    if saved is not None:
+        data.update(QueryDict(saved.query))
+    for key in params:
+        if key != "view":
+            data.setlist(key, params.getlist(key))
+    ref = data.get("qref")
+    if ref:
+        data["q"] = search_ref_resolve(request, ref)
+    return data
+
+
+def queue_filterset(request: HttpRequest, desk: Desk, data: QueryDict) -> tuple[str, AppealFilterSet]:
+    """The queue key and its FilterSet over the queue's appeals, with the queue's default sort."""
+    key = data.get("queue") or ALL
+    if key not in QUEUES or (key != ALL and key not in queue_keys(desk)):
+        key = ALL
+    data = data.copy()
+    if not data.get("ordering"):
+        data["ordering"] = QUEUES[key].ordering[0]
+    if key == TREE and "open" not in data and "status" not in data:
+        data["open"] = "true"  # the whole tree shows what is still running unless asked otherwise
+    filterset = AppealFilterSet(data=data, queryset=queue_queryset(desk, key), request=request)
+    return key, filterset
+
+
+def ordered(queryset):
+    """A stable order for paging: the chosen sort, then the id."""
+    order = list(queryset.query.order_by)
+    if not order:
+        return queryset.order_by("-registered_at", "-pk")
+    last = order[-1]
+    tie = "-pk" if isinstance(last, str) and last.startswith("-") else "pk"
+    return queryset.order_by(*order, tie)
+
+
+@dataclass
+class MenuItem:
+    key: str
+    label: str
+    url: str
+    count: int | None
+    active: bool
+
+
+def sidebar_context(request: HttpRequest, desk: Desk, *, active_queue: str = "", active_view: int | None = None):
+    """Queues and saved views with capped counts: one query for the views, one for every count."""
+    keys = queue_keys(desk)
+    querysets = {f"q:{key}": queue_queryset(desk, key) for key in keys}
+    views = saved_views_for(request)
+    for view in views:
+        data = effective_params(request, QueryDict(), view)
+        _key, filterset = queue_filterset(request, desk, data)
+        if filterset.is_valid():  # a saved view whose filters no longer apply shows no count
+            querysets[f"v:{view.pk}"] = filterset.qs
+    counts = capped_counts(querysets)
+    list_url = reverse("appeals:list")
+    queues = [
+        MenuItem(
+            key,
+            str(QUEUES[key].label),
+            f"{list_url}?queue={key}",
+            counts.get(f"q:{key}"),
+            key == active_queue and active_view is None,
+        )
+        for key in keys
+    ]
+    saved = [
+        {
+            "view": view,
+            "url": f"{list_url}?view={view.pk}",
+            "count": counts.get(f"v:{view.pk}"),
+            "active": view.pk == active_view,
+            "mine": view.owner_id == request.user.pk,
+        }
+        for view in views
+    ]
+    return {"desk": desk, "menu_queues": queues, "menu_views": saved}
+
+
+def htmx_target(request: HttpRequest) -> str | None:
+    return request.htmx.target if request.htmx else None

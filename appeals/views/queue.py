@@ -1,0 +1,374 @@
+"""The queue page: presets of one list, filtered by AppealFilterSet, sorted, paged without a full COUNT."""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest, HttpResponse, QueryDict
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+from django.views.decorators.http import require_POST
+
+from agencies.choices import Role
+from agencies.models import Agency, User
+from agencies.selectors import agency_members
+
+from .. import services
+from ..forms import AgencySearchForm, SavedViewForm
+from ..queues import QUEUES, default_queue, desk_switch_agency
+from ..selectors import appeals_for_display, appeals_visible_to
+from .common import (
+    NON_FILTER_PARAMS,
+    SEARCH_REFS_KEY,
+    effective_params,
+    htmx_target,
+    ordered,
+    queue_filterset,
+    request_desk,
+    saved_view_get,
+    sidebar_context,
+)
+from .exports import export_response
+from .pickers import agency_choices
+
+PER_PAGE_CHOICES = (25, 50, 100)
+MAX_PAGE = 2000
+BULK_MAX = 500
+
+# Filters shown as checkboxes (few values) rather than multi-selects.
+CHECKBOX_FILTERS = ("status", "kind", "channel")
+# Filters laid out in the panel by the template; any other FilterSet field is added after them.
+PANEL_FILTERS = (
+    "q",
+    "status",
+    "kind",
+    "channel",
+    "language",
+    "region",
+    "category",
+    "agency",
+    "executor",
+    "unassigned",
+    "registered",
+    "deadline",
+    "overdue",
+    "due_within",
+    "open",
+    "repeated",
+    "escalated",
+    "extended",
+    "redirected_in",
+    "ordering",
+)
+
+
+@dataclass
+class PageSlice:
+    """One page of rows, fetched as per_page + 1 to know whether another page follows (no COUNT)."""
+
+    rows: list
+    number: int
+    per_page: int
+    has_next: bool
+
+    @property
+    def has_previous(self) -> bool:
+        return self.number > 1
+
+    @property
+    def start(self) -> int:
+        return (self.number - 1) * self.per_page + 1 if self.rows else 0
+
+    @property
+    def end(self) -> int:
+        return self.start + len(self.rows) - 1 if self.rows else 0
+
+
+def page_slice(queryset, *, number: int, per_page: int) -> PageSlice:
+    offset = (number - 1) * per_page
+    rows = list(queryset[offset : offset + per_page + 1])
+    return PageSlice(rows[:per_page], number, per_page, len(rows) > per_page)
+
+
+def _int_param(value, default: int, *, low: int, high: int) -> int:
+    try:
+        number = int(value)
+    except (TypeError, ValueError):
+        return default
+    return min(max(number, low), high)
+
+
+def _is_identifier(text: str) -> bool:
+    text = text.strip()
+    return len(text) == 12 and text.isascii() and text.isdigit()
+
+
+def search_ref_store(request: HttpRequest, text: str) -> str:
+    """Keep a searched IIN/BIN in the session and return the short reference the URL carries instead."""
+    refs = dict(request.session.get(SEARCH_REFS_KEY) or {})
+    for ref, value in refs.items():
+        if value == text:
+            return ref
+    ref = secrets.token_urlsafe(6)
+    refs[ref] = text
+    request.session[SEARCH_REFS_KEY] = dict(list(refs.items())[-20:])
+    return ref
+
+
+def _decorate_filter_form(form) -> None:
+    for name in CHECKBOX_FILTERS:
+        if name in form.fields:
+            field = form.fields[name]
+            field.widget = forms.CheckboxSelectMultiple(choices=field.choices)
+    for name in ("region", "category", "agency"):
+        if name in form.fields:
+            form.fields[name].widget.attrs.update({"size": 5})
+
+
+@login_required
+def home(request: HttpRequest) -> HttpResponse:
+    """A signed-in user lands on their queue."""
+    desk = request_desk(request)
+    return redirect(f"{reverse('appeals:list')}?queue={default_queue(desk)}")
+
+
+@login_required
+def appeal_list(request: HttpRequest) -> HttpResponse:
+    desk = request_desk(request)
+    if _is_identifier(request.GET.get("q", "")):
+        # An IIN/BIN typed into the search box: keep it out of the URL (history, logs, shared links).
+        params = request.GET.copy()
+        params["qref"] = search_ref_store(request, params.pop("q")[-1].strip())
+        return redirect(f"{reverse('appeals:list')}?{params.urlencode()}")
+    saved = saved_view_get(request, request.GET["view"]) if request.GET.get("view") else None
+    data = effective_params(request, request.GET, saved)
+    key, filterset = queue_filterset(request, desk, data)
+    _decorate_filter_form(filterset.form)
+    per_page = _int_param(data.get("per_page"), PER_PAGE_CHOICES[0], low=10, high=PER_PAGE_CHOICES[-1])
+    number = _int_param(data.get("page"), 1, low=1, high=MAX_PAGE)
+    page = page_slice(ordered(appeals_for_display(filterset.qs)), number=number, per_page=per_page)
+
+    save_query = QueryDict(mutable=True)
+    for name in data:
+        if name not in {"page", "view", "q"} and any(data.getlist(name)):
+            save_query.setlist(name, data.getlist(name))
+    if data.get("q") and not data.get("qref"):
+        save_query["q"] = data["q"]
+    extra_filters = [filterset.form[name] for name in filterset.form.fields if name not in PANEL_FILTERS]
+    executors = list(agency_members(desk.agency, role=Role.EXECUTOR)) if desk.agency and desk.is_supervisor else []
+    context = {
+        "queue": QUEUES[key],
+        "queue_key": key,
+        "filterset": filterset,
+        "form": filterset.form,
+        "extra_filters": extra_filters,
+        "page": page,
+        "per_page_choices": PER_PAGE_CHOICES,
+        "ordering": data.get("ordering", ""),
+        "saved_view": saved,
+        "searching_identifier": bool(data.get("qref")),
+        "save_view_form": SavedViewForm(initial={"query": save_query.urlencode()}),
+        "bulk_executors": executors,
+        "can_redirect": desk.is_supervisor or desk.is_registrar,
+        "filters_active": any(
+            data.getlist(name) and any(data.getlist(name))
+            for name in data
+            if name not in NON_FILTER_PARAMS | {"ordering"}
+        ),
+        "back_url": request.get_full_path(),
+        "export_query": _export_query(request.GET),
+    }
+    if htmx_target(request) == "queue-results":
+        return render(request, "appeals/includes/queue_results.html", context)
+    context.update(sidebar_context(request, desk, active_queue=key, active_view=saved.pk if saved else None))
+    return render(request, "appeals/appeal_list.html", context)
+
+
+def _export_query(params: QueryDict) -> str:
+    query = params.copy()
+    for name in ("page", "per_page"):
+        query.pop(name, None)
+    return query.urlencode()
+
+
+@login_required
+@require_POST
+def find_by_identifier(request: HttpRequest) -> HttpResponse:
+    """Search by a full IIN/BIN sent in a POST body, so that it never appears in a URL."""
+    text = request.POST.get("identifier", "").strip()
+    if not _is_identifier(text):
+        messages.error(request, _("An IIN or BIN is exactly 12 digits."))
+        return redirect(_safe_back(request, request.POST.get("back")))
+    return redirect(f"{reverse('appeals:list')}?queue=all&qref={search_ref_store(request, text)}")
+
+
+def _safe_back(request: HttpRequest, url: str | None) -> str:
+    if url and url_has_allowed_host_and_scheme(url, allowed_hosts={request.get_host()}) and url.startswith("/"):
+        return url
+    return reverse("appeals:list")
+
+
+# --- Bulk actions --------------------------------------------------------------------------------------------
+@login_required
+@require_POST
+def bulk_action(request: HttpRequest) -> HttpResponse:
+    """Assign or redirect the selected appeals (each through its service, each audited), or export them."""
+    back = _safe_back(request, request.POST.get("back"))
+    ids = sorted({int(v) for v in request.POST.getlist("ids") if v.isdigit()})[:BULK_MAX]
+    action = request.POST.get("action", "")
+    if not ids:
+        messages.warning(request, _("Select appeals in the list first."))
+        return redirect(back)
+    selected = appeals_for_display(appeals_visible_to(request.user)).filter(pk__in=ids).order_by("due_date", "pk")
+    if action in ("export_csv", "export_xlsx"):
+        return export_response(request, selected, fmt=action.removeprefix("export_"))
+    if action == "assign":
+        return _bulk_assign(request, list(selected), back)
+    if action == "redirect":
+        return _bulk_redirect(request, list(selected), back)
+    messages.error(request, _("Choose what to do with the selected appeals."))
+    return redirect(back)
+
+
+def _report(request: HttpRequest, done: int, failures: list[str], done_message: str) -> None:
+    if done:
+        messages.success(request, done_message)
+    for line in failures[:20]:
+        messages.error(request, line)
+    if len(failures) > 20:
+        messages.error(request, _("…and %(n)s more could not be changed.") % {"n": len(failures) - 20})
+
+
+def _bulk_assign(request: HttpRequest, appeals: list, back: str) -> HttpResponse:
+    executor = User.objects.filter(pk=request.POST.get("executor") or 0, is_active=True).first()
+    if executor is None:
+        messages.error(request, _("Choose the executor to assign the selected appeals to."))
+        return redirect(back)
+    done, failures = 0, []
+    for appeal in appeals:
+        try:
+            services.appeal_assign(appeal=appeal, executor=executor, actor=request.user)
+            done += 1
+        except ValidationError as exc:
+            failures.append(f"{appeal.number}: {' '.join(exc.messages)}")
+    _report(
+        request,
+        done,
+        failures,
+        ngettext("%(n)s appeal assigned to %(name)s.", "%(n)s appeals assigned to %(name)s.", done)
+        % {"n": done, "name": executor.display_name},
+    )
+    return redirect(back)
+
+
+def _bulk_redirect(request: HttpRequest, appeals: list, back: str) -> HttpResponse:
+    """A page of its own: the selected appeals, the agency picker and the reason; then one service call each."""
+    search = AgencySearchForm(request.POST)
+    search.is_valid()
+    query = search.cleaned_data.get("agency_q", "") if search.is_valid() else ""
+    exclude = {a.agency_id for a in appeals}
+    options = agency_choices(query, exclude_ids=exclude) if query else []
+    errors: dict[str, str] = {}
+    reason = request.POST.get("reason", "").strip()
+    if "confirm" in request.POST:
+        target = Agency.objects.filter(pk=request.POST.get("to_agency") or 0, is_active=True).first()
+        if target is None:
+            errors["to_agency"] = _("Find and choose the competent agency.")
+        if not reason:
+            errors["reason"] = _("Explain why the matter is outside this agency's competence.")
+        if not errors:
+            done, failures = 0, []
+            for appeal in appeals:
+                try:
+                    services.appeal_redirect(appeal=appeal, to_agency=target, actor=request.user, reason=reason)
+                    done += 1
+                except ValidationError as exc:
+                    failures.append(f"{appeal.number}: {' '.join(exc.messages)}")
+            _report(
+                request,
+                done,
+                failures,
+                ngettext("%(n)s appeal redirected to %(agency)s.", "%(n)s appeals redirected to %(agency)s.", done)
+                % {"n": done, "agency": target.name},
+            )
+            return redirect(back)
+    desk = request_desk(request)
+    context = {
+        "appeals": appeals,
+        "back_url": back,
+        "search_form": search,
+        "agency_q": query,
+        "options": options,
+        "reason": reason,
+        "errors": errors,
+        "chosen": request.POST.get("to_agency", ""),
+    }
+    context.update(sidebar_context(request, desk))
+    return render(request, "appeals/bulk_redirect.html", context, status=422 if errors else 200)
+
+
+# --- Saved views and the current agency ----------------------------------------------------------------------
+@login_required
+@require_POST
+def saved_view_create(request: HttpRequest) -> HttpResponse:
+    form = SavedViewForm(request.POST)
+    desk = request_desk(request)
+    back = _safe_back(request, request.POST.get("back"))
+    if not form.is_valid():
+        messages.error(request, _("Name the view (at most 80 characters)."))
+        return redirect(back)
+    query = QueryDict(form.cleaned_data["query"], mutable=True)
+    for name in ("page", "view", "qref"):
+        query.pop(name, None)
+    if _is_identifier(query.get("q", "")):
+        query.pop("q")
+    try:
+        view = services.saved_view_create(
+            owner=request.user,
+            name=form.cleaned_data["name"],
+            query=query.urlencode(),
+            share_with=desk.agency if form.cleaned_data["share"] else None,
+        )
+    except ValidationError as exc:
+        for message in exc.messages:
+            messages.error(request, message)
+        return redirect(back)
+    messages.success(request, _("The view “%(name)s” is saved.") % {"name": view.name})
+    return redirect(f"{reverse('appeals:list')}?view={view.pk}")
+
+
+@login_required
+@require_POST
+def saved_view_delete(request: HttpRequest, pk: int) -> HttpResponse:
+    view = saved_view_get(request, pk)
+    if view is None:
+        messages.error(request, _("This saved view no longer exists."))
+        return redirect("appeals:list")
+    try:
+        services.saved_view_delete(saved_view=view, actor=request.user)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+        return redirect(f"{reverse('appeals:list')}?view={view.pk}")
+    messages.success(request, _("The view “%(name)s” is deleted.") % {"name": view.name})
+    return redirect("appeals:home")
+
+
+@login_required
+@require_POST
+def switch_agency(request: HttpRequest) -> HttpResponse:
+    agency = desk_switch_agency(
+        request.session, user=request.user, agency_id=_int_param(request.POST.get("agency"), 0, low=0, high=2**62)
+    )
+    if agency is None:
+        messages.error(request, _("You do not work in that agency."))
+    else:
+        messages.success(request, _("You are working in %(agency)s.") % {"agency": agency.name})
+    return redirect("appeals:home")

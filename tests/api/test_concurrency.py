@@ -1,0 +1,65 @@
+"""Idempotent intake under concurrent duplicate POSTs, on a real PostgreSQL: one appeal, never two."""
+
+import threading
+
+import pytest
+from django.db import connection
+
+from appeals.models import Appeal, AppealEvent, IdempotencyKey, RegistrationCounter
+
+from .conftest import intake_body, token_client
+
+pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
+
+THREADS = 8
+
+
+def post_at_once(token, bodies, headers=None):
+    """POST each body from its own thread (its own DB connection), all released together."""
+    barrier = threading.Barrier(len(bodies))
+    results: list = [None] * len(bodies)
+
+    def worker(i):
+        client = token_client(token)
+        try:
+            barrier.wait()
+            response = client.post("/api/v1/appeals/", bodies[i], format="json", **(headers or {}))
+            results[i] = (response.status_code, response.json())
+        except Exception as exc:  # noqa: BLE001 - reported by the assertions below
+            results[i] = ("exception", repr(exc))
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=worker, args=(i,)) for i in range(len(bodies))]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return results
+
+
+def test_concurrent_duplicates_of_an_external_id_create_one_appeal(portal, route):
+    results = post_at_once(portal[1], [intake_body() for _ in range(THREADS)])
+
+    statuses = sorted(code for code, _body in results)
+    assert statuses == [200] * (THREADS - 1) + [201], results
+    assert len({body["id"] for _code, body in results}) == 1
+    assert Appeal.objects.count() == 1
+    assert AppealEvent.objects.count() == 1
+    assert RegistrationCounter.objects.get().last_number == 1  # the losers' numbers were rolled back
+
+
+def test_concurrent_retries_with_one_idempotency_key_create_one_appeal(portal, route):
+    results = post_at_once(portal[1], [intake_body() for _ in range(THREADS)], {"HTTP_IDEMPOTENCY_KEY": "race-1"})
+
+    assert sorted(code for code, _body in results) == [200] * (THREADS - 1) + [201], results
+    assert len({body["id"] for _code, body in results}) == 1
+    assert Appeal.objects.count() == 1 and IdempotencyKey.objects.count() == 1
+
+
+def test_concurrent_different_appeals_all_get_their_own_number(portal, route):
+    results = post_at_once(portal[1], [intake_body(n) for n in range(1, THREADS + 1)])
+
+    assert [code for code, _body in results] == [201] * THREADS, results
+    assert len({body["number"] for _code, body in results}) == THREADS
+    assert Appeal.objects.count() == THREADS
