@@ -51,7 +51,13 @@ from ..forms import (
 from ..models import Appeal, AppealLink, Attachment, CannedResponse
 from ..personal_data import identifier_needed, reveal_active, reveal_remember
 from ..presenters import appeal_deadline, timeline_entries
-from ..selectors import appeal_get_visible, appeal_responses, appeal_timeline, appeals_of_same_applicant
+from ..selectors import (
+    appeal_get_visible,
+    appeal_notices,
+    appeal_responses,
+    appeal_timeline,
+    appeals_of_same_applicant,
+)
 from ..selectors import appeals_visible_to as _visible
 from ..validators import mask_identifier
 from .common import htmx_target, request_desk, sidebar_context
@@ -376,6 +382,7 @@ def workspace_context(
     roles = user_roles_for(user, appeal.agency) if not user.is_superuser else frozenset(Role.values)
     return {
         "appeal": appeal,
+        "notices": list(appeal_notices(appeal)[:100]),
         "deadline": appeal_deadline(appeal),
         "offered": offered,
         "forms": forms,

@@ -232,3 +232,15 @@ def test_the_editor_drafts_in_the_appeals_language_and_shows_the_challenge_block
     assert form.initial["language"] == "kk"
     assert "үш ай ішінде" in response.context["challenge_block"]  # in the answer's language, not the interface's
     assert "үш ай ішінде" in text_of(response)
+
+
+def test_the_workspace_lists_the_notices_sent_for_the_appeal(client, agency, executor, supervisor):
+    from appeals.reminders import reminders_scan
+
+    appeal = AppealFactory(agency=agency, overdue=True, assignee=executor, status=AppealStatus.IN_PROGRESS)
+    reminders_scan()
+    client.force_login(supervisor)
+    page = text_of(client.get(reverse("appeals:detail", args=[appeal.pk])))
+    assert "Notices" in page
+    assert "Escalated" in page or "escalat" in page.lower()
+    assert supervisor.display_name in page
