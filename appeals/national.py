@@ -770,6 +770,9 @@ def load_appeals(
                     for name, _definition in dropped:
                         cursor.execute(f'DROP INDEX "{name}"')
                 cursor.execute("SET LOCAL synchronous_commit = off")
+                # Check the foreign keys row by row as COPY goes: no queue of deferred checks that
+                # would hold the rebuilt indexes back ("pending trigger events").
+                cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
         for made, batch in _batches(factory, count, batch_size):
             _write(batch, postgres=postgres)
             totals["appeals"] += len(batch.appeals)
