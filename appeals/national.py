@@ -36,17 +36,15 @@ from agencies.models import Agency, Category, CategoryRoute, Membership, User
 
 from .calendar import get_calendar
 from .choices import (
-    AppealKind,
     AppealStatus,
     ApplicantType,
-    Channel,
     EventKind,
     LeaveReason,
     Outcome,
     ResponseKind,
     ResponseStatus,
 )
-from .demo import CATEGORIES, CHANNEL_MIX, FIRST_NAMES, KIND_MIX, LAST_NAMES, random_iin
+from .demo import CATEGORIES, CHANNEL_MIX, FIRST_NAMES, KIND_MIX, random_iin
 from .models import Appeal, AppealEvent, AppealResponse, RegistrationCounter
 from .policy import due_date_for, extension_limit
 
@@ -507,10 +505,7 @@ class AppealFactory:
         number = f"{code.upper()}-{year}-{serial:06d}"
         due = original_due = self.due(registered, kind)
         # Status from the appeal's age.
-        if due >= self.today:
-            mix = OPEN_TERM_MIX
-        else:
-            mix = PAST_TERM_MIX
+        mix = OPEN_TERM_MIX if due >= self.today else PAST_TERM_MIX
         status = rng.choices(list(mix), weights=list(mix.values()))[0]
         executors = self.tree.executors.get(agency_id) or []
         if not executors and status != AppealStatus.REDIRECTED:
@@ -538,10 +533,8 @@ class AppealFactory:
         executor = None
         if executors:
             heavy = self.tree.heavy_executor
-            if heavy and heavy[0] == agency_id and rng.random() < 0.6:
-                executor = heavy[1]
-            else:
-                executor = rng.choice(executors)
+            busy = heavy and heavy[0] == agency_id and rng.random() < 0.6
+            executor = heavy[1] if busy else rng.choice(executors)
 
         events = out.events
         at = registered
@@ -594,8 +587,9 @@ class AppealFactory:
                 event(supervisor, EventKind.LEFT_WITHOUT_CONSIDERATION, AppealStatus.IN_PROGRESS, status,
                       {"reason": reason})  # fmt: skip
                 out.responses.append(
-                    (self.response_id, appeal_id, ResponseKind.REFUSAL, ResponseStatus.SENT, str(LeaveReason(reason).label),
-                     language, Outcome.LEFT_WITHOUT_CONSIDERATION, supervisor, None, supervisor, at, at, 0, at, at)
+                    (self.response_id, appeal_id, ResponseKind.REFUSAL, ResponseStatus.SENT,
+                     str(LeaveReason(reason).label), language, Outcome.LEFT_WITHOUT_CONSIDERATION, supervisor, None,
+                     supervisor, at, at, 0, at, at)
                 )  # fmt: skip
                 self.response_id += 1
                 outcome, resolved, version = Outcome.LEFT_WITHOUT_CONSIDERATION, at, version + 1
@@ -604,8 +598,8 @@ class AppealFactory:
                     step(0.3)
                     event(executor, EventKind.RESPONSE_SAVED, payload={"language": language})
                     out.responses.append(
-                        (self.response_id, appeal_id, ResponseKind.ANSWER, ResponseStatus.DRAFT, _answer(number, language),
-                         language, "", executor, None, None, None, None, 0, at, at)
+                        (self.response_id, appeal_id, ResponseKind.ANSWER, ResponseStatus.DRAFT,
+                         _answer(number, language), language, "", executor, None, None, None, None, 0, at, at)
                     )  # fmt: skip
                     self.response_id += 1
                 if due < self.today:
@@ -779,7 +773,8 @@ def load_appeals(
             totals["events"] += len(batch.events)
             totals["responses"] += len(batch.responses)
             rate = made / max(time.monotonic() - started, 1e-6)
-            out(f"  appeals: {made}/{count} ({rate:,.0f}/s; events {totals['events']}, responses {totals['responses']})")
+            out(f"  appeals: {made}/{count} ({rate:,.0f}/s; events {totals['events']}, "
+                f"responses {totals['responses']})")
         if dropped:
             out(f"  rebuilding {len(dropped)} indexes…")
             with connection.cursor() as cursor:

@@ -332,7 +332,7 @@ def scan_cases(runs: int = 3) -> list[dict]:
     open_count = Appeal.objects.filter(status__in=["registered", "in_progress", "awaiting_approval"]).count()
     return [
         case(
-            f"Reminder scan over the whole table ({open_count:,} open appeals), a run after the first".replace(",", " "),
+            f"Reminder scan, whole table ({open_count:,} open appeals), a run after the first".replace(",", " "),
             samples_ms=samples,
             queries=len(queries.captured_queries),
             target=f"≤ {SCAN_TARGET_MS / 1000:.0f} s",

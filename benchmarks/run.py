@@ -67,9 +67,9 @@ def main(argv: list[str] | None = None) -> int:
         )
         return 2
 
-    from benchmarks import cases, report
-
     from django.core.management import call_command
+
+    from benchmarks import cases, report
 
     call_command("migrate", verbosity=0, interactive=False)
     from appeals import national

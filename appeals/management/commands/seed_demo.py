@@ -29,7 +29,8 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         if options["national"]:
-            return self.national(options)
+            self.national(options)
+            return
         if options["if_empty"] and demo_exists():
             self.stdout.write("The demo is already loaded.")
             return
