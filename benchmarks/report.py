@@ -96,9 +96,8 @@ def _met(value) -> str:
 def render_table(document: dict) -> str:
     dataset = document["dataset"]
     lines = [
-        f"Dataset: {dataset['appeals']:,} appeals, {dataset['agencies']:,} agencies, {dataset['database']}.".replace(
-            ",", " "
-        ),
+        f"Dataset: {_thousands(dataset['appeals'])} appeals, {_thousands(dataset['agencies'])} agencies, "
+        f"{dataset['database']}.",
         f"Machine: {document['machine']}.",
         "",
         "| Case | Median | p95 | Throughput | SQL queries | Target | Met |",
@@ -116,7 +115,20 @@ def render_table(document: dict) -> str:
                 met=_met(row.get("met")) if row.get("met") is not None or row.get("median_ms") is None else "—",
             )
         )
+    for row in document["cases"]:
+        peak = row.get("peak_mb")
+        if isinstance(peak, dict):
+            lines.append("")
+            lines.append(
+                f"{row['name']}: peak of the export's Python allocations {peak.get('rows_10k')} MB at about 10 000 "
+                f"rows and {peak.get('rows_100k')} MB at about 100 000; the process's peak RSS {peak.get('rss_10k')} "
+                f"and {peak.get('rss_100k')} MB."
+            )
     return "\n".join(lines) + "\n"
+
+
+def _thousands(value) -> str:
+    return f"{value:,}".replace(",", " ") if isinstance(value, int) else str(value)
 
 
 def update_markdown(path: Path, document: dict, *, heading: str | None = None) -> None:

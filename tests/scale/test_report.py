@@ -75,3 +75,13 @@ def test_percentile():
     assert report.percentile(list(range(1, 101)), 50) == pytest.approx(50.5)
     with pytest.raises(ValueError):
         report.percentile([], 50)
+
+
+def test_the_export_memory_is_written_under_the_table(tmp_path):
+    document = _document()
+    document["cases"].append(
+        report.case("CSV export of 100 000 rows", samples_ms=[9000], queries=5, target="constant memory", met=True,
+                    peak_mb={"rows_10k": 9.5, "rows_100k": 10.5, "rss_10k": 160.0, "rss_100k": 161.0})  # fmt: skip
+    )
+    text = report.render_table(document)
+    assert "9.5 MB at about 10 000 rows and 10.5 MB at about 100 000" in text
