@@ -257,6 +257,8 @@ class AppealFilterSet(django_filters.FilterSet):
 
 def closed_appeals(queryset: QuerySet[Appeal]) -> QuerySet[Appeal]:
     """Finished with any outcome but a redirect: a redirect is counted once, as a redirect out."""
-    return queryset.exclude(status__in=sorted(OPEN_STATUSES)).exclude(outcome=Outcome.REDIRECTED).filter(
-        resolved_at__isnull=False
+    return (
+        queryset.exclude(status__in=sorted(OPEN_STATUSES))
+        .exclude(outcome=Outcome.REDIRECTED)
+        .filter(resolved_at__isnull=False)
     )

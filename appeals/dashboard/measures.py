@@ -15,6 +15,7 @@ from django.conf import settings
 from django.db.models import Case, Count, F, IntegerField, Q, Value, When
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from agencies.models import Agency, Category, User
 
@@ -44,7 +45,7 @@ class Indicator:
 
 
 INDICATORS: tuple[Indicator, ...] = (
-    Indicator("received", _("Received"), better=""),
+    Indicator("received", pgettext_lazy("dashboard", "Received"), better=""),
     Indicator("closed", _("Closed"), better="up"),
     Indicator("on_time_pct", _("Closed on time, statutory term"), "pct", "up", _("On time")),
     Indicator("target_pct", _("Closed within the agency's own target"), "pct", "up", _("Own target")),
@@ -236,8 +237,9 @@ def _merge(groups: dict) -> Counter:
     return total
 
 
-def league(source: Source, branches: list[Agency], period: Period, today: date) -> tuple[list[Row], Row]:
-    """The root's own appeals and each direct subordinate's subtree, and the total of all."""
+def league(source: Source, branches: list[Agency], period: Period, today: date) -> tuple[list[Row], Row, Counter]:
+    """The root's own appeals and each direct subordinate's subtree, the total of all, and the open appeals
+    of now by age (Counter of open_state)."""
     root = source.root
     current = source.sums(period.start, period.end, ("branch",))
     previous = source.sums(period.previous_start, period.previous_end, ("branch",))
@@ -271,7 +273,7 @@ def league(source: Source, branches: list[Agency], period: Period, today: date) 
         agency=root,
         previous=indicators(_merge(previous), _merge(previous_durations)),
     )
-    return rows, total
+    return rows, total, _merge(state)
 
 
 def staff(root: Agency, period: Period, today: date) -> list[Row]:
@@ -327,6 +329,4 @@ def top_categories(source: Source, period: Period, limit: int = 8) -> list[dict]
         ((key[0], c["received"]) for key, c in groups.items() if c["received"]), key=lambda kv: (-kv[1], kv[0] or 0)
     )[:limit]
     names = Category.objects.in_bulk([cid for cid, _n in ranked if cid is not None])
-    return [
-        {"category": names.get(cid), "category_id": cid, "received": n} for cid, n in ranked
-    ]
+    return [{"category": names.get(cid), "category_id": cid, "received": n} for cid, n in ranked]

@@ -93,9 +93,7 @@ class Source:
         self.root = root
         self.today = today or local_today()
         self.branches = {b.pk: b for b in branches}
-        built = set(
-            RollupDay.objects.filter(day__gte=since, day__lt=self.today).values_list("day", flat=True)
-        )
+        built = set(RollupDay.objects.filter(day__gte=since, day__lt=self.today).values_list("day", flat=True))
         self.missing = {day for day in _days(since, self.today) if day not in built}
         self.live = collect(min(self.missing), self.today, path=root.path) if self.missing else None
 

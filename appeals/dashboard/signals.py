@@ -34,9 +34,7 @@ def _limit() -> int:
 
 
 def _listed(queryset) -> list[Appeal]:
-    return list(
-        queryset.select_related("agency", "category").order_by("-registered_at", "-pk")[: _limit()]
-    )
+    return list(queryset.select_related("agency", "category").order_by("-registered_at", "-pk")[: _limit()])
 
 
 def _registered(queryset, start: date, end: date):
