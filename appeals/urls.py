@@ -23,6 +23,7 @@ urlpatterns = [
     path("appeals/<int:pk>/", workspace.appeal_detail, name="detail"),
     path("appeals/<int:pk>/receipt/", workspace.appeal_receipt, name="receipt"),
     path("appeals/<int:pk>/reveal/", workspace.reveal_identifier, name="reveal"),
+    path("appeals/<int:pk>/rating/", dashboard.appeal_rate, name="rate"),
     path("appeals/<int:pk>/attachments/", workspace.attachment_upload, name="attachment_upload"),
     path(
         "appeals/<int:pk>/attachments/<int:attachment_pk>/",

@@ -172,7 +172,9 @@ def _charts(root: Agency, period: Period, today: date, source: Source, state: Co
     ]
     return {
         "weekly_chart": charts.grouped_bars(
-            _("Received and closed per week"), groups, [(pgettext("dashboard", "Received"), charts.SECOND), (_("Closed"), charts.BRAND)]
+            _("Received and closed per week"),
+            groups,
+            [(pgettext("dashboard", "Received"), charts.SECOND), (_("Closed"), charts.BRAND)],
         ),
         "on_time_chart": charts.line(_("Closed on time per week, %"), points, target=90),
         "backlog_chart": charts.horizontal_bars(_("Open appeals by age"), backlog, label_width=120),

@@ -8,17 +8,20 @@ from __future__ import annotations
 import csv
 import io
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_POST
 
 from agencies.choices import Role
 from agencies.models import Agency
 from agencies.selectors import user_agencies
 
 from ..calendar import local_today
+from ..selectors import appeal_get_visible
+from ..services import AppealError, appeal_record_rating
 from ..views.common import request_desk, sidebar_context
 from .build import LeagueSort, dashboard_build, league_build
 from .measures import INDICATORS
@@ -161,3 +164,19 @@ def league_export(request: HttpRequest, fmt: str) -> HttpResponse:
         response = HttpResponse(buffer.getvalue(), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response
+
+
+@login_required
+@require_POST
+def appeal_rate(request: HttpRequest, pk: int) -> HttpResponse:
+    """Record the applicant's rating of the answer (told to staff by phone, at reception, by letter)."""
+    appeal = appeal_get_visible(request.user, pk)
+    raw = request.POST.get("rating", "")
+    try:
+        appeal_record_rating(appeal=appeal, rating=int(raw) if raw.strip().isdigit() else 0, actor=request.user)
+    except AppealError as error:
+        for message in error.messages:
+            messages.error(request, message)
+    else:
+        messages.success(request, _("The applicant's rating is recorded."))
+    return redirect(appeal.get_absolute_url())
