@@ -130,8 +130,8 @@ def collect(
         "escalated_from_id",
     ).order_by()
     for (
-        agency_id,
-        path,
+        row_agency_id,
+        row_path,
         target,
         category_id,
         region,
@@ -149,11 +149,11 @@ def collect(
         redirected_from_id,
         escalated_from_id,
     ) in rows.iterator(chunk_size=2000):
-        out.agency_paths[agency_id] = path
+        out.agency_paths[row_agency_id] = row_path
         who = assignee_id if by_assignee else None
 
         def counter(moment: datetime) -> Counter:
-            key = Key(timezone.localdate(moment), agency_id, category_id, region, channel, who)  # noqa: B023
+            key = Key(timezone.localdate(moment), row_agency_id, category_id, region, channel, who)  # noqa: B023
             return out.counters[key]
 
         if _in(registered_at, lo, hi):
@@ -171,7 +171,7 @@ def collect(
             c["closed_on_time"] += int(on_time)
             c["closed_on_time_target"] += int(days <= target if target else on_time)
             c["left_without_consideration"] += int(outcome == Outcome.LEFT_WITHOUT_CONSIDERATION)
-            out.durations[(resolved_day, agency_id, who, days)] += 1
+            out.durations[(resolved_day, row_agency_id, who, days)] += 1
         if _in(first_action_at, lo, hi):
             c = counter(first_action_at)
             c["first_response_count"] += 1
@@ -184,7 +184,7 @@ def collect(
     events = AppealEvent.objects.filter(
         _scope("appeal__", path, agency_id), kind__in=list(COUNTED_EVENTS), created_at__gte=lo, created_at__lt=hi
     )
-    for kind, created_at, payload, agency_id, path, category_id, region, channel, assignee_id in (
+    for kind, created_at, payload, row_agency_id, row_path, category_id, region, channel, assignee_id in (
         events.values_list(
             "kind",
             "created_at",
@@ -199,9 +199,9 @@ def collect(
         .order_by()
         .iterator(chunk_size=2000)
     ):
-        out.agency_paths[agency_id] = path
+        out.agency_paths[row_agency_id] = row_path
         who = assignee_id if by_assignee else None
-        c = out.counters[Key(timezone.localdate(created_at), agency_id, category_id, region, channel, who)]
+        c = out.counters[Key(timezone.localdate(created_at), row_agency_id, category_id, region, channel, who)]
         name = COUNTED_EVENTS[kind]
         c[name] += 1
         if name == "redirected_out" and (payload or {}).get("late"):
