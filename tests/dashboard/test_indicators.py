@@ -115,10 +115,7 @@ def test_the_league_splits_the_root_from_its_subordinates(client, supervisor, ma
 
 
 def test_staff_rows_count_each_executors_appeals(page, executor, executor2):
-    staff = {
-        row.user.username if row.user else None: row.values
-        for row in page.context["staff_cells"] and [r for r, _c in page.context["staff_cells"]]
-    }
+    staff = {row.user.username if row.user else None: row.values for row, _cells in page.context["staff_cells"]}
     assert staff["executor"]["closed"] == 3  # A1 A2 A3
     assert staff["executor"]["on_time_pct"] == pytest.approx(66.7)
     assert staff["executor2"]["closed"] == 1  # A4
