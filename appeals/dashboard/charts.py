@@ -54,7 +54,7 @@ def _link(url: str, inner: str) -> str:
 def _svg(title: str, width: int, height: int, body: list[str]) -> SafeString:
     return mark_safe(  # noqa: S308 - every piece of text is escaped where it is built
         f'<svg class="chart" viewBox="0 0 {width} {height}" width="100%" role="img" '
-        f'aria-label="{escape(title)}" {FONT} font-size="11" preserveAspectRatio="xMidYMid meet">'
+        f'aria-label="{escape(title)}" {FONT} font-size="12" preserveAspectRatio="xMidYMid meet">'
         f"<title>{escape(title)}</title>{''.join(body)}</svg>"
     )
 
@@ -73,8 +73,8 @@ def _y_axis(top: float, left: int, right: int, y0: int, height: int, unit: str =
 
 def grouped_bars(title: str, groups: list[tuple[str, list[Bar]]], legend: list[tuple[str, str]]) -> SafeString:
     """Vertical bars, several per group (e.g. received and closed per week), with a legend."""
-    width, height = 680, 260
-    left, right, top_pad, bottom = 44, width - 10, 28, height - 36
+    width, height = 580, 260
+    left, right, top_pad, bottom = 40, width - 8, 30, height - 34
     plot_h = bottom - top_pad
     top = nice_max(max((b.value for _g, bars in groups for b in bars), default=0))
     body = _y_axis(top, left, right, bottom, plot_h)
@@ -95,7 +95,7 @@ def grouped_bars(title: str, groups: list[tuple[str, list[Bar]]], legend: list[t
             if show_values and bar.value:
                 rect += (
                     f'<text x="{x + (bar_w - 1) / 2:.1f}" y="{bottom - h - 3:.1f}" text-anchor="middle" '
-                    f'font-size="9.5" fill="{INK}">{escape(_fmt(bar.value))}</text>'
+                    f'font-size="10.5" fill="{INK}">{escape(_fmt(bar.value))}</text>'
                 )
             body.append(_link(bar.url, rect))
         if n <= 14 or i % math.ceil(n / 14) == 0:
@@ -108,7 +108,7 @@ def grouped_bars(title: str, groups: list[tuple[str, list[Bar]]], legend: list[t
     for name, color in legend:
         body.append(f'<rect x="{x}" y="6" width="10" height="10" fill="{color}"/>')
         body.append(f'<text x="{x + 14}" y="15" fill="{INK}">{escape(name)}</text>')
-        x += 14 + 7 * len(name) + 16
+        x += 14 + 8 * len(name) + 16
     return _svg(title, width, height, body)
 
 
@@ -116,8 +116,8 @@ def line(
     title: str, points: list[Bar], *, unit: str = "%", top: float = 100, target: float | None = None
 ) -> SafeString:
     """A line over groups (e.g. the weekly on-time rate); points without a value leave a gap."""
-    width, height = 680, 230
-    left, right, top_pad, bottom = 44, width - 14, 14, height - 36
+    width, height = 580, 230
+    left, right, top_pad, bottom = 44, width - 14, 16, height - 34
     plot_h = bottom - top_pad
     body = _y_axis(top, left, right, bottom, plot_h, unit)
     n = max(1, len(points))
@@ -142,7 +142,7 @@ def line(
         )
         if n <= 14:
             dot += (
-                f'<text x="{x:.1f}" y="{y - 8:.1f}" text-anchor="middle" font-size="9.5" fill="{INK}">'
+                f'<text x="{x:.1f}" y="{y - 8:.1f}" text-anchor="middle" font-size="10.5" fill="{INK}">'
                 f"{escape(_fmt(point.value))}</text>"
             )
         marks.append(_link(point.url, dot))
@@ -165,8 +165,8 @@ def line(
 
 def horizontal_bars(title: str, bars: list[Bar], *, label_width: int = 190) -> SafeString:
     """Horizontal bars with their labels on the left and the value at the end (backlog, categories)."""
-    row_h = 26
-    width = 680
+    row_h = 28
+    width = 580
     height = max(1, len(bars)) * row_h + 26
     left, right = label_width, width - 50
     top = nice_max(max((b.value for b in bars), default=0))

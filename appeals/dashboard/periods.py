@@ -8,6 +8,7 @@ from datetime import date, timedelta
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from ..policy import add_months
 
@@ -73,10 +74,14 @@ def period_for(
 
 class PeriodForm(forms.Form):
     agency = forms.TypedChoiceField(label=_("Agency"), coerce=int, required=False)
-    period = forms.ChoiceField(label=_("Period"), choices=PERIOD_CHOICES, required=False)
+    period = forms.ChoiceField(label=_("Period"), choices=PERIOD_CHOICES, required=False, initial=MONTH)
     date = forms.DateField(label=_("Period containing"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
-    start = forms.DateField(label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
-    end = forms.DateField(label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    start = forms.DateField(
+        label=pgettext_lazy("period", "From"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    end = forms.DateField(
+        label=pgettext_lazy("period", "To"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
 
     def __init__(self, *args, agencies, today: date, **kwargs):
         super().__init__(*args, **kwargs)
