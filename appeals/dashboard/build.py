@@ -213,8 +213,8 @@ def dashboard_build(*, root: Agency, period: Period, today: date, sort: LeagueSo
     source = Source(root=root, branches=branches, since=source_since(period, today), today=today)
     rows, total, state = league(source, branches, period, today)
     rows = sort.apply(rows)
-    by_category = source.sums(period.start, period.end, ("category_id",))
-    categories = top_categories(source, period)
+    by_category = source.sums(period.start, period.end, ("category_id",), counters=("received", "received_repeated"))
+    categories = top_categories(by_category)
     staff_rows = staff(root, period, today)
     return {
         "period": period,

@@ -308,7 +308,7 @@ def staff(root: Agency, period: Period, today: date) -> list[Row]:
 def weekly(source: Source, period: Period) -> list[dict]:
     """Received, closed and closed on time per week (Monday to Sunday) of the chart's weeks."""
     start, end = chart_weeks(period)
-    days = source.sums(start, end, ("day",))
+    days = source.sums(start, end, ("day",), counters=("received", "closed", "closed_on_time"))
     weeks = []
     monday = start
     while monday <= end:
@@ -323,8 +323,8 @@ def weekly(source: Source, period: Period) -> list[dict]:
     return weeks
 
 
-def top_categories(source: Source, period: Period, limit: int = 8) -> list[dict]:
-    groups = source.sums(period.start, period.end, ("category_id",))
+def top_categories(groups: dict, limit: int = 8) -> list[dict]:
+    """The categories with the most appeals received, from sums grouped by category_id."""
     ranked = sorted(
         ((key[0], c["received"]) for key, c in groups.items() if c["received"]), key=lambda kv: (-kv[1], kv[0] or 0)
     )[:limit]

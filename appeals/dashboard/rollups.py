@@ -124,23 +124,28 @@ class Source:
         return qs.values(*group).order_by()
 
     # --- readings -----------------------------------------------------------------------------
-    def sums(self, start: date, end: date, group: tuple[str, ...] = ()) -> dict[tuple, Counter]:
-        """{group values: Counter of every roll-up counter} from `start` to `end`.
+    def sums(
+        self, start: date, end: date, group: tuple[str, ...] = (), counters: tuple[str, ...] = ROLLUP_COUNTERS
+    ) -> dict[tuple, Counter]:
+        """{group values: Counter of `counters`} from `start` to `end` (only the counters asked are summed).
 
         `group` names among day, agency_id, category_id, region, channel, branch.
         """
         result: dict[tuple, Counter] = defaultdict(Counter)
         if start <= end and start < self.today:
             rows = self._sql(AppealDailyRollup, start, end, group).annotate(
-                **{f"sum_{name}": Sum(name) for name in ROLLUP_COUNTERS}
+                **{f"sum_{name}": Sum(name) for name in counters}
             )
             for row in rows:
                 key = tuple(row[name] for name in group)
-                result[key].update({name: row[f"sum_{name}"] or 0 for name in ROLLUP_COUNTERS})
+                result[key].update({name: row[f"sum_{name}"] or 0 for name in counters})
         if self.live is not None:
+            wanted = set(counters)
             for key, counter in self.live.counters.items():
                 if start <= key.day <= end and key.day in self.missing:
-                    result[tuple(self._live_dim(key, name) for name in group)].update(counter)
+                    result[tuple(self._live_dim(key, name) for name in group)].update(
+                        {name: value for name, value in counter.items() if name in wanted}
+                    )
         return result
 
     def durations(self, start: date, end: date, group: tuple[str, ...] = ()) -> dict[tuple, Counter]:

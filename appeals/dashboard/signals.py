@@ -50,8 +50,8 @@ def hotspots(source: Source, today: date) -> dict:
     recent_start = today - timedelta(days=recent_days - 1)
     base_end = recent_start - timedelta(days=1)
     base_start = base_end - timedelta(days=baseline_days - 1)
-    recent = source.sums(recent_start, today, ("category_id", "region"))
-    base = source.sums(base_start, base_end, ("category_id", "region"))
+    recent = source.sums(recent_start, today, ("category_id", "region"), counters=("received",))
+    base = source.sums(base_start, base_end, ("category_id", "region"), counters=("received",))
     found = []
     for (category_id, region), counter in recent.items():
         count = counter["received"]
@@ -160,8 +160,8 @@ def escalations(source: Source, period: Period, totals: dict) -> dict:
 
 
 def channel_mix(source: Source, period: Period) -> dict:
-    current = source.sums(period.start, period.end, ("channel",))
-    previous = source.sums(period.previous_start, period.previous_end, ("channel",))
+    current = source.sums(period.start, period.end, ("channel",), counters=("received",))
+    previous = source.sums(period.previous_start, period.previous_end, ("channel",), counters=("received",))
     total_now = sum(c["received"] for c in current.values())
     total_before = sum(c["received"] for c in previous.values())
     growth = total_now - total_before

@@ -178,6 +178,9 @@ class Appeal(models.Model):
             models.Index(
                 fields=["first_action_at"], name="appeal_first_action", condition=Q(first_action_at__isnull=False)
             ),
+            models.Index(
+                fields=["applicant_rated_at"], name="appeal_rated", condition=Q(applicant_rated_at__isnull=False)
+            ),
             # The same applicant's other appeals.
             models.Index(fields=["applicant_iin"], name="appeal_iin", condition=~Q(applicant_iin="")),
             models.Index(fields=["applicant_bin"], name="appeal_bin", condition=~Q(applicant_bin="")),
