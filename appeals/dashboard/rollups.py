@@ -32,11 +32,12 @@ def _days(start: date, end: date):
         day += timedelta(days=1)
 
 
-@transaction.atomic
 def rollups_rebuild(*, start: date, end: date | None = None) -> int:
     """Rebuild the roll-ups of `start`..`end` (at most yesterday: today is always live); returns the days built.
 
-    Safe to run twice and concurrently with readers: each chunk of days is replaced in one transaction.
+    Safe to run twice, and readers never see a half-built day: each chunk of days is replaced in one
+    transaction. (Two runs over the same days at the same moment: the later one fails on the unique
+    constraint and leaves the other's rows.)
     """
     yesterday = local_today() - timedelta(days=1)
     end = min(end or yesterday, yesterday)
@@ -44,33 +45,34 @@ def rollups_rebuild(*, start: date, end: date | None = None) -> int:
     chunk_start = start
     while chunk_start <= end:
         chunk_end = min(chunk_start + timedelta(days=_CHUNK_DAYS - 1), end)
-        collected = collect(chunk_start, chunk_end)
-        AppealDailyRollup.objects.filter(day__gte=chunk_start, day__lte=chunk_end).delete()
-        AppealDurationRollup.objects.filter(day__gte=chunk_start, day__lte=chunk_end).delete()
-        RollupDay.objects.filter(day__gte=chunk_start, day__lte=chunk_end).delete()
-        AppealDailyRollup.objects.bulk_create(
-            (
-                AppealDailyRollup(
-                    day=key.day,
-                    agency_id=key.agency_id,
-                    category_id=key.category_id,
-                    region=key.region,
-                    channel=key.channel,
-                    **{name: counter.get(name, 0) for name in ROLLUP_COUNTERS},
-                )
-                for key, counter in collected.counters.items()
-            ),
-            batch_size=_BATCH,
-        )
-        AppealDurationRollup.objects.bulk_create(
-            (
-                AppealDurationRollup(day=day, agency_id=agency_id, working_days=min(days, 32767), count=count)
-                for (day, agency_id, _who, days), count in collected.durations.items()
-            ),
-            batch_size=_BATCH,
-        )
-        now = timezone.now()
-        RollupDay.objects.bulk_create(RollupDay(day=day, built_at=now) for day in _days(chunk_start, chunk_end))
+        with transaction.atomic():
+            collected = collect(chunk_start, chunk_end)
+            AppealDailyRollup.objects.filter(day__gte=chunk_start, day__lte=chunk_end).delete()
+            AppealDurationRollup.objects.filter(day__gte=chunk_start, day__lte=chunk_end).delete()
+            RollupDay.objects.filter(day__gte=chunk_start, day__lte=chunk_end).delete()
+            AppealDailyRollup.objects.bulk_create(
+                (
+                    AppealDailyRollup(
+                        day=key.day,
+                        agency_id=key.agency_id,
+                        category_id=key.category_id,
+                        region=key.region,
+                        channel=key.channel,
+                        **{name: counter.get(name, 0) for name in ROLLUP_COUNTERS},
+                    )
+                    for key, counter in collected.counters.items()
+                ),
+                batch_size=_BATCH,
+            )
+            AppealDurationRollup.objects.bulk_create(
+                (
+                    AppealDurationRollup(day=day, agency_id=agency_id, working_days=min(days, 32767), count=count)
+                    for (day, agency_id, _who, days), count in collected.durations.items()
+                ),
+                batch_size=_BATCH,
+            )
+            now = timezone.now()
+            RollupDay.objects.bulk_create(RollupDay(day=day, built_at=now) for day in _days(chunk_start, chunk_end))
         built += (chunk_end - chunk_start).days + 1
         chunk_start = chunk_end + timedelta(days=1)
     return built
