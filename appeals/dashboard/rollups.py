@@ -11,6 +11,8 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from datetime import date, timedelta
 
+from django.conf import settings
+from django.core.cache import cache
 from django.db import transaction
 from django.db.models import Case, IntegerField, Sum, Value, When
 from django.utils import timezone
@@ -18,8 +20,8 @@ from django.utils import timezone
 from agencies.models import Agency
 
 from ..calendar import local_today
-from ..models import ROLLUP_COUNTERS, AppealDailyRollup, AppealDurationRollup, RollupDay
-from .facts import Key, collect
+from ..models import ROLLUP_COUNTERS, Appeal, AppealDailyRollup, AppealDurationRollup, RollupDay
+from .facts import Collected, Key, collect
 
 _CHUNK_DAYS = 31
 _BATCH = 2000
@@ -87,7 +89,7 @@ def rollups_refresh(*, days: int, today: date | None = None) -> int:
 class Source:
     """Counters of an agency subtree from `since` to today: roll-ups where built, live elsewhere.
 
-    Construction costs three queries at most (built days, live appeals, live events); each `sums`
+    Construction costs four queries at most (first appeal, built days, live appeals, live events); each `sums`
     or `durations` call then costs one SQL aggregate, grouped as asked.
     """
 
@@ -95,9 +97,25 @@ class Source:
         self.root = root
         self.today = today or local_today()
         self.branches = {b.pk: b for b in branches}
+        # Nothing is counted before the first appeal's registration: those days need no reading at all.
+        first = Appeal.objects.order_by("registered_at").values_list("registered_at", flat=True).first()
+        since = max(since, timezone.localdate(first)) if first else self.today
         built = set(RollupDay.objects.filter(day__gte=since, day__lt=self.today).values_list("day", flat=True))
         self.missing = {day for day in _days(since, self.today) if day not in built}
-        self.live = collect(min(self.missing), self.today, path=root.path) if self.missing else None
+        self.live = self._live() if self.missing else None
+
+    def _live(self) -> Collected:
+        """The live reading of the missing days, kept LIVE_CACHE_SECONDS in the cache."""
+        first = min(self.missing)
+        ttl = int(settings.DASHBOARD.get("LIVE_CACHE_SECONDS", 0))
+        if ttl <= 0:
+            return collect(first, self.today, path=self.root.path)
+        key = f"dashboard:live:{self.root.path}:{first}:{self.today}:{len(self.missing)}"
+        live = cache.get(key)
+        if live is None:
+            live = collect(first, self.today, path=self.root.path)
+            cache.set(key, live, ttl)
+        return live
 
     # --- grouping -----------------------------------------------------------------------------
     def branch_of(self, path: str) -> int:

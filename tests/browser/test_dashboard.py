@@ -27,6 +27,11 @@ def sign_in(page, live_server, username):
     page.wait_for_load_state()
 
 
+@pytest.fixture(autouse=True)
+def _no_live_cache(settings):
+    settings.DASHBOARD = {**settings.DASHBOARD, "LIVE_CACHE_SECONDS": 0}
+
+
 @pytest.fixture
 def busy_department(agency):
     """Two months of appeals in a department and two districts, some answered late, a social-media wave."""

@@ -31,6 +31,12 @@ def at(year, month, day, hour=10, minute=0) -> datetime:
     return datetime(year, month, day, hour, minute, tzinfo=ALMATY)
 
 
+@pytest.fixture(autouse=True)
+def _no_live_cache(settings):
+    """Each test reads its own data: the live reading is never cached across requests here."""
+    settings.DASHBOARD = {**settings.DASHBOARD, "LIVE_CACHE_SECONDS": 0}
+
+
 @pytest.fixture
 def frozen():
     with time_machine.travel(at(2026, 4, 15, 12), tick=False):

@@ -82,3 +82,19 @@ def test_the_nightly_task_rebuilds_the_last_days(march, settings):
         date(2026, 4, 14),
     ]
     assert "dashboard-rollups" in settings.CELERY_BEAT_SCHEDULE
+
+
+def test_the_live_reading_is_cached_briefly_when_configured(client, supervisor, frozen, agency, settings):
+    from django.core.cache import cache
+
+    cache.clear()
+    settings.DASHBOARD = {**settings.DASHBOARD, "LIVE_CACHE_SECONDS": 60}
+    call_command("rebuild_rollups")
+    AppealFactory(agency=agency, registered_at=at(2026, 4, 15, 9))
+    client.force_login(supervisor)
+    url = reverse("appeals:dashboard")
+    assert client.get(url, {"period": "week"}).context["total"].values["received"] == 1
+    AppealFactory(agency=agency, registered_at=at(2026, 4, 15, 10))
+    assert client.get(url, {"period": "week"}).context["total"].values["received"] == 1  # within the minute
+    cache.clear()
+    assert client.get(url, {"period": "week"}).context["total"].values["received"] == 2
