@@ -363,6 +363,8 @@ DASHBOARD = {
     # Today (and any day not rolled up yet) is read live from the appeals; that reading is kept this
     # many seconds in the cache per agency subtree (0: never cached).
     "LIVE_CACHE_SECONDS": env_int("DASHBOARD_LIVE_CACHE_SECONDS", 60),
+    # The hotspots' baseline (the months before the last 30 days) is kept this many seconds (0: never).
+    "BASELINE_CACHE_SECONDS": env_int("DASHBOARD_BASELINE_CACHE_SECONDS", 3600),
     # The nightly roll-up task rebuilds this many days before today (reopened appeals change the past).
     "ROLLUP_REFRESH_DAYS": env_int("DASHBOARD_ROLLUP_REFRESH_DAYS", 7),
     # "Due soon" on the dashboard, in working days.

@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections import Counter
 from datetime import date, timedelta
 
+from django.core.cache import cache
 from django.utils.translation import gettext_lazy as _
 
 from agencies.choices import Region
@@ -42,6 +43,18 @@ def _registered(queryset, start: date, end: date):
     return queryset.filter(registered_at__gte=lo, registered_at__lt=hi)
 
 
+def _baseline(source: Source, start: date, end: date) -> dict:
+    """Received per (category, region) over the baseline days: long ago, so kept a while in the cache."""
+    ttl = int(dashboard_setting("BASELINE_CACHE_SECONDS"))
+
+    def read() -> dict:
+        return dict(source.sums(start, end, ("category_id", "region"), counters=("received",)))
+
+    if ttl <= 0:
+        return read()
+    return cache.get_or_set(f"dashboard:baseline:{source.root.path}:{start}:{end}", read, ttl)
+
+
 def hotspots(source: Source, today: date) -> dict:
     recent_days = int(dashboard_setting("HOTSPOT_RECENT_DAYS"))
     baseline_days = int(dashboard_setting("HOTSPOT_BASELINE_DAYS"))
@@ -51,7 +64,7 @@ def hotspots(source: Source, today: date) -> dict:
     base_end = recent_start - timedelta(days=1)
     base_start = base_end - timedelta(days=baseline_days - 1)
     recent = source.sums(recent_start, today, ("category_id", "region"), counters=("received",))
-    base = source.sums(base_start, base_end, ("category_id", "region"), counters=("received",))
+    base = _baseline(source, base_start, base_end)
     found = []
     for (category_id, region), counter in recent.items():
         count = counter["received"]
