@@ -97,7 +97,8 @@ def kpis(total: Row) -> list[dict]:
                 "text": fmt(indicator, value),
                 "previous": fmt(indicator, previous) if previous is not None else "",
                 "delta": delta,
-                "delta_text": ("+" if delta and delta > 0 else "") + (number_format(delta, 1) if delta else "0")
+                "delta_text": ("+" if delta and delta > 0 else "")
+                + (number_format(delta, 0 if indicator.fmt == "int" else 1) if delta else "0")
                 if delta is not None
                 else "",
                 "tone": tone,
