@@ -49,3 +49,13 @@ def webhook_deliveries_retry_task() -> None:
     from .webhooks import webhook_deliveries_retry
 
     webhook_deliveries_retry()
+
+
+@shared_task(acks_late=True)
+def dashboard_rollups_refresh_task() -> int:
+    """Nightly: rebuild the dashboard's daily roll-ups of the last few days (safe to run twice)."""
+    from django.conf import settings
+
+    from .dashboard.rollups import rollups_refresh
+
+    return rollups_refresh(days=int(settings.DASHBOARD["ROLLUP_REFRESH_DAYS"]))

@@ -265,6 +265,12 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
         "task": "appeals.tasks.webhook_deliveries_retry_task",
         "schedule": env_int("WEBHOOK_RETRY_SCAN_SECONDS", 60),
     },
+    # The dashboard's daily roll-ups: yesterday and the few days before (safe to run twice).
+    "dashboard-rollups": {
+        "task": "appeals.tasks.dashboard_rollups_refresh_task",
+        "schedule": crontab(hour=1, minute=15),
+        "options": {"expires": 6 * 60 * 60.0},
+    },
 }
 
 # --- The outbox of notices (appeals.outbox) -----------------------------------------------------
@@ -337,6 +343,34 @@ APPEAL_POLICY = {
     "TEXT_MAX_LENGTH": env_int("APPEAL_TEXT_MAX_LENGTH", 20000),
     "ATTACHMENT_MAX_BYTES": env_int("APPEAL_ATTACHMENT_MAX_BYTES", 10 * 1024 * 1024),
     "ATTACHMENT_MAX_COUNT": 10,
+}
+
+# --- The supervisors' dashboard (appeals/dashboard/) ----------------------------------------------
+DASHBOARD = {
+    # A hotspot: a category in a region whose last HOTSPOT_RECENT_DAYS exceed HOTSPOT_FACTOR times its
+    # own baseline (the average of the same length over the HOTSPOT_BASELINE_DAYS before), with at
+    # least HOTSPOT_MIN_COUNT appeals.
+    "HOTSPOT_RECENT_DAYS": 30,
+    "HOTSPOT_BASELINE_DAYS": 180,
+    "HOTSPOT_FACTOR": 2.0,
+    "HOTSPOT_MIN_COUNT": env_int("DASHBOARD_HOTSPOT_MIN_COUNT", 10),
+    # Channel mix: a channel whose share grew by at least this many percentage points, carrying at
+    # least CHANNEL_SPIKE_MIN_SHARE of the growth of all appeals, is flagged.
+    "CHANNEL_SPIKE_POINTS": 15.0,
+    "CHANNEL_SPIKE_MIN_SHARE": 0.6,
+    # Appeals listed behind each signal.
+    "SIGNAL_LIST_LIMIT": 20,
+    # Today (and any day not rolled up yet) is read live from the appeals; that reading is kept this
+    # many seconds in the cache per agency subtree (0: never cached).
+    "LIVE_CACHE_SECONDS": env_int("DASHBOARD_LIVE_CACHE_SECONDS", 60),
+    # The hotspots' baseline (the months before the last 30 days) is kept this many seconds (0: never).
+    "BASELINE_CACHE_SECONDS": env_int("DASHBOARD_BASELINE_CACHE_SECONDS", 3600),
+    # The nightly roll-up task rebuilds this many days before today (reopened appeals change the past).
+    "ROLLUP_REFRESH_DAYS": env_int("DASHBOARD_ROLLUP_REFRESH_DAYS", 7),
+    # "Due soon" on the dashboard, in working days.
+    "DUE_SOON_WORKING_DAYS": 3,
+    # Backlog age buckets, in calendar days since registration (upper bounds; the last is open).
+    "BACKLOG_AGE_BUCKETS": (5, 15, 30, 60),
 }
 
 # --- The API for integrations (appeals/api/) ------------------------------------------------------

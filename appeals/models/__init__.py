@@ -14,10 +14,14 @@ from .integration import (
 )
 from .link import AppealLink
 from .notice import Notice
+from .rollup import ROLLUP_COUNTERS, AppealDailyRollup, AppealDurationRollup, RollupDay
 from .saved_view import SavedView
 
 __all__ = [
+    "ROLLUP_COUNTERS",
     "Appeal",
+    "AppealDailyRollup",
+    "AppealDurationRollup",
     "AppealEvent",
     "AppealLink",
     "AppealResponse",
@@ -31,6 +35,7 @@ __all__ = [
     "Notice",
     "Open311Details",
     "RegistrationCounter",
+    "RollupDay",
     "SavedView",
     "WebhookDelivery",
     "WebhookEndpoint",
