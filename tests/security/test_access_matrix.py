@@ -109,7 +109,15 @@ def _actions() -> list[Endpoint]:
             lambda a, c: {"until": _later(a), "reason": "Site visit"},
             {S},
         ),
-        ("note", "notes", AppealStatus.IN_PROGRESS, {"text": "Called the applicant"}, {"text": "Called"}, ANY_STAFF, 201),
+        (
+            "note",
+            "notes",
+            AppealStatus.IN_PROGRESS,
+            {"text": "Called the applicant"},
+            {"text": "Called"},
+            ANY_STAFF,
+            201,
+        ),
         (
             "draft",
             "respond",
@@ -141,7 +149,13 @@ def _actions() -> list[Endpoint]:
         )
         endpoints.append(
             Endpoint(
-                f"api:{api}", "staff-api", status, "post", f"/api/v1/appeals/{{pk}}/{api}/", api_data, frozenset(roles),
+                f"api:{api}",
+                "staff-api",
+                status,
+                "post",
+                f"/api/v1/appeals/{{pk}}/{api}/",
+                api_data,
+                frozenset(roles),
                 ok=created[0] if created else 200,
             )
         )
@@ -184,7 +198,13 @@ ENDPOINTS: list[Endpoint] = [
     Endpoint("api:retrieve", "api", AppealStatus.REGISTERED, "get", "/api/v1/appeals/{pk}/", scope="read"),
     Endpoint("api:timeline", "api", AppealStatus.REGISTERED, "get", "/api/v1/appeals/{pk}/timeline/", scope="read"),
     Endpoint(
-        "api:responses", "api", AppealStatus.REGISTERED, "get", "/api/v1/responses/?appeal={pk}", scope="read", lists=True
+        "api:responses",
+        "api",
+        AppealStatus.REGISTERED,
+        "get",
+        "/api/v1/responses/?appeal={pk}",
+        scope="read",
+        lists=True,
     ),
     Endpoint(
         "api:attachments",
@@ -198,10 +218,25 @@ ENDPOINTS: list[Endpoint] = [
         token_ok=403,  # an integration attaches files only to the appeals it submitted itself
     ),
     # Open311 (tokens with the read scope, or staff)
-    Endpoint("open311:requests", "api", AppealStatus.REGISTERED, "get", "/open311/v2/requests.json", scope="read",
-             lists=True, integration_only=True),  # fmt: skip
-    Endpoint("open311:request", "api", AppealStatus.REGISTERED, "get", "/open311/v2/requests/{number}.json",
-             scope="read", integration_only=True),  # fmt: skip
+    Endpoint(
+        "open311:requests",
+        "api",
+        AppealStatus.REGISTERED,
+        "get",
+        "/open311/v2/requests.json",
+        scope="read",
+        lists=True,
+        integration_only=True,
+    ),  # fmt: skip
+    Endpoint(
+        "open311:request",
+        "api",
+        AppealStatus.REGISTERED,
+        "get",
+        "/open311/v2/requests/{number}.json",
+        scope="read",
+        integration_only=True,
+    ),  # fmt: skip
     *_actions(),
 ]
 
