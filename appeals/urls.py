@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import canned, exports, pickers, queue, register, workspace
+from .views import canned, exports, pickers, queue, register, reveals, workspace
 
 app_name = "appeals"
 
@@ -33,6 +33,8 @@ urlpatterns = [
         for slug in workspace.ACTIONS
     ],
     path("agencies/search/", pickers.agency_search, name="agency_search"),
+    # Reveals of personal data, reviewed by supervisors
+    path("reveals/", reveals.reveal_log, name="reveal_log"),
     # Canned responses
     path("canned/", canned.canned_list, name="canned_list"),
     path("canned/new/", canned.canned_edit, name="canned_create"),
