@@ -2,7 +2,9 @@
 on PostgreSQL: one wins, the other is told clearly why (409, a message in their language), nothing is overwritten
 and exactly one event is written."""
 
+import contextlib
 import threading
+from pathlib import Path
 
 import pytest
 from django.core import mail
@@ -40,10 +42,8 @@ def _both_read_before_either_writes(monkeypatch):
         rule = original(actor, appeal, action)
         if not getattr(seen, "waited", False):
             seen.waited = True
-            try:
+            with contextlib.suppress(threading.BrokenBarrierError):
                 gate.wait(timeout=5)
-            except threading.BrokenBarrierError:
-                pass
         return rule
 
     monkeypatch.setattr(services, "_check", check)
@@ -142,5 +142,5 @@ def test_two_supervisors_approve_the_same_answer_once(agency, supervisor, minist
 
 
 def test_the_conflict_message_is_translatable():
-    po = open("locale/ru/LC_MESSAGES/django.po", encoding="utf-8").read()
+    po = (Path(__file__).resolve().parents[2] / "locale/ru/LC_MESSAGES/django.po").read_text(encoding="utf-8")
     assert 'msgid "Someone else has just changed this appeal. Reload it and try again."' in po
