@@ -14,7 +14,7 @@ from appeals.models import Notice
 from appeals.outbox import notices_dispatch_pending
 from config.celery import app as celery_app
 
-from ..reminders.conftest import free_port, smtp_server  # noqa: F401 - a fixture
+from ..reminders.conftest import free_port
 from ..web.conftest import make
 
 pytestmark = pytest.mark.django_db

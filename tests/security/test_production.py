@@ -36,7 +36,7 @@ def prod_env(tmp_path) -> dict[str, str]:
 
 
 def manage(env, *args) -> subprocess.CompletedProcess:
-    return subprocess.run(
+    return subprocess.run(  # noqa: S603 - our own manage.py with fixed arguments
         [sys.executable, "manage.py", *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120
     )
 

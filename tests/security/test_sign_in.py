@@ -20,7 +20,7 @@ def _english(settings):
     settings.AXES_FAILURE_LIMIT = 3
 
 
-def _sign_in(client, username, password="pass-12345", **extra):
+def _sign_in(client, username, password="pass-12345", **extra):  # noqa: S107 - the factories' test password
     return client.post(reverse("login"), {"username": username, "password": password}, **extra)
 
 
