@@ -437,9 +437,9 @@ LOGGING = {
         "django.db.backends": {"level": "INFO"},
         # Django logs 4xx/5xx as "Not Found: /path?query": the filter drops the query string.
         "django.request": {"level": "WARNING"},
-        "django.server": {"level": "INFO"},
-        "gunicorn.access": {"level": "INFO"},
-        "otinish.request": {"level": "INFO"},
+        "django.server": {"level": LOG_LEVEL},
+        "gunicorn.access": {"level": LOG_LEVEL},
+        "otinish.request": {"level": LOG_LEVEL},
     },
 }
 
