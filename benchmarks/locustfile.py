@@ -99,7 +99,8 @@ class Employee(HttpUser):
     @task(5)
     def open_appeal(self) -> None:
         if not self.seen:
-            return self.open_queue()
+            self.open_queue()
+            return
         pk = random.choice(self.seen)  # noqa: S311
         with self.client.get(f"/appeals/{pk}/", name="workspace", catch_response=True) as response:
             if response.status_code == 200 and 'id="workspace"' in response.text:
