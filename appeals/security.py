@@ -71,6 +71,8 @@ def _remember_whether_a_second_factor_is_due(sender, request, user, **kwargs):
     from django_otp import user_has_device
 
     request.session[OTP_REQUIRED_KEY] = user_has_device(user, confirmed=True)
+    # The idle clock starts now (and the first request does not have to write the session).
+    request.session[LAST_SEEN_KEY] = int(time.time())
 
 
 class SecondFactorMiddleware:
