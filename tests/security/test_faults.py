@@ -10,7 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from appeals.choices import AppealStatus, NoticeState
-from appeals.models import Notice
+from appeals.models import Appeal, Notice
 from appeals.outbox import notices_dispatch_pending
 from config.celery import app as celery_app
 
@@ -147,3 +147,44 @@ def test_postgresql_restarted_the_next_request_reconnects(client, agency, superv
     assert connection.connection.info.backend_pid != pid
     code, body = _wsgi_get("/healthz", "")
     assert code == 200 and b'"database": {"status": "ok"' in body
+
+
+def test_redis_down_the_status_webhook_waits_and_the_beat_task_sends_it(
+    client, ministry, agency, category, supervisor, executor, redis_down, settings, django_capture_on_commit_callbacks
+):
+    from agencies.choices import Region
+    from appeals import tasks
+    from appeals.integrations import webhook_endpoint_create
+    from appeals.models import DeliveryStatus, WebhookDelivery
+
+    from ..api.conftest import intake_body, make_integration, token_client
+    from ..api.test_webhooks import Receiver
+    from ..factories import CategoryRouteFactory
+
+    settings.WEBHOOK_ALLOW_PRIVATE_URLS = True
+    CategoryRouteFactory(category=category, region=Region.ASTANA, agency=agency)
+    receiver = Receiver()
+    try:
+        integration, token = make_integration(ministry, scopes=["intake", "read"])
+        webhook_endpoint_create(integration=integration, url=receiver.url)
+        with django_capture_on_commit_callbacks(execute=True):
+            created = token_client(token).post("/api/v1/appeals/", intake_body(1), format="json")
+        assert created.status_code == 201  # the intake answered although the broker is down
+        client.force_login(supervisor)
+        appeal_pk = created.json()["id"]
+        with django_capture_on_commit_callbacks(execute=True):
+            response = client.post(
+                reverse("appeals:assign", kwargs={"pk": appeal_pk}),
+                {"version": Appeal.objects.get(pk=appeal_pk).version, "executor": executor.pk},
+            )
+        assert response.status_code == 302
+        deliveries = WebhookDelivery.objects.all()
+        assert deliveries.exists() and all(d.status == DeliveryStatus.PENDING for d in deliveries)
+        assert receiver.requests == []
+        # The broker is back: beat's retry task sends everything that waited, once.
+        celery_app.conf.task_always_eager = True
+        tasks.webhook_deliveries_retry_task()
+        assert {d.status for d in WebhookDelivery.objects.all()} == {DeliveryStatus.DELIVERED}
+        assert len(receiver.requests) == deliveries.count()
+    finally:
+        receiver.close()
