@@ -96,7 +96,6 @@ def reminders_scan(*, now: datetime | None = None) -> ScanResult:
     if working_day:
         result.redirect_limit = _redirect_limit_reminders(today=today, cal=cal, chunk_size=chunk_size)
     logger.info("reminder scan for %s: %s", today.isoformat(), result.as_dict())
-    heartbeat(REMINDER_SCAN_HEARTBEAT, at=now)
     return result
 
 
@@ -104,8 +103,13 @@ REMINDER_SCAN_HEARTBEAT = "reminders_scan"
 
 
 def heartbeat(name: str, *, at: datetime | None = None) -> None:
-    """Record that the periodic job `name` just finished (read by /healthz)."""
-    Heartbeat.objects.update_or_create(name=name, defaults={"at": at or timezone.now()})
+    """Record that the periodic job `name` just finished (read by /healthz): one upsert query."""
+    Heartbeat.objects.bulk_create(
+        [Heartbeat(name=name, at=at or timezone.now())],
+        update_conflicts=True,
+        unique_fields=["name"],
+        update_fields=["at"],
+    )
 
 
 def _assignee_reminder(appeal: Appeal, stage: int) -> Notice:
