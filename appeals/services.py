@@ -1234,7 +1234,7 @@ def appeal_merge(*, appeal: Appeal, into: Appeal, actor: User, comment: str = ""
     return link
 
 
-PERSONAL_DATA_FIELDS = ("iin", "bin")
+PERSONAL_DATA_FIELDS = ("iin", "bin", "contacts")
 
 
 @transaction.atomic

@@ -26,7 +26,9 @@ def notices_dispatch_pending_task() -> int:
 @shared_task(acks_late=True)
 def reminders_scan_task() -> dict[str, int]:
     """The deadline scan: reminders to assignees and registrars, escalation of newly overdue appeals."""
-    return reminders.reminders_scan().as_dict()
+    result = reminders.reminders_scan().as_dict()
+    reminders.heartbeat(reminders.REMINDER_SCAN_HEARTBEAT)  # for /healthz: the scan is running
+    return result
 
 
 @shared_task(acks_late=True)

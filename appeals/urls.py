@@ -1,7 +1,7 @@
 from django.urls import path
 
 from .dashboard import views as dashboard
-from .views import canned, exports, pickers, queue, register, workspace
+from .views import canned, exports, pickers, queue, register, reveals, workspace
 
 app_name = "appeals"
 
@@ -40,6 +40,8 @@ urlpatterns = [
     path("dashboard/league.csv", dashboard.league_export, {"fmt": "csv"}, name="dashboard_league_csv"),
     path("dashboard/league.xlsx", dashboard.league_export, {"fmt": "xlsx"}, name="dashboard_league_xlsx"),
     path("dashboard/league/print/", dashboard.league_print, name="dashboard_league_print"),
+    # Reveals of personal data, reviewed by supervisors
+    path("reveals/", reveals.reveal_log, name="reveal_log"),
     # Canned responses
     path("canned/", canned.canned_list, name="canned_list"),
     path("canned/new/", canned.canned_edit, name="canned_create"),

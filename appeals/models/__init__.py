@@ -3,6 +3,7 @@
 from .appeal import Appeal, AppealEvent, AppealResponse, Attachment, RegistrationCounter
 from .calendar import CalendarOverride
 from .canned import CannedResponse
+from .heartbeat import Heartbeat
 from .integration import (
     DeliveryStatus,
     IdempotencyKey,
@@ -29,6 +30,7 @@ __all__ = [
     "CalendarOverride",
     "CannedResponse",
     "DeliveryStatus",
+    "Heartbeat",
     "IdempotencyKey",
     "Integration",
     "IntegrationScope",
