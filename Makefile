@@ -9,7 +9,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 PYTEST_ARGS ?=
 
-.PHONY: help install run migrate seed seed-national test test-browser lint format bench messages clean
+.PHONY: help install run migrate seed seed-national test test-browser lint format bench load messages clean
 
 help:
 	@echo "make run     - install, migrate, load the demo once, run the web server and a Celery worker"
@@ -17,6 +17,7 @@ help:
 	@echo "make lint    - ruff"
 	@echo "make bench   - benchmarks against PostgreSQL (see BENCHMARKS.md); BENCH_APPEALS=100000 for a smaller dataset"
 	@echo "make seed-national - load the national dataset (a million appeals) into DATABASE_URL (PostgreSQL)"
+	@echo "make load    - 50 employees for 60 s against gunicorn on loopback (DATABASE_URL=postgres://..., see BENCHMARKS.md)"
 	@echo "make messages - rebuild the translation catalogues (needs gettext)"
 
 $(STAMP): pyproject.toml
@@ -49,6 +50,9 @@ lint: $(STAMP)
 
 format: $(STAMP)
 	$(VENV)/bin/ruff format .
+
+load: $(STAMP)
+	PY=$(PY) benchmarks/load.sh
 
 messages: $(STAMP)
 	$(PY) manage.py makemessages -l kk -l ru --ignore=.venv --ignore=var --ignore=staticfiles --ignore=tests --no-obsolete

@@ -130,6 +130,7 @@ class EventKind(models.TextChoices):
     ATTACHMENT_ADDED = "attachment_added", _("Attachment added")
     PERSONAL_DATA_REVEALED = "personal_data_revealed", _("Personal data revealed")
     NOTICE_SENT = "notice_sent", _("Notice sent")
+    RATED = "rated", _("Applicant's rating recorded")
 
 
 class ResponseKind(models.TextChoices):

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import django_filters
 from django import forms
-from django.db.models import Q, QuerySet
+from django.db.models import Exists, F, OuterRef, Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from agencies.choices import Region
@@ -13,8 +13,8 @@ from agencies.models import Agency, Category, User
 from agencies.selectors import agencies_visible_to, agency_subtree
 
 from .calendar import local_today
-from .choices import OPEN_STATUSES, AppealKind, AppealStatus, Channel, Language
-from .models import Appeal, Integration
+from .choices import OPEN_STATUSES, AppealKind, AppealStatus, Channel, EventKind, Language, Outcome
+from .models import Appeal, AppealEvent, Integration
 from .selectors import appeals_overdue, appeals_search, due_soon_limit
 
 
@@ -84,6 +84,22 @@ ORDERING_FIELDS = (
 )
 
 
+# The dashboard's drill-down by audit event (see the marked block at the end of AppealFilterSet).
+DRILL_DOWN_EVENT_KINDS: dict[str, tuple[str, ...]] = {
+    "redirected": (EventKind.REDIRECTED, EventKind.PART_REDIRECTED),
+    "extension_granted": (EventKind.EXTENSION_GRANTED,),
+    "returned": (EventKind.RETURNED,),
+    "escalated": (EventKind.ESCALATED,),
+}
+DRILL_DOWN_EVENTS = (
+    ("redirected", _("Redirected")),
+    ("extension_granted", _("Extension granted")),
+    ("returned", _("Returned for rework")),
+    ("escalated", _("Escalated")),
+)
+DRILL_DOWN_BOOLEANS = ("on_time", "escalated_in", "event_late")
+
+
 class AppealFilterSet(django_filters.FilterSet):
     # The multiple-choice filters are on the appeal's own columns (no join that could repeat a row): no
     # DISTINCT, which would make PostgreSQL sort every matching row with its joins before the LIMIT.
@@ -132,7 +148,16 @@ class AppealFilterSet(django_filters.FilterSet):
     def __init__(self, data=None, queryset=None, *, request=None, prefix=None):
         super().__init__(data=data, queryset=queryset, request=request, prefix=prefix)
         # Booleans are "yes / no / either" selects, so an unset box never filters.
-        for name in ("open", "unassigned", "overdue", "repeated", "escalated", "extended", "redirected_in"):
+        for name in (
+            "open",
+            "unassigned",
+            "overdue",
+            "repeated",
+            "escalated",
+            "extended",
+            "redirected_in",
+            *DRILL_DOWN_BOOLEANS,
+        ):
             self.filters[name].field.widget = forms.Select(
                 choices=[("", _("Any")), ("true", _("Yes")), ("false", _("No"))]
             )
@@ -170,3 +195,74 @@ class AppealFilterSet(django_filters.FilterSet):
         if value is None:
             return queryset
         return queryset.filter(extension_count__gt=0) if value else queryset.filter(extension_count=0)
+
+    # --- The dashboard's drill-down (appeals/dashboard/) -----------------------------------------------
+    # Every number of the dashboard links to the queue with these parameters; tests check the queue's
+    # count equals the number shown.
+    agency_subtree = ModelChoiceByIdFilter(
+        label=_("Agency with its subordinates"), queryset=_visible_agencies, method="filter_agency_subtree"
+    )
+    closed = django_filters.DateFromToRangeFilter(
+        label=_("Closed"), method="filter_closed", widget=django_filters.widgets.DateRangeWidget(attrs={"type": "date"})
+    )
+    on_time = django_filters.BooleanFilter(label=_("Closed on time"), method="filter_on_time")
+    outcome = django_filters.MultipleChoiceFilter(label=_("Outcome"), choices=Outcome.choices, distinct=False)
+    escalated_in = django_filters.BooleanFilter(
+        label=_("Complaint about a lower body"), field_name="escalated_from", lookup_expr="isnull", exclude=True
+    )
+    event = django_filters.ChoiceFilter(label=_("Action taken"), choices=DRILL_DOWN_EVENTS, method="filter_event")
+    event_date = django_filters.DateFromToRangeFilter(
+        label=_("Action date"),
+        method="filter_event_options",
+        widget=django_filters.widgets.DateRangeWidget(attrs={"type": "date"}),
+    )
+    event_late = django_filters.BooleanFilter(label=_("Redirect after the limit"), method="filter_event_options")
+
+    def filter_agency_subtree(self, queryset: QuerySet[Appeal], name: str, value: Agency | None) -> QuerySet[Appeal]:
+        return queryset.filter(agency__path__startswith=value.path) if value else queryset
+
+    def filter_closed(self, queryset: QuerySet[Appeal], name: str, value) -> QuerySet[Appeal]:
+        """Resolved in the range with any outcome but a redirect (the dashboard's "closed")."""
+        if not value or (value.start is None and value.stop is None):
+            return queryset
+        queryset = closed_appeals(queryset)
+        if value.start is not None:
+            queryset = queryset.filter(resolved_at__gte=value.start)
+        if value.stop is not None:
+            queryset = queryset.filter(resolved_at__lte=value.stop)
+        return queryset
+
+    def filter_on_time(self, queryset: QuerySet[Appeal], name: str, value: bool | None) -> QuerySet[Appeal]:
+        """Closed on or before the statutory due date (or, with `false`, after it)."""
+        if value is None:
+            return queryset
+        if value:
+            return closed_appeals(queryset).filter(resolved_at__date__lte=F("original_due_date"))
+        return closed_appeals(queryset).filter(resolved_at__date__gt=F("original_due_date"))
+
+    def filter_event(self, queryset: QuerySet[Appeal], name: str, value: str) -> QuerySet[Appeal]:
+        """Appeals with an audit event of this kind (within event_date; late redirects with event_late)."""
+        if not value:
+            return queryset
+        condition = Q(appeal=OuterRef("pk"), kind__in=DRILL_DOWN_EVENT_KINDS[value])
+        dates = self.form.cleaned_data.get("event_date")
+        if dates and dates.start is not None:
+            condition &= Q(created_at__gte=dates.start)
+        if dates and dates.stop is not None:
+            condition &= Q(created_at__lte=dates.stop)
+        late = self.form.cleaned_data.get("event_late")
+        if late is not None:
+            condition &= Q(payload__late=True) if late else ~Q(payload__late=True)
+        return queryset.filter(Exists(AppealEvent.objects.filter(condition)))
+
+    def filter_event_options(self, queryset: QuerySet[Appeal], name: str, value) -> QuerySet[Appeal]:
+        return queryset  # read by filter_event
+
+
+def closed_appeals(queryset: QuerySet[Appeal]) -> QuerySet[Appeal]:
+    """Finished with any outcome but a redirect: a redirect is counted once, as a redirect out."""
+    return (
+        queryset.exclude(status__in=sorted(OPEN_STATUSES))
+        .exclude(outcome=Outcome.REDIRECTED)
+        .filter(resolved_at__isnull=False)
+    )

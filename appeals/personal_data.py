@@ -7,6 +7,7 @@ reveal it with a POST, which writes a `personal_data_revealed` event, and sees i
 
 from __future__ import annotations
 
+import re
 import time
 
 from agencies.choices import Role
@@ -41,3 +42,30 @@ def reveal_remember(session, appeal_pk: int) -> None:
 def reveal_active(session, appeal_pk: int) -> bool:
     until = (session.get(REVEAL_SESSION_KEY) or {}).get(str(appeal_pk))
     return bool(until and until > time.time())
+
+
+# --- Masks of the applicant's contacts (phone and postal address) -------------------------------------
+def mask_phone(value: str) -> str:
+    """Keep the shape and the last two digits: +7 ••• ••• •• 67."""
+    if not value:
+        return ""
+    digits = sum(ch.isdigit() for ch in value)
+    seen = 0
+    out = []
+    for ch in value:
+        if ch.isdigit():
+            seen += 1
+            out.append(ch if seen > digits - 2 else "•")
+        else:
+            out.append(ch)
+    return "".join(out)
+
+
+def mask_address(value: str) -> str:
+    """Keep the settlement (what comes before the first comma), hide the street and the house: Астана, •••."""
+    if not value:
+        return ""
+    head = re.split(r"[,;\n]", value, maxsplit=1)[0].strip()
+    if head == value.strip() or any(ch.isdigit() for ch in head):
+        return "•••"
+    return f"{head}, •••"

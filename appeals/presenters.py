@@ -145,7 +145,10 @@ def timeline_entries(events: list[AppealEvent]) -> list[TimelineEntry]:
                 lines.append((_("Comment"), payload["comment"]))
         elif kind == EventKind.ATTACHMENT_ADDED:
             lines.append((_("File"), payload.get("name", "")))
+        elif kind == EventKind.RATED:
+            lines.append((_("Applicant's rating"), f"{payload.get('rating', '')} / 5"))
         elif kind == EventKind.PERSONAL_DATA_REVEALED:
-            lines.append((_("Shown in full"), _("BIN") if payload.get("field") == "bin" else _("IIN")))
+            shown = {"bin": _("BIN"), "contacts": _("Phone and postal address")}.get(payload.get("field"), _("IIN"))
+            lines.append((_("Shown in full"), shown))
         entries.append(entry)
     return entries

@@ -95,6 +95,11 @@ class Desk:
         return Role.REGISTRAR in self.roles
 
     @property
+    def supervises(self) -> bool:
+        """Whether the user supervises any agency (the reveals of personal data are theirs to review)."""
+        return self.user.is_superuser or bool(user_agencies(self.user, roles=[Role.SUPERVISOR]))
+
+    @property
     def registrar_agencies(self) -> list[Agency]:
         return user_agencies(self.user, roles=[Role.REGISTRAR])
 

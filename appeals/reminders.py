@@ -38,7 +38,7 @@ from agencies.models import Membership
 from . import services
 from .calendar import WorkingCalendar, get_calendar
 from .choices import NoticeKind
-from .models import Appeal, Notice
+from .models import Appeal, Heartbeat, Notice
 from .outbox import notices_claim, notices_enqueue_on_commit, outbox_setting
 from .policy import policy
 from .selectors import (
@@ -97,6 +97,19 @@ def reminders_scan(*, now: datetime | None = None) -> ScanResult:
         result.redirect_limit = _redirect_limit_reminders(today=today, cal=cal, chunk_size=chunk_size)
     logger.info("reminder scan for %s: %s", today.isoformat(), result.as_dict())
     return result
+
+
+REMINDER_SCAN_HEARTBEAT = "reminders_scan"
+
+
+def heartbeat(name: str, *, at: datetime | None = None) -> None:
+    """Record that the periodic job `name` just finished (read by /healthz): one upsert query."""
+    Heartbeat.objects.bulk_create(
+        [Heartbeat(name=name, at=at or timezone.now())],
+        update_conflicts=True,
+        unique_fields=["name"],
+        update_fields=["at"],
+    )
 
 
 def _assignee_reminder(appeal: Appeal, stage: int) -> Notice:

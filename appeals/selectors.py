@@ -276,3 +276,21 @@ def notices_due_for_sending(*, now: datetime) -> QuerySet[Notice]:
         .filter(Q(claimed_until__isnull=True) | Q(claimed_until__lt=now))
         .order_by("next_attempt_at", "id")
     )
+
+
+# --- Reveals of personal data (issue 8) -------------------------------------------------------------------
+def reveals_visible_to(user: User) -> QuerySet[AppealEvent]:
+    """Every reveal of an applicant's full personal data in the agencies the user supervises (a superuser: all),
+    newest first, with who and which appeal (one query)."""
+    if not user.is_authenticated or not user.is_active:
+        return AppealEvent.objects.none()
+    events = AppealEvent.objects.filter(kind="personal_data_revealed")
+    if not user.is_superuser:
+        paths = sorted({m.agency.path for m in user_memberships(user) if m.role == Role.SUPERVISOR})
+        if not paths:
+            return AppealEvent.objects.none()
+        condition = Q()
+        for path in paths:
+            condition |= Q(appeal__agency__path__startswith=path)
+        events = events.filter(condition)
+    return events.select_related("actor", "appeal", "appeal__agency").order_by("-created_at", "-id")

@@ -1234,7 +1234,7 @@ def appeal_merge(*, appeal: Appeal, into: Appeal, actor: User, comment: str = ""
     return link
 
 
-PERSONAL_DATA_FIELDS = ("iin", "bin")
+PERSONAL_DATA_FIELDS = ("iin", "bin", "contacts")
 
 
 @transaction.atomic
@@ -1368,3 +1368,25 @@ def calendar_missing_next_year(today: date | None = None) -> int | None:
     if CalendarOverride.objects.filter(date__year=next_year).exists():
         return None
     return next_year
+
+
+# --- The applicant's rating of the answer (the dashboard's average rating) -------------------------
+RATABLE_STATUSES = frozenset({AppealStatus.ANSWERED, AppealStatus.CLOSED})
+
+
+@transaction.atomic
+def appeal_record_rating(*, appeal: Appeal, rating: int, actor: User | None) -> Appeal:
+    """Record the applicant's rating (1 to 5) of the answer, as they told staff or an integration sent it.
+
+    A later rating replaces the earlier one; both are in the audit trail.
+    """
+    if actor is not None and not actor_roles(actor, appeal):
+        raise AppealPermissionError(_("You may not record a rating on this appeal."), code="permission")
+    if appeal.status not in RATABLE_STATUSES:
+        raise AppealTransitionError(_("Only an answered appeal can be rated."), code="transition")
+    if isinstance(rating, bool) or not isinstance(rating, int) or not 1 <= rating <= 5:
+        raise AppealError({"rating": [_("The rating is a whole number from 1 to 5.")]})
+    previous = appeal.applicant_rating
+    _save(appeal, applicant_rating=rating, applicant_rated_at=timezone.now())
+    _event(appeal, actor=actor, kind=EventKind.RATED, rating=rating, previous=previous)
+    return appeal

@@ -26,7 +26,9 @@ def notices_dispatch_pending_task() -> int:
 @shared_task(acks_late=True)
 def reminders_scan_task() -> dict[str, int]:
     """The deadline scan: reminders to assignees and registrars, escalation of newly overdue appeals."""
-    return reminders.reminders_scan().as_dict()
+    result = reminders.reminders_scan().as_dict()
+    reminders.heartbeat(reminders.REMINDER_SCAN_HEARTBEAT)  # for /healthz: the scan is running
+    return result
 
 
 @shared_task(acks_late=True)
@@ -49,3 +51,13 @@ def webhook_deliveries_retry_task() -> None:
     from .webhooks import webhook_deliveries_retry
 
     webhook_deliveries_retry()
+
+
+@shared_task(acks_late=True)
+def dashboard_rollups_refresh_task() -> int:
+    """Nightly: rebuild the dashboard's daily roll-ups of the last few days (safe to run twice)."""
+    from django.conf import settings
+
+    from .dashboard.rollups import rollups_refresh
+
+    return rollups_refresh(days=int(settings.DASHBOARD["ROLLUP_REFRESH_DAYS"]))

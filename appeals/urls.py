@@ -1,6 +1,7 @@
 from django.urls import path
 
-from .views import canned, exports, pickers, queue, register, workspace
+from .dashboard import views as dashboard
+from .views import canned, exports, pickers, queue, register, reveals, workspace
 
 app_name = "appeals"
 
@@ -22,6 +23,7 @@ urlpatterns = [
     path("appeals/<int:pk>/", workspace.appeal_detail, name="detail"),
     path("appeals/<int:pk>/receipt/", workspace.appeal_receipt, name="receipt"),
     path("appeals/<int:pk>/reveal/", workspace.reveal_identifier, name="reveal"),
+    path("appeals/<int:pk>/rating/", dashboard.appeal_rate, name="rate"),
     path("appeals/<int:pk>/attachments/", workspace.attachment_upload, name="attachment_upload"),
     path(
         "appeals/<int:pk>/attachments/<int:attachment_pk>/",
@@ -33,6 +35,13 @@ urlpatterns = [
         for slug in workspace.ACTIONS
     ],
     path("agencies/search/", pickers.agency_search, name="agency_search"),
+    # The supervisors' dashboard (appeals/dashboard/)
+    path("dashboard/", dashboard.dashboard, name="dashboard"),
+    path("dashboard/league.csv", dashboard.league_export, {"fmt": "csv"}, name="dashboard_league_csv"),
+    path("dashboard/league.xlsx", dashboard.league_export, {"fmt": "xlsx"}, name="dashboard_league_xlsx"),
+    path("dashboard/league/print/", dashboard.league_print, name="dashboard_league_print"),
+    # Reveals of personal data, reviewed by supervisors
+    path("reveals/", reveals.reveal_log, name="reveal_log"),
     # Canned responses
     path("canned/", canned.canned_list, name="canned_list"),
     path("canned/new/", canned.canned_edit, name="canned_create"),

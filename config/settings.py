@@ -7,6 +7,7 @@ EMAIL_HOST, SECRET_KEY, DEBUG=false and ALLOWED_HOSTS (see config/prod.env.examp
 """
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import environ
@@ -265,6 +266,12 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
         "task": "appeals.tasks.webhook_deliveries_retry_task",
         "schedule": env_int("WEBHOOK_RETRY_SCAN_SECONDS", 60),
     },
+    # The dashboard's daily roll-ups: yesterday and the few days before (safe to run twice).
+    "dashboard-rollups": {
+        "task": "appeals.tasks.dashboard_rollups_refresh_task",
+        "schedule": crontab(hour=1, minute=15),
+        "options": {"expires": 6 * 60 * 60.0},
+    },
 }
 
 # --- The outbox of notices (appeals.outbox) -----------------------------------------------------
@@ -339,6 +346,34 @@ APPEAL_POLICY = {
     "ATTACHMENT_MAX_COUNT": 10,
 }
 
+# --- The supervisors' dashboard (appeals/dashboard/) ----------------------------------------------
+DASHBOARD = {
+    # A hotspot: a category in a region whose last HOTSPOT_RECENT_DAYS exceed HOTSPOT_FACTOR times its
+    # own baseline (the average of the same length over the HOTSPOT_BASELINE_DAYS before), with at
+    # least HOTSPOT_MIN_COUNT appeals.
+    "HOTSPOT_RECENT_DAYS": 30,
+    "HOTSPOT_BASELINE_DAYS": 180,
+    "HOTSPOT_FACTOR": 2.0,
+    "HOTSPOT_MIN_COUNT": env_int("DASHBOARD_HOTSPOT_MIN_COUNT", 10),
+    # Channel mix: a channel whose share grew by at least this many percentage points, carrying at
+    # least CHANNEL_SPIKE_MIN_SHARE of the growth of all appeals, is flagged.
+    "CHANNEL_SPIKE_POINTS": 15.0,
+    "CHANNEL_SPIKE_MIN_SHARE": 0.6,
+    # Appeals listed behind each signal.
+    "SIGNAL_LIST_LIMIT": 20,
+    # Today (and any day not rolled up yet) is read live from the appeals; that reading is kept this
+    # many seconds in the cache per agency subtree (0: never cached).
+    "LIVE_CACHE_SECONDS": env_int("DASHBOARD_LIVE_CACHE_SECONDS", 60),
+    # The hotspots' baseline (the months before the last 30 days) is kept this many seconds (0: never).
+    "BASELINE_CACHE_SECONDS": env_int("DASHBOARD_BASELINE_CACHE_SECONDS", 3600),
+    # The nightly roll-up task rebuilds this many days before today (reopened appeals change the past).
+    "ROLLUP_REFRESH_DAYS": env_int("DASHBOARD_ROLLUP_REFRESH_DAYS", 7),
+    # "Due soon" on the dashboard, in working days.
+    "DUE_SOON_WORKING_DAYS": 3,
+    # Backlog age buckets, in calendar days since registration (upper bounds; the last is open).
+    "BACKLOG_AGE_BUCKETS": (5, 15, 30, 60),
+}
+
 # --- The API for integrations (appeals/api/) ------------------------------------------------------
 # Requests per period for one integration token (an integration may have its own in the admin),
 # for one signed-in member of staff, and for one address without credentials. Counted in the
@@ -411,13 +446,122 @@ WEBHOOK_RETRY_MAX_SECONDS = env_int("WEBHOOK_RETRY_MAX_SECONDS", 6 * 60 * 60)
 # Plain http:// and addresses on this host or a private network: for development and tests only.
 WEBHOOK_ALLOW_PRIVATE_URLS = env_bool("WEBHOOK_ALLOW_PRIVATE_URLS", DEBUG)
 
-# --- Logging ------------------------------------------------------------------------------------
+# --- Logging (issue 8) ---------------------------------------------------------------------------
+# One JSON object per line (config/logging.py), with no personal data: request lines carry the path
+# without its query string, and IINs, BINs, phone numbers and emails are blotted out of messages.
 LOG_LEVEL = env_str("LOG_LEVEL", "INFO")
+LOG_FORMAT = env_str("LOG_FORMAT", "json")  # "json", or "plain" for a person reading a terminal
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "filters": {"personal_data": {"()": "config.logging.PersonalDataFilter"}},
+    "formatters": {
+        "json": {"()": "config.logging.JsonFormatter"},
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "plain" if LOG_FORMAT == "plain" else "json",
+            "filters": ["personal_data"],
+        }
+    },
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
-    "loggers": {"django.db.backends": {"level": "INFO"}},
+    "loggers": {
+        "django.db.backends": {"level": "INFO"},
+        # Django logs 4xx/5xx as "Not Found: /path?query": the filter drops the query string.
+        "django.request": {"level": "WARNING"},
+        "django.server": {"level": LOG_LEVEL},
+        "gunicorn.access": {"level": LOG_LEVEL},
+        "otinish.request": {"level": LOG_LEVEL},
+    },
 }
+
+# === Security (issue 8) ==========================================================================
+# Sign-in protection (django-axes), a second factor for supervisors and administrators (django-otp),
+# idle sessions, the Content-Security-Policy (django-csp) and the production hardening.
+INSTALLED_APPS += [
+    "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "csp",
+]
+MIDDLEWARE.insert(MIDDLEWARE.index("django.middleware.security.SecurityMiddleware") + 1, "csp.middleware.CSPMiddleware")
+MIDDLEWARE.insert(
+    MIDDLEWARE.index("django.contrib.auth.middleware.AuthenticationMiddleware") + 1,
+    "django_otp.middleware.OTPMiddleware",
+)
+MIDDLEWARE += [
+    "appeals.security.IdleSessionMiddleware",
+    "appeals.security.SecondFactorMiddleware",
+    "appeals.security.RequestLogMiddleware",
+    # Last, as django-axes asks: it turns a lockout into the lockout page.
+    "axes.middleware.AxesMiddleware",
+]
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+# After this many failed sign-ins for one username from one address, both are locked out for the
+# cool-off time; a successful sign-in resets the count.
+AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5)
+AXES_COOLOFF_TIME = timedelta(minutes=env_int("AXES_COOLOFF_MINUTES", 15))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "registration/lockout.html"
+AXES_ENABLE_ACCESS_FAILURE_LOG = False  # no username typed by mistake (a password?) kept in a table
+AXES_VERBOSE = False
+# Behind a reverse proxy, the client's address is taken from X-Forwarded-For (set AXES_PROXY_COUNT).
+AXES_IPWARE_PROXY_COUNT = env_int("AXES_PROXY_COUNT", 0) or None
+AXES_IPWARE_META_PRECEDENCE_ORDER = (
+    ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"] if AXES_IPWARE_PROXY_COUNT else ["REMOTE_ADDR"]
+)
+
+# Sessions end after SESSION_COOKIE_AGE whatever happens, and after this long without a request.
+SESSION_IDLE_SECONDS = env_int("SESSION_IDLE_SECONDS", 30 * 60)
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+
+# The second factor: a TOTP app (issuer shown in the app).
+OTP_TOTP_ISSUER = "Otinish Desk"
+OTP_TOTP_TOLERANCE = 1  # one 30-second step either side for clocks a little off
+
+# Content-Security-Policy: scripts and styles from this server only, no inline scripts. Inline
+# style attributes stay allowed (the templates and htmx set a few). The API docs pages send their
+# own stricter-than-default policy (appeals/api/urls.py LocalOnly), which this middleware keeps.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'", "'unsafe-inline'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
+}
+
+# Cookies, HTTPS and headers. In production (DEBUG=false) everything is on; TLS ends at the proxy,
+# which must set X-Forwarded-Proto (SECURE_PROXY_SSL_HEADER) — see README.
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+CSRF_COOKIE_SAMESITE = "Lax"
+if not DEBUG:
+    SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", True)
+    CSRF_COOKIE_SECURE = env_bool("CSRF_COOKIE_SECURE", True)
+    LANGUAGE_COOKIE_SECURE = True
+    SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)
+    SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 365 * 24 * 60 * 60)
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", True)
+    SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", True)
+    if env_bool("BEHIND_TLS_PROXY", True):
+        SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    # Health checks from the load balancer come over plain HTTP on the private network.
+    SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+# === End of security (issue 8) ===================================================================

@@ -38,6 +38,7 @@ from ..choices import (
     TerminateReason,
 )
 from ..models import DeliveryStatus, IntegrationScope
+from ..personal_data import mask_address, mask_phone
 from ..services import AppealError, validate_upload
 from ..validators import mask_identifier, validate_bin, validate_iin
 
@@ -94,8 +95,14 @@ class ApplicantOutSerializer(serializers.Serializer):
     iin = serializers.SerializerMethodField(help_text=_("Masked: only the last four digits are shown."))
     bin = serializers.SerializerMethodField(help_text=_("Masked: only the last four digits are shown."))
     email = serializers.CharField(source="applicant_email", read_only=True)
-    phone = serializers.CharField(source="applicant_phone", read_only=True)
-    address = serializers.CharField(source="applicant_address", read_only=True)
+    phone = serializers.SerializerMethodField(help_text=_("Masked: only the last two digits are shown."))
+    address = serializers.SerializerMethodField(help_text=_("Masked: only the settlement is shown."))
+
+    def get_phone(self, appeal) -> str:
+        return mask_phone(appeal.applicant_phone)
+
+    def get_address(self, appeal) -> str:
+        return mask_address(appeal.applicant_address)
 
     def get_iin(self, appeal) -> str:
         return mask_identifier(appeal.applicant_iin)

@@ -3,6 +3,7 @@
 from .appeal import Appeal, AppealEvent, AppealResponse, Attachment, RegistrationCounter
 from .calendar import CalendarOverride
 from .canned import CannedResponse
+from .heartbeat import Heartbeat
 from .integration import (
     DeliveryStatus,
     IdempotencyKey,
@@ -14,10 +15,14 @@ from .integration import (
 )
 from .link import AppealLink
 from .notice import Notice
+from .rollup import ROLLUP_COUNTERS, AppealDailyRollup, AppealDurationRollup, RollupDay
 from .saved_view import SavedView
 
 __all__ = [
+    "ROLLUP_COUNTERS",
     "Appeal",
+    "AppealDailyRollup",
+    "AppealDurationRollup",
     "AppealEvent",
     "AppealLink",
     "AppealResponse",
@@ -25,12 +30,14 @@ __all__ = [
     "CalendarOverride",
     "CannedResponse",
     "DeliveryStatus",
+    "Heartbeat",
     "IdempotencyKey",
     "Integration",
     "IntegrationScope",
     "Notice",
     "Open311Details",
     "RegistrationCounter",
+    "RollupDay",
     "SavedView",
     "WebhookDelivery",
     "WebhookEndpoint",

@@ -4,6 +4,7 @@ import uuid
 from pathlib import PurePath
 
 from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
@@ -103,6 +104,14 @@ class Appeal(models.Model):
     resolved_at = models.DateTimeField(_("resolved"), null=True, blank=True)
     first_action_at = models.DateTimeField(_("first action by the executor"), null=True, blank=True)
     escalated_at = models.DateTimeField(_("escalated"), null=True, blank=True)
+    # The applicant's own rating of the answer (1-5), when they give one (staff or the API record it).
+    applicant_rating = models.PositiveSmallIntegerField(
+        _("applicant's rating"),
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1), MaxValueValidator(5)],
+    )
+    applicant_rated_at = models.DateTimeField(_("rated"), null=True, blank=True)
 
     # Links.
     redirected_from = models.ForeignKey(
@@ -164,6 +173,14 @@ class Appeal(models.Model):
             # History: lists and dashboards by registration date.
             models.Index(fields=["agency", "registered_at"], name="appeal_agency_registered"),
             models.Index(fields=["registered_at"], name="appeal_registered"),
+            # The dashboard's live "today" and the roll-up builder read what was resolved or first acted on.
+            models.Index(fields=["resolved_at"], name="appeal_resolved", condition=Q(resolved_at__isnull=False)),
+            models.Index(
+                fields=["first_action_at"], name="appeal_first_action", condition=Q(first_action_at__isnull=False)
+            ),
+            models.Index(
+                fields=["applicant_rated_at"], name="appeal_rated", condition=Q(applicant_rated_at__isnull=False)
+            ),
             # The same applicant's other appeals.
             models.Index(fields=["applicant_iin"], name="appeal_iin", condition=~Q(applicant_iin="")),
             models.Index(fields=["applicant_bin"], name="appeal_bin", condition=~Q(applicant_bin="")),

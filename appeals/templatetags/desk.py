@@ -91,3 +91,12 @@ def get(mapping, key):
         return mapping.get(key)
     except AttributeError:
         return None
+
+
+@register.filter
+def minutes(value) -> int:
+    """A timedelta in whole minutes (at least 1), for "try again in N minutes"."""
+    try:
+        return max(1, int(value.total_seconds() // 60))
+    except AttributeError:
+        return 1

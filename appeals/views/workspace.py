@@ -49,7 +49,7 @@ from ..forms import (
     add_service_errors,
 )
 from ..models import Appeal, AppealLink, Attachment, CannedResponse
-from ..personal_data import identifier_needed, reveal_active, reveal_remember
+from ..personal_data import identifier_needed, mask_address, mask_phone, reveal_active, reveal_remember
 from ..presenters import appeal_deadline, timeline_entries
 from ..selectors import (
     appeal_get_visible,
@@ -405,6 +405,10 @@ def workspace_context(
         else None,
         "identifier": identifier if revealed else mask_identifier(identifier),
         "identifier_masked": bool(identifier) and not revealed,
+        # The phone and the postal address are shown in full with the IIN, under the same rule and reveal.
+        "applicant_phone": appeal.applicant_phone if revealed else mask_phone(appeal.applicant_phone),
+        "applicant_address": appeal.applicant_address if revealed else mask_address(appeal.applicant_address),
+        "personal_data_masked": not revealed and bool(identifier or appeal.applicant_phone or appeal.applicant_address),
         "identifier_field": "iin" if appeal.applicant_iin else "bin",
         "canned_options": canned_options,
         "canned_chosen": canned_chosen,
@@ -513,7 +517,12 @@ def _with_version(data, version: int):
 def reveal_identifier(request: HttpRequest, pk: int) -> HttpResponse:
     """Show the applicant's full IIN/BIN: logged as an event of the appeal (who, when), then shown for a while."""
     appeal = appeal_get_visible(request.user, pk)
-    field_name = "bin" if not appeal.applicant_iin and appeal.applicant_bin else "iin"
+    if appeal.applicant_iin:
+        field_name = "iin"
+    elif appeal.applicant_bin:
+        field_name = "bin"
+    else:
+        field_name = "contacts"
     try:
         services.appeal_reveal_personal_data(appeal=appeal, actor=request.user, field=field_name)
     except services.AppealError as exc:

@@ -4,6 +4,12 @@
 
   document.documentElement.classList.add("js");
 
+  // Buttons that print the page (the receipt): no inline handlers, the Content-Security-Policy forbids them.
+  document.addEventListener("click", function (event) {
+    var button = event.target.closest && event.target.closest("[data-print]");
+    if (button) window.print();
+  });
+
   // Selects that switch something (language, agency) submit themselves; their button is for no-JS.
   document.addEventListener("change", function (event) {
     var target = event.target;

@@ -1,3 +1,4 @@
+from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection
 
@@ -75,6 +76,9 @@ class Command(BaseCommand):
         totals = national.load_appeals(
             count, seed=options["seed"], days=options["days"] or 365, out=self.stdout.write
         )
+        # COPY bypasses the dashboard's signals: its daily roll-ups are built from the loaded appeals.
+        self.stdout.write("National dataset: the dashboard's daily roll-ups…")
+        call_command("rebuild_rollups", stdout=self.stdout)
         self.stdout.write(
             self.style.SUCCESS(
                 f"Loaded {totals['appeals']} appeals, {totals['events']} events, {totals['responses']} responses. "

@@ -41,6 +41,6 @@ def backward(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("appeals", "0006_notice_outbox_and_routing_index")]
+    dependencies = [("appeals", "0008_heartbeat")]
 
     operations = [migrations.RunPython(forward, backward)]

@@ -1,0 +1,237 @@
+"""Everything the dashboard page shows, from the readings of measures.py and signals.py."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+from datetime import date
+
+from django.utils.formats import number_format
+from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
+
+from agencies.models import Agency
+
+from . import charts, signals
+from .measures import (
+    CURRENT_STATE,
+    INDICATOR_KEYS,
+    INDICATORS,
+    Indicator,
+    Row,
+    age_buckets,
+    branches_of,
+    drill_params,
+    league,
+    queue_url,
+    source_since,
+    staff,
+    top_categories,
+    weekly,
+)
+from .periods import Period
+from .rollups import Source
+
+SORT_KEYS = frozenset({"name", *INDICATOR_KEYS})
+
+
+@dataclass(frozen=True)
+class LeagueSort:
+    key: str = "name"
+    descending: bool = False
+
+    @classmethod
+    def parse(cls, raw: str) -> LeagueSort:
+        """A sort key from the query string; anything unknown falls back to the name (never an error)."""
+        raw = (raw or "").strip()
+        descending = raw.startswith("-")
+        key = raw.lstrip("-")
+        if key not in SORT_KEYS:
+            return cls()
+        return cls(key, descending)
+
+    @property
+    def param(self) -> str:
+        return f"-{self.key}" if self.descending else self.key
+
+    def apply(self, rows: list[Row]) -> list[Row]:
+        if self.key == "name":
+            return sorted(rows, key=lambda r: r.label.casefold(), reverse=self.descending)
+        present = [r for r in rows if r.values.get(self.key) is not None]
+        missing = [r for r in rows if r.values.get(self.key) is None]
+        present.sort(key=lambda r: (r.values[self.key], r.label.casefold()), reverse=self.descending)
+        return present + missing  # rows without a value stay last either way
+
+
+def fmt(indicator: Indicator, value) -> str:
+    if value is None:
+        return "—"
+    if indicator.fmt == "pct":
+        return f"{number_format(value, 1)} %"
+    if indicator.fmt == "num":
+        return number_format(value, 1)
+    return number_format(value, 0, force_grouping=True)
+
+
+def cells(row: Row) -> list[dict]:
+    return [
+        {"key": i.key, "text": fmt(i, row.values.get(i.key)), "url": row.links.get(i.key, ""), "fmt": i.fmt}
+        for i in INDICATORS
+    ]
+
+
+def kpis(total: Row) -> list[dict]:
+    cards = []
+    for indicator in INDICATORS:
+        value = total.values.get(indicator.key)
+        previous = None if indicator.key in CURRENT_STATE else total.previous.get(indicator.key)
+        delta = None
+        tone = ""
+        if value is not None and previous is not None:
+            delta = round(value - previous, 1)
+            if delta and indicator.better:
+                tone = "good" if (delta > 0) == (indicator.better == "up") else "bad"
+        cards.append(
+            {
+                "indicator": indicator,
+                "text": fmt(indicator, value),
+                "previous": fmt(indicator, previous) if previous is not None else "",
+                "delta": delta,
+                "delta_text": ("+" if delta and delta > 0 else "")
+                + (number_format(delta, 0 if indicator.fmt == "int" else 1) if delta else "0")
+                if delta is not None
+                else "",
+                "tone": tone,
+                "url": total.links.get(indicator.key, ""),
+                "current_state": indicator.key in CURRENT_STATE,
+            }
+        )
+    return cards
+
+
+def _week_label(day: date) -> str:
+    return f"{day:%d.%m}"
+
+
+def _charts(root: Agency, period: Period, today: date, source: Source, state: Counter, categories: list[dict]) -> dict:
+    weeks = weekly(source, period)
+    scope = {"agency_subtree": root.pk}
+    groups = []
+    points = []
+    for week in weeks:
+        c, start, end = week["counters"], week["start"], week["end"]
+        label = _week_label(start)
+        span = f"{start:%d.%m}–{end:%d.%m.%Y}"
+        groups.append(
+            (
+                label,
+                [
+                    charts.Bar(
+                        label,
+                        c["received"],
+                        queue_url(**scope, **drill_params("received", start, end)),
+                        f"{pgettext('dashboard', 'Received')} {span}: {c['received']}",
+                        charts.SECOND,
+                    ),
+                    charts.Bar(
+                        label,
+                        c["closed"],
+                        queue_url(**scope, **drill_params("closed", start, end)),
+                        f"{_('Closed')} {span}: {c['closed']}",
+                        charts.BRAND,
+                    ),
+                ],
+            )
+        )
+        rate = round(100.0 * c["closed_on_time"] / c["closed"], 1) if c["closed"] else None
+        points.append(
+            charts.Bar(
+                label,
+                rate,
+                queue_url(**scope, **drill_params("closed_on_time", start, end)) if c["closed"] else "",
+                f"{span}: {rate} % ({c['closed_on_time']} / {c['closed']})" if c["closed"] else "",
+            )
+        )
+    backlog = []
+    for bucket in age_buckets(today):
+        params = {"open": "true", "registered_before": bucket["before"].isoformat()}
+        if bucket["after"] is not None:
+            params["registered_after"] = bucket["after"].isoformat()
+        label = _("%(days)s days") % {"days": bucket["label"]}
+        value = state[bucket["key"]]
+        color = charts.BAD if bucket["after"] is None or bucket["label"].startswith(("30", "60")) else charts.BRAND
+        backlog.append(charts.Bar(label, value, queue_url(**scope, **params), f"{label}: {value}", color))
+    category_bars = [
+        charts.Bar(
+            item["category"].name if item["category"] else _("No category"),
+            item["received"],
+            queue_url(**scope, category=item["category_id"], **drill_params("received", period.start, period.end))
+            if item["category_id"]
+            else "",
+        )
+        for item in categories
+    ]
+    return {
+        "weekly_chart": charts.grouped_bars(
+            _("Received and closed per week"),
+            groups,
+            [(pgettext("dashboard", "Received"), charts.SECOND), (_("Closed"), charts.BRAND)],
+        ),
+        "on_time_chart": charts.line(_("Closed on time per week, %"), points, target=90),
+        "backlog_chart": charts.horizontal_bars(_("Open appeals by age"), backlog, label_width=120),
+        "categories_chart": charts.horizontal_bars(_("Top categories"), category_bars) if category_bars else "",
+        "weekly_table": [
+            {
+                "start": w["start"],
+                "end": w["end"],
+                "received": w["counters"]["received"],
+                "closed": w["counters"]["closed"],
+            }
+            for w in weeks
+        ],
+        "backlog_table": backlog,
+    }
+
+
+def league_build(*, root: Agency, period: Period, today: date, sort: LeagueSort) -> dict:
+    branches = branches_of(root)
+    source = Source(root=root, branches=branches, since=min(period.previous_start, period.start), today=today)
+    rows, total, _state = league(source, branches, period, today)
+    rows = sort.apply(rows)
+    return {
+        "rows": rows,
+        "total": total,
+        "row_cells": [(row, cells(row)) for row in rows],
+        "total_cells": cells(total),
+        "indicators": INDICATORS,
+        "sort": sort,
+        "period": period,
+    }
+
+
+def dashboard_build(*, root: Agency, period: Period, today: date, sort: LeagueSort) -> dict:
+    branches = branches_of(root)
+    source = Source(root=root, branches=branches, since=source_since(period, today), today=today)
+    rows, total, state = league(source, branches, period, today)
+    rows = sort.apply(rows)
+    by_category = source.sums(period.start, period.end, ("category_id",), counters=("received", "received_repeated"))
+    categories = top_categories(by_category)
+    staff_rows = staff(root, period, today)
+    return {
+        "period": period,
+        "today": today,
+        "kpis": kpis(total),
+        "total": total,
+        "rows": rows,
+        "row_cells": [(row, cells(row)) for row in rows],
+        "total_cells": cells(total),
+        "staff_cells": [(row, cells(row)) for row in staff_rows],
+        "indicators": INDICATORS,
+        "sort": sort,
+        "has_branches": bool(branches),
+        "hotspots": signals.hotspots(source, today),
+        "repeats": signals.repeats(source, period, by_category, total.values),
+        "escalations": signals.escalations(source, period, total.values),
+        "channels": signals.channel_mix(source, period),
+        **_charts(root, period, today, source, state, categories),
+    }

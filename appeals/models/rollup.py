@@ -1,0 +1,108 @@
+"""Daily roll-ups behind the supervisors' dashboard (appeals.dashboard.rollups builds them).
+
+One row per agency x day x category x region x channel with the counts the indicators need, and
+a histogram of working days to answer per agency x day. Every count is attributed to the day the
+thing happened (registered, resolved, first action, redirect, extension, return, rating), so the
+row of a past day stays right until an appeal is reopened; the nightly task rebuilds a window of
+recent days and `manage.py rebuild_rollups --since` rebuilds any range.
+"""
+
+from __future__ import annotations
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+# The counters of a roll-up row, in one place: the builder, the live path and the readers use it.
+ROLLUP_COUNTERS: tuple[str, ...] = (
+    "received",
+    "received_repeated",
+    "redirected_in",
+    "escalated_in",
+    "closed",
+    "closed_on_time",
+    "closed_on_time_target",
+    "left_without_consideration",
+    "redirected_out",
+    "redirected_out_late",
+    "extensions",
+    "returns",
+    "escalated",
+    "first_response_count",
+    "first_response_hours",
+    "rating_count",
+    "rating_sum",
+)
+
+
+class AppealDailyRollup(models.Model):
+    day = models.DateField(_("day"))
+    agency = models.ForeignKey("agencies.Agency", on_delete=models.CASCADE, related_name="+")
+    category = models.ForeignKey("agencies.Category", on_delete=models.CASCADE, null=True, blank=True, related_name="+")
+    region = models.CharField(_("region"), max_length=32, blank=True)
+    channel = models.CharField(_("channel"), max_length=16, blank=True)
+
+    received = models.PositiveIntegerField(default=0)
+    received_repeated = models.PositiveIntegerField(default=0)
+    redirected_in = models.PositiveIntegerField(default=0)
+    escalated_in = models.PositiveIntegerField(default=0)
+    closed = models.PositiveIntegerField(default=0)
+    closed_on_time = models.PositiveIntegerField(default=0)
+    closed_on_time_target = models.PositiveIntegerField(default=0)
+    left_without_consideration = models.PositiveIntegerField(default=0)
+    redirected_out = models.PositiveIntegerField(default=0)
+    redirected_out_late = models.PositiveIntegerField(default=0)
+    extensions = models.PositiveIntegerField(default=0)
+    returns = models.PositiveIntegerField(default=0)
+    escalated = models.PositiveIntegerField(default=0)
+    first_response_count = models.PositiveIntegerField(default=0)
+    first_response_hours = models.FloatField(default=0)
+    rating_count = models.PositiveIntegerField(default=0)
+    rating_sum = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("daily roll-up")
+        verbose_name_plural = _("daily roll-ups")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["day", "agency", "category", "region", "channel"], name="rollup_day_agency_dims"
+            ),
+        ]
+        indexes = [models.Index(fields=["day", "agency"], name="rollup_day_agency")]
+
+    def __str__(self) -> str:
+        return f"{self.day} · {self.agency_id} · {self.category_id}"
+
+
+class AppealDurationRollup(models.Model):
+    """How many appeals an agency closed on a day after `working_days` working days (for percentiles)."""
+
+    day = models.DateField(_("day"))
+    agency = models.ForeignKey("agencies.Agency", on_delete=models.CASCADE, related_name="+")
+    working_days = models.PositiveSmallIntegerField(_("working days to answer"))
+    count = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("duration roll-up")
+        verbose_name_plural = _("duration roll-ups")
+        constraints = [
+            models.UniqueConstraint(fields=["day", "agency", "working_days"], name="duration_day_agency_days"),
+        ]
+        indexes = [models.Index(fields=["day", "agency"], name="duration_day_agency")]
+
+    def __str__(self) -> str:
+        return f"{self.day} · {self.agency_id} · {self.working_days}: {self.count}"
+
+
+class RollupDay(models.Model):
+    """A day whose roll-up rows are built; days without one are read live from the appeals."""
+
+    day = models.DateField(_("day"), unique=True)
+    built_at = models.DateTimeField(_("built"))
+
+    class Meta:
+        verbose_name = _("rolled-up day")
+        verbose_name_plural = _("rolled-up days")
+        ordering = ["day"]
+
+    def __str__(self) -> str:
+        return str(self.day)

@@ -1,0 +1,71 @@
+"""/healthz: is this web process able to work? (issue 8)
+
+JSON with the state of the database, the broker and the age of the last deadline scan; 200 when all
+are fine, 503 otherwise. No authentication, no personal data, two queries and one broker connection.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import connection
+from django.http import HttpRequest, JsonResponse
+from django.utils import timezone
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET
+
+from ..models import Heartbeat
+from ..reminders import REMINDER_SCAN_HEARTBEAT
+
+BROKER_TIMEOUT_SECONDS = 2
+
+
+def _database() -> tuple[bool, dict]:
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+            cursor.fetchone()
+    except Exception as exc:  # noqa: BLE001 - any failure is "down"
+        return False, {"status": "down", "error": type(exc).__name__}
+    return True, {"status": "ok", "vendor": connection.vendor}
+
+
+def _broker() -> tuple[bool, dict]:
+    from config.celery import app
+
+    try:
+        with app.connection_for_write() as conn:
+            conn.ensure_connection(max_retries=1, interval_start=0, interval_step=0, timeout=BROKER_TIMEOUT_SECONDS)
+            transport = conn.transport_cls
+    except Exception as exc:  # noqa: BLE001 - any failure is "down"
+        return False, {"status": "down", "error": type(exc).__name__}
+    return True, {"status": "ok", "transport": str(transport)}
+
+
+def _reminder_scan(database_ok: bool) -> tuple[bool, dict]:
+    limit = int(getattr(settings, "HEALTH_SCAN_MAX_AGE_SECONDS", 0) or 10 * settings.REMINDER_SCAN_INTERVAL_SECONDS)
+    if not database_ok:
+        return False, {"status": "unknown"}
+    row = Heartbeat.objects.filter(name=REMINDER_SCAN_HEARTBEAT).values_list("at", flat=True).first()
+    if row is None:
+        # A new installation before beat's first run: not an error, but visible.
+        return True, {"status": "never", "max_age_seconds": limit}
+    age = max(0, int((timezone.now() - row).total_seconds()))
+    ok = age <= limit
+    return ok, {"status": "ok" if ok else "stale", "age_seconds": age, "max_age_seconds": limit}
+
+
+@never_cache
+@require_GET
+def healthz(request: HttpRequest) -> JsonResponse:
+    database_ok, database = _database()
+    broker_ok, broker = _broker()
+    scan_ok, scan = _reminder_scan(database_ok)
+    healthy = database_ok and broker_ok and scan_ok
+    body = {
+        "status": "ok" if healthy else "fail",
+        "database": database,
+        "broker": broker,
+        "reminder_scan": scan,
+        "time": timezone.now().isoformat(timespec="seconds"),
+    }
+    return JsonResponse(body, status=200 if healthy else 503)

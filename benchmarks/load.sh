@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# `make load`: 50 employees for 60 seconds against gunicorn on loopback, on PostgreSQL with the demo data.
+# Needs: DATABASE_URL (PostgreSQL), optionally CELERY_BROKER_URL (Redis). Prints locust's summary and
+# leaves the CSV figures in var/load/.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+PY=${PY:-.venv/bin/python}
+BIN=$(dirname "$PY")
+USERS=${LOAD_USERS:-50}
+SECONDS_=${LOAD_SECONDS:-60}
+PORT=${LOAD_PORT:-8077}
+WORKERS=${LOAD_WORKERS:-3}
+OUT=var/load
+mkdir -p "$OUT"
+: "${DATABASE_URL:?set DATABASE_URL=postgres://... (the load test runs on PostgreSQL)}"
+export DEBUG=false ALLOWED_HOSTS=127.0.0.1 SECURE_SSL_REDIRECT=false SESSION_COOKIE_SECURE=false \
+  CSRF_COOKIE_SECURE=false BEHIND_TLS_PROXY=false STATIC_ROOT="$PWD/$OUT/static" LOG_LEVEL=WARNING
+export SECRET_KEY=${SECRET_KEY:-$("$PY" -c 'import secrets; print(secrets.token_urlsafe(60))')}
+"$PY" manage.py migrate --no-input >/dev/null
+"$PY" manage.py seed_demo --if-empty
+"$PY" manage.py collectstatic --no-input >/dev/null
+"$PY" manage.py shell -c "from axes.models import AccessAttempt; AccessAttempt.objects.all().delete()"
+"$BIN/gunicorn" config.wsgi:application --bind "127.0.0.1:$PORT" --workers "$WORKERS" --threads 4 \
+  --access-logfile /dev/null --error-logfile "$OUT/gunicorn.log" &
+GUNICORN=$!
+trap 'kill $GUNICORN 2>/dev/null || true' EXIT
+for _ in $(seq 1 50); do curl -fs "http://127.0.0.1:$PORT/accounts/login/" >/dev/null && break; sleep 0.2; done
+"$BIN/locust" -f benchmarks/locustfile.py --headless -u "$USERS" -r 10 -t "${SECONDS_}s" \
+  --host "http://127.0.0.1:$PORT" --csv "$OUT/load" --only-summary --stop-timeout 5 2>&1 | tee "$OUT/summary.txt"
