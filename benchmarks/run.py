@@ -28,6 +28,11 @@ def configure_environment() -> None:
     os.environ["DEBUG"] = "false"
     os.environ.setdefault("SECRET_KEY", "benchmark-only-" + "x" * 40)
     os.environ["ALLOWED_HOSTS"] = "testserver,127.0.0.1,localhost"
+    # Plain HTTP on loopback (in-process client and the intake's gunicorn): no HTTPS redirect, no secure cookies.
+    os.environ["SECURE_SSL_REDIRECT"] = "false"
+    os.environ["SESSION_COOKIE_SECURE"] = "false"
+    os.environ["CSRF_COOKIE_SECURE"] = "false"
+    os.environ.setdefault("LOG_LEVEL", "WARNING")
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 
 
