@@ -159,7 +159,7 @@ def national_exists() -> bool:
 
 
 def national_counts() -> dict[str, int]:
-    """How big the loaded national dataset is (appeals counted from the planner's estimate on PostgreSQL)."""
+    """How big the loaded national dataset is (agencies of the national tree, appeals in the database)."""
     agencies = Agency.objects.filter(code__startswith=CODE_PREFIX).count()
     return {"agencies": agencies, "appeals": appeals_count()}
 
