@@ -17,6 +17,12 @@ from .conftest import token_client
 TOKEN_RE = re.compile(r"otn_[A-Za-z0-9_\-]{43}")
 
 
+@pytest.fixture(autouse=True)
+def english(settings):
+    """The admin pages are read in English here (Russian is the default language)."""
+    settings.LANGUAGE_CODE = "en"
+
+
 @pytest.fixture
 def admin_client_(db, client):
     client.force_login(UserFactory(username="admin", is_staff=True, is_superuser=True))

@@ -125,3 +125,13 @@ def sent_mail() -> list[tuple[str, str, str]]:
         (m.to[0], m.extra_headers.get("X-Otinish-Notice", ""), m.extra_headers.get("X-Appeal-Number", ""))
         for m in mail.outbox
     )
+
+
+@pytest.fixture(autouse=True)
+def english(settings):
+    """The tests read English text: pages, the admin and reasons stored without a recipient's language."""
+    from django.utils import translation
+
+    settings.LANGUAGE_CODE = "en"
+    with translation.override("en"):
+        yield
