@@ -6,6 +6,7 @@ import time
 import pytest
 from django.test import Client
 from django.urls import reverse
+from django.utils import translation
 from django_otp.oath import totp
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
@@ -186,4 +187,7 @@ def test_wrong_codes_are_throttled(client, protected_supervisor):
     # Even the right code waits for the throttle.
     response = client.post(reverse("otp_verify"), {"token": _code(device)})
     assert response.status_code == 422
-    assert "Too many wrong codes" in response.content.decode()
+    # The page speaks the user's language (Russian, set on their account and taken at sign-in).
+    with translation.override("ru"):
+        message = translation.gettext("Too many wrong codes. Wait a minute and try again.")
+    assert message != "Too many wrong codes. Wait a minute and try again." and message in response.content.decode()
