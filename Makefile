@@ -9,13 +9,14 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 PYTEST_ARGS ?=
 
-.PHONY: help install run migrate seed test test-browser lint format bench load messages clean
+.PHONY: help install run migrate seed seed-national test test-browser lint format bench load messages clean
 
 help:
 	@echo "make run     - install, migrate, load the demo once, run the web server and a Celery worker"
 	@echo "make test    - run the test suite (SQLite and the embedded broker unless DATABASE_URL/CELERY_BROKER_URL say otherwise)"
 	@echo "make lint    - ruff"
-	@echo "make bench   - benchmarks against PostgreSQL (see BENCHMARKS.md)"
+	@echo "make bench   - benchmarks against PostgreSQL (see BENCHMARKS.md); BENCH_APPEALS=100000 for a smaller dataset"
+	@echo "make seed-national - load the national dataset (a million appeals) into DATABASE_URL (PostgreSQL)"
 	@echo "make load    - 50 employees for 60 s against gunicorn on loopback (DATABASE_URL=postgres://..., see BENCHMARKS.md)"
 	@echo "make messages - rebuild the translation catalogues (needs gettext)"
 
@@ -56,6 +57,17 @@ load: $(STAMP)
 messages: $(STAMP)
 	$(PY) manage.py makemessages -l kk -l ru --ignore=.venv --ignore=var --ignore=staticfiles --ignore=tests --no-obsolete
 	$(PY) manage.py compilemessages --ignore=.venv
+
+BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/otinish_bench
+BENCH_APPEALS ?= 1000000
+
+bench: $(STAMP)
+	@psql "$(BENCH_DATABASE_URL)" -c "select 1" >/dev/null 2>&1 || createdb "$$(basename $(BENCH_DATABASE_URL))" \
+		-h 127.0.0.1 -U postgres 2>/dev/null || true
+	DATABASE_URL=$${DATABASE_URL:-$(BENCH_DATABASE_URL)} $(PY) benchmarks/run.py --appeals $(BENCH_APPEALS)
+
+seed-national: migrate
+	$(PY) manage.py seed_demo --national --appeals $(BENCH_APPEALS)
 
 clean:
 	rm -rf var staticfiles .pytest_cache .ruff_cache

@@ -10,6 +10,7 @@ from .choices import Role
 from .models import Agency, Category, CategoryRoute, Membership, User
 
 _MEMBERSHIPS_ATTR = "_otinish_memberships"
+_VISIBLE_AGENCIES_ATTR = "_otinish_visible_agencies"
 
 
 def agency_subtree(agency: Agency) -> QuerySet[Agency]:
@@ -46,8 +47,9 @@ def user_memberships(user: User) -> list[Membership]:
 
 def forget_memberships(user: User) -> None:
     """Drop the per-object cache after memberships change."""
-    if hasattr(user, _MEMBERSHIPS_ATTR):
-        delattr(user, _MEMBERSHIPS_ATTR)
+    for attr in (_MEMBERSHIPS_ATTR, _VISIBLE_AGENCIES_ATTR):
+        if hasattr(user, attr):
+            delattr(user, attr)
 
 
 def user_roles_for(user: User, agency: Agency) -> frozenset[str]:
@@ -99,6 +101,26 @@ def agency_visibility_q(user: User, prefix: str = "agency__") -> Q | None:
         term = Q(**{f"{prefix}path__startswith": path})
         condition = condition | term if condition else term
     return condition
+
+
+def agency_ids_visible_to(user: User) -> list[tuple[int, str]]:
+    """(id, path) of every agency whose appeals the user may see, resolved once per user object (one query).
+
+    Lists of appeals filter on these ids as a literal list rather than on a subquery over the
+    agencies' paths: the planner then knows which agencies it reads and picks the index that
+    matches the sort (benchmarks: BENCHMARKS.md, "Indexes and query plans").
+    """
+    cached = getattr(user, _VISIBLE_AGENCIES_ATTR, None)
+    if cached is None:
+        memberships = user_memberships(user)
+        if not any(m.role == Role.SUPERVISOR for m in memberships):
+            # Only direct memberships: the agencies are already loaded with them.
+            cached = sorted({(m.agency_id, m.agency.path) for m in memberships})
+        else:
+            condition = agency_visibility_q(user, prefix="")
+            cached = [] if condition is None else list(Agency.objects.filter(condition).values_list("pk", "path"))
+        setattr(user, _VISIBLE_AGENCIES_ATTR, cached)
+    return cached
 
 
 def agencies_visible_to(user: User) -> QuerySet[Agency]:

@@ -101,15 +101,19 @@ DRILL_DOWN_BOOLEANS = ("on_time", "escalated_in", "event_late")
 
 
 class AppealFilterSet(django_filters.FilterSet):
+    # The multiple-choice filters are on the appeal's own columns (no join that could repeat a row): no
+    # DISTINCT, which would make PostgreSQL sort every matching row with its joins before the LIMIT.
     q = django_filters.CharFilter(label=_("Search"), method="filter_q", max_length=200)
-    status = django_filters.MultipleChoiceFilter(label=_("Status"), choices=AppealStatus.choices)
+    status = django_filters.MultipleChoiceFilter(label=_("Status"), choices=AppealStatus.choices, distinct=False)
     open = django_filters.BooleanFilter(label=_("Open"), method="filter_open")
-    kind = django_filters.MultipleChoiceFilter(label=_("Kind"), choices=AppealKind.choices)
-    channel = django_filters.MultipleChoiceFilter(label=_("Channel"), choices=Channel.choices)
+    kind = django_filters.MultipleChoiceFilter(label=_("Kind"), choices=AppealKind.choices, distinct=False)
+    channel = django_filters.MultipleChoiceFilter(label=_("Channel"), choices=Channel.choices, distinct=False)
     language = django_filters.ChoiceFilter(label=_("Language"), choices=Language.choices)
-    region = django_filters.MultipleChoiceFilter(label=_("Region"), choices=Region.choices)
-    category = ModelMultipleChoiceByIdFilter(label=_("Category"), queryset=Category.objects.filter(is_active=True))
-    agency = ModelMultipleChoiceByIdFilter(label=_("Agency"), queryset=_visible_agencies)
+    region = django_filters.MultipleChoiceFilter(label=_("Region"), choices=Region.choices, distinct=False)
+    category = ModelMultipleChoiceByIdFilter(
+        label=_("Category"), queryset=Category.objects.filter(is_active=True), distinct=False
+    )
+    agency = ModelMultipleChoiceByIdFilter(label=_("Agency"), queryset=_visible_agencies, distinct=False)
     executor = ModelChoiceByIdFilter(label=_("Executor"), field_name="assignee", queryset=_visible_staff)
     unassigned = django_filters.BooleanFilter(label=_("Unassigned"), field_name="assignee", lookup_expr="isnull")
     registered = django_filters.DateFromToRangeFilter(
@@ -202,7 +206,7 @@ class AppealFilterSet(django_filters.FilterSet):
         label=_("Closed"), method="filter_closed", widget=django_filters.widgets.DateRangeWidget(attrs={"type": "date"})
     )
     on_time = django_filters.BooleanFilter(label=_("Closed on time"), method="filter_on_time")
-    outcome = django_filters.MultipleChoiceFilter(label=_("Outcome"), choices=Outcome.choices)
+    outcome = django_filters.MultipleChoiceFilter(label=_("Outcome"), choices=Outcome.choices, distinct=False)
     escalated_in = django_filters.BooleanFilter(
         label=_("Complaint about a lower body"), field_name="escalated_from", lookup_expr="isnull", exclude=True
     )

@@ -18,7 +18,7 @@ from django.utils.translation import ngettext_lazy
 
 from agencies.choices import Role
 from agencies.models import Agency, Membership, User
-from agencies.selectors import agency_subtree_q, user_agencies, user_memberships
+from agencies.selectors import agency_ids_visible_to, user_agencies, user_memberships
 
 from .choices import OPEN_STATUSES, AppealStatus
 from .models import Appeal
@@ -163,7 +163,11 @@ def _agency_only(desk: Desk) -> Q:
 
 
 def _subtree(desk: Desk) -> Q:
-    return agency_subtree_q(desk.agency, prefix="agency__") if desk.agency is not None else Q()
+    """The current agency's subtree as a literal list of the visible agencies' ids (no join on the paths)."""
+    if desk.agency is None:
+        return Q()
+    root = desk.agency.path
+    return Q(agency_id__in=[pk for pk, path in agency_ids_visible_to(desk.user) if path.startswith(root)])
 
 
 def _responsibility(desk: Desk) -> Q:

@@ -18,7 +18,7 @@ from django.utils import timezone
 
 from agencies.choices import Role
 from agencies.models import User
-from agencies.selectors import agency_visibility_q, user_memberships
+from agencies.selectors import agency_ids_visible_to, user_memberships
 
 from . import policy
 from .calendar import get_calendar, local_today
@@ -32,10 +32,10 @@ def appeals_visible_to(user: User) -> QuerySet[Appeal]:
         return Appeal.objects.none()
     if user.is_superuser:
         return Appeal.objects.all()
-    condition = agency_visibility_q(user, prefix="agency__")
-    if condition is None:
+    agencies = agency_ids_visible_to(user)
+    if not agencies:
         return Appeal.objects.none()
-    return Appeal.objects.filter(condition)
+    return Appeal.objects.filter(agency_id__in=[pk for pk, _path in agencies])
 
 
 def appeal_get_visible(user: User, pk: int) -> Appeal:

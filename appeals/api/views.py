@@ -161,7 +161,8 @@ class AppealViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
             idempotency_key=key,
             fingerprint=request_fingerprint(request.data),
         )
-        appeal = self._reloaded(appeal)
+        # The receipt shows the appeal's own fields and its agency: one query, not the full representation's.
+        appeal = Appeal.objects.select_related("agency").get(pk=appeal.pk)
         body = s.AppealCreatedSerializer(appeal, context={"request": request}).data
         return Response(
             body,

@@ -338,7 +338,7 @@ def test_the_timeline_query_count_is_constant(staff_client, supervisor, appeal, 
     for i in range(n):
         services.appeal_add_note(appeal=appeal, actor=supervisor, text=f"note {i}")
     client = staff_client(supervisor)
-    with django_assert_max_num_queries(7):
+    with django_assert_max_num_queries(8):
         response = client.get(f"/api/v1/appeals/{appeal.pk}/timeline/")
     assert len(response.json()) == n
 

@@ -1,0 +1,388 @@
+"""The benchmark cases. Each returns rows for benchmarks/report.py (see run.py for how they are run).
+
+Server-side time: a request through django.test.Client in this process, from the request to the last
+byte of the response, without the network. SQL queries: counted on one more request of the same URL.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import socket
+import statistics
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Callable
+from http.client import HTTPConnection
+from pathlib import Path
+
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+from django.urls import NoReverseMatch, Resolver404, resolve, reverse
+
+from agencies.models import Agency, User
+from appeals import national
+from appeals.choices import AppealStatus
+from appeals.models import Appeal
+
+from .report import case, throughput_case
+
+ROOT = Path(__file__).resolve().parent.parent
+
+PAGE_TARGET_MS = 50
+SEARCH_TARGET_MS = 150
+DASHBOARD_TARGET_MS = 300
+INTAKE_TARGET_PER_S = 300
+SCAN_TARGET_MS = 3000
+# "Constant memory": the export's peak at 100 000 rows stays within this factor of its peak at 10 000.
+EXPORT_MEMORY_FACTOR = 1.5
+SEARCH_NAME = "Касымов"
+SEARCH_WORD = "заработной"
+
+
+def _consume(response) -> int:
+    if response.streaming:
+        return sum(len(part) for part in response.streaming_content)
+    return len(response.content)
+
+
+def measure(client: Client, url: str, *, repeat: int, warmup: int, method: str = "get", **kwargs):
+    """(samples in ms, SQL queries of one request) for `url`; refuses a response other than 200."""
+    call = getattr(client, method)
+    for _ in range(warmup):
+        response = call(url, **kwargs)
+        _consume(response)
+        if response.status_code != 200:
+            raise RuntimeError(f"{url} answered {response.status_code}")
+    samples = []
+    for _ in range(repeat):
+        started = time.perf_counter()
+        response = call(url, **kwargs)
+        _consume(response)
+        samples.append((time.perf_counter() - started) * 1000)
+    with CaptureQueriesContext(connection) as queries:
+        _consume(call(url, **kwargs))
+    return samples, len(queries.captured_queries)
+
+
+def client_for(username: str) -> Client:
+    client = Client(HTTP_ACCEPT_LANGUAGE="ru")
+    client.force_login(User.objects.get(username=username))
+    return client
+
+
+def _dashboard_url() -> str | None:
+    for name in ("dashboard", "appeals:dashboard", "dashboard:index", "dashboard:dashboard"):
+        try:
+            return reverse(name)
+        except NoReverseMatch:
+            continue
+    try:
+        resolve("/dashboard/")
+    except Resolver404:
+        return None
+    return "/dashboard/"
+
+
+def run_all(*, repeat: int, warmup: int, only: set[str], intake: int, clients: int, workers: int) -> list[dict]:
+    rows: list[dict] = []
+    steps: list[tuple[str, Callable[[], list[dict]]]] = [
+        ("queue", lambda: queue_cases(repeat, warmup)),
+        ("tree", lambda: tree_cases(repeat, warmup)),
+        ("workspace", lambda: workspace_cases(repeat, warmup)),
+        ("dashboard", lambda: dashboard_cases(repeat, warmup)),
+        ("api", lambda: api_cases(repeat, warmup)),
+        ("intake", lambda: intake_cases(intake, clients, workers)),
+        ("scan", lambda: scan_cases()),
+        ("export", lambda: export_cases()),
+    ]
+    for key, step in steps:
+        if only and key not in only:
+            continue
+        print(f"· {key}…", flush=True)
+        started = time.monotonic()
+        produced = step()
+        for row in produced:
+            print(f"    {json.dumps(row, ensure_ascii=False)}", flush=True)
+        print(f"  ({time.monotonic() - started:.0f} s)", flush=True)
+        rows += produced
+    return rows
+
+
+def _page_case(name, client, url, repeat, warmup, limit_ms, target):
+    samples, queries = measure(client, url, repeat=repeat, warmup=warmup)
+    return case(name, samples_ms=samples, queries=queries, target=target, limit_ms=limit_ms)
+
+
+def queue_cases(repeat: int, warmup: int) -> list[dict]:
+    client = client_for(national.BENCH_EXECUTOR)
+    base = "/appeals/?queue=mine&ordering=due_date"
+    target = f"p95 ≤ {PAGE_TARGET_MS} ms"
+    return [
+        _page_case("Executor's queue, first page (by due date)", client, base, repeat, warmup, PAGE_TARGET_MS, target),
+        _page_case("Executor's queue, page 50 (by due date)", client, base + "&page=50", repeat, warmup,
+                   PAGE_TARGET_MS, target),  # fmt: skip
+        _page_case("Executor's queue, 100 rows per page", client, base + "&per_page=100", repeat, warmup,
+                   PAGE_TARGET_MS, target),  # fmt: skip
+        _page_case("Executor's agency, all appeals (newest first)", client, "/appeals/?queue=all", repeat, warmup,
+                   PAGE_TARGET_MS, target),  # fmt: skip
+    ]
+
+
+def tree_cases(repeat: int, warmup: int) -> list[dict]:
+    client = client_for(national.BENCH_MINISTRY_SUPERVISOR)
+    filters = "/appeals/?queue=tree&status=registered&status=in_progress&kind=application&kind=complaint&language=ru"
+    return [
+        _page_case("Ministry tree queue, three filters", client, filters, repeat, warmup, PAGE_TARGET_MS,
+                   f"p95 ≤ {PAGE_TARGET_MS} ms"),  # fmt: skip
+        _page_case("Ministry tree queue, three filters + search (applicant's name)", client,
+                   f"{filters}&q={SEARCH_NAME}", repeat, warmup, SEARCH_TARGET_MS, f"p95 ≤ {SEARCH_TARGET_MS} ms"),
+        _page_case("Ministry tree queue, three filters + search (a word of the subject)", client,
+                   f"{filters}&q={SEARCH_WORD}", repeat, warmup, SEARCH_TARGET_MS, f"p95 ≤ {SEARCH_TARGET_MS} ms"),
+        _page_case("Ministry tree queue, search by number", client,
+                   f"/appeals/?queue=tree&q={_some_number(national.BENCH_MINISTRY_SUPERVISOR)}", repeat, warmup,
+                   SEARCH_TARGET_MS, f"p95 ≤ {SEARCH_TARGET_MS} ms"),
+    ]  # fmt: skip
+
+
+def _some_number(username: str) -> str:
+    from appeals.selectors import appeals_visible_to
+
+    user = User.objects.get(username=username)
+    return appeals_visible_to(user).order_by("-id").values_list("number", flat=True)[500]
+
+
+def _workspace_appeal() -> Appeal:
+    executor = User.objects.get(username=national.BENCH_EXECUTOR)
+    appeal = (
+        Appeal.objects.filter(assignee=executor, status=AppealStatus.CLOSED).order_by("-registered_at").first()
+        or Appeal.objects.filter(assignee=executor).order_by("-registered_at").first()
+    )
+    if appeal is None:
+        raise RuntimeError("the benchmark executor has no appeals: seed the national dataset")
+    return appeal
+
+
+def workspace_cases(repeat: int, warmup: int) -> list[dict]:
+    client = client_for(national.BENCH_EXECUTOR)
+    appeal = _workspace_appeal()
+    return [
+        _page_case("Appeal workspace", client, f"/appeals/{appeal.pk}/", repeat, warmup, PAGE_TARGET_MS,
+                   f"p95 ≤ {PAGE_TARGET_MS} ms"),  # fmt: skip
+    ]
+
+
+def dashboard_cases(repeat: int, warmup: int) -> list[dict]:
+    url = _dashboard_url()
+    target = f"p95 ≤ {DASHBOARD_TARGET_MS} ms"
+    name = "Ministry dashboard"
+    if url is None:
+        return [case(name, queries=None, target=target, met=None, note="not built")]
+    client = client_for(national.BENCH_MINISTRY_SUPERVISOR)
+    return [_page_case(name, client, url, repeat, warmup, DASHBOARD_TARGET_MS, target)]
+
+
+def api_cases(repeat: int, warmup: int) -> list[dict]:
+    client = client_for(national.BENCH_MINISTRY_SUPERVISOR)
+    appeal = _workspace_appeal()
+    supervisor_view = client_for(national.BENCH_EXECUTOR)
+    target = f"p95 ≤ {PAGE_TARGET_MS} ms"
+    return [
+        _page_case("API list /api/v1/appeals/ (ministry, session)", client, "/api/v1/appeals/", repeat, warmup,
+                   PAGE_TARGET_MS, target),  # fmt: skip
+        _page_case("API list, open appeals by due date", client, "/api/v1/appeals/?open=true&ordering=due_date",
+                   repeat, warmup, PAGE_TARGET_MS, target),  # fmt: skip
+        _page_case("API retrieve /api/v1/appeals/<id>/", supervisor_view, f"/api/v1/appeals/{appeal.pk}/", repeat,
+                   warmup, PAGE_TARGET_MS, target),  # fmt: skip
+    ]
+
+
+# --- intake throughput ---------------------------------------------------------------------------------
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _intake_body(n: int, run: str, rng: random.Random) -> dict:
+    from agencies.choices import Region
+    from appeals.demo import random_iin
+
+    return {
+        "external_id": f"bench-{run}-{n}",
+        "kind": "application",
+        "channel": "portal",
+        "language": "ru",
+        "applicant": {"type": "individual", "iin": random_iin(rng), "full_name": "Касымов Айдос",
+                      "email": f"bench{n}@mail.kz.local", "phone": "+7 701 123 45 67", "address": "ул. Абая, 1"},
+        "region": rng.choice(Region.values),
+        "category": rng.choice(["roads", "utilities", "housing", "social"]),
+        "subject": "Яма на дороге у дома",
+        "text": "Прошу отремонтировать дорогу у дома.",
+    }  # fmt: skip
+
+
+def intake_cases(count: int, clients: int, workers: int) -> list[dict]:
+    from appeals.integrations import integration_create
+
+    run = f"{int(time.time())}"
+    root = Agency.objects.get(code=national.CODE_PREFIX)
+    _integration, token = integration_create(
+        name=f"Benchmark intake {run}", agency=root, scopes=["intake"], rate_limit="1000000/min"
+    )
+    headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json", "Accept-Language": "ru"}
+    rng = random.Random(7)  # noqa: S311 - test data
+    bodies = [json.dumps(_intake_body(n, run, rng)).encode() for n in range(count + clients * 5 + 1)]
+
+    # The queries of one intake, in process.
+    client = Client()
+    with CaptureQueriesContext(connection) as queries:
+        response = client.post("/api/v1/appeals/", data=bodies[-1], content_type="application/json",
+                               HTTP_AUTHORIZATION=headers["Authorization"])  # fmt: skip
+    if response.status_code != 201:
+        raise RuntimeError(f"intake answered {response.status_code}: {response.content[:500]!r}")
+    query_count = len(queries.captured_queries)
+
+    port = _free_port()
+    server = subprocess.Popen(  # noqa: S603 - our own command line
+        [sys.executable, "-m", "gunicorn", "config.wsgi:application", "-b", f"127.0.0.1:{port}",
+         "-w", str(workers), "--log-level", "warning", "--chdir", str(ROOT)],  # fmt: skip
+        cwd=ROOT,
+    )
+    try:
+        _wait_for(port)
+        errors: list[str] = []
+        lock = threading.Lock()
+
+        def post(body: bytes) -> None:
+            conn = HTTPConnection("127.0.0.1", port, timeout=30)
+            try:
+                conn.request("POST", "/api/v1/appeals/", body=body, headers=headers)
+                reply = conn.getresponse()
+                data = reply.read()
+                if reply.status != 201:
+                    with lock:
+                        errors.append(f"{reply.status} {data[:200]!r}")
+            finally:
+                conn.close()
+
+        def worker(chunk: list[bytes]) -> None:
+            for body in chunk:
+                post(body)
+
+        warm = bodies[count : count + clients * 5]
+        _threads(worker, [warm[i::clients] for i in range(clients)])
+        timed = bodies[:count]
+        started = time.perf_counter()
+        _threads(worker, [timed[i::clients] for i in range(clients)])
+        elapsed = time.perf_counter() - started
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+    if errors:
+        print(f"    intake errors: {len(errors)}, first: {errors[0]}", flush=True)
+    return [
+        throughput_case(
+            f"API intake, {clients} concurrent clients, gunicorn {workers} workers",
+            per_s=(count - len(errors)) / elapsed,
+            queries=query_count,
+            target=f"≥ {INTAKE_TARGET_PER_S} appeals/s",
+            minimum=INTAKE_TARGET_PER_S,
+        )
+    ]
+
+
+def _threads(target, chunks) -> None:
+    threads = [threading.Thread(target=target, args=(chunk,)) for chunk in chunks]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+
+def _wait_for(port: int, timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=1):
+                return
+        except OSError:
+            time.sleep(0.2)
+    raise RuntimeError("gunicorn did not start")
+
+
+# --- the reminder scan ---------------------------------------------------------------------------------
+def scan_cases(runs: int = 3) -> list[dict]:
+    from datetime import datetime
+    from datetime import time as clock
+
+    from django.utils import timezone
+
+    from appeals.calendar import get_calendar
+    from appeals.reminders import reminders_scan
+
+    # No reminder goes out on a day off: scan as of the next working day at 10:00 (today if it is one).
+    cal = get_calendar()
+    day = cal.working_day_on_or_after(timezone.localdate())
+    now = timezone.make_aware(datetime.combine(day, clock(10, 0)))
+    started = time.perf_counter()
+    first = reminders_scan(now=now)
+    first_ms = (time.perf_counter() - started) * 1000
+    print(f"    first scan: {first_ms / 1000:.1f} s, {first.as_dict()}", flush=True)
+    samples = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        reminders_scan(now=now)
+        samples.append((time.perf_counter() - started) * 1000)
+    with CaptureQueriesContext(connection) as queries:
+        reminders_scan(now=now)
+    open_count = Appeal.objects.filter(status__in=["registered", "in_progress", "awaiting_approval"]).count()
+    return [
+        case(
+            f"Reminder scan over the whole table ({open_count} open appeals): a run after the first",
+            samples_ms=samples,
+            queries=len(queries.captured_queries),
+            target=f"≤ {SCAN_TARGET_MS / 1000:.0f} s",
+            limit_ms=SCAN_TARGET_MS,
+        )
+    ]
+
+
+# --- the CSV export ------------------------------------------------------------------------------------
+def _probe(rows: int, mode: str) -> dict:
+    result = subprocess.run(  # noqa: S603 - our own command line
+        [sys.executable, str(ROOT / "benchmarks" / "export_probe.py"), "--rows", str(rows), "--mode", mode],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if result.returncode != 0:
+        raise RuntimeError(f"export probe failed: {result.stderr[-2000:]}")
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def export_cases(runs: int = 3) -> list[dict]:
+    timed = [_probe(100_000, "time") for _ in range(runs)]
+    small = _probe(10_000, "memory")
+    large = _probe(100_000, "memory")
+    constant = large["python_peak_mb"] <= EXPORT_MEMORY_FACTOR * max(small["python_peak_mb"], 1.0)
+    print(f"    export memory: {small} vs {large}", flush=True)
+    return [
+        case(
+            f"CSV export of {timed[0]['rows']:,} rows".replace(",", " "),
+            samples_ms=[probe["seconds"] * 1000 for probe in timed],
+            queries=timed[0]["queries"],
+            target=f"constant memory (peak at 100 k ≤ {EXPORT_MEMORY_FACTOR}× peak at 10 k)",
+            met=constant,
+            peak_mb={"rows_10k": small["python_peak_mb"], "rows_100k": large["python_peak_mb"],
+                     "rss_10k": small["rss_mb"], "rss_100k": large["rss_mb"]},  # fmt: skip
+        )
+    ]
+
+
+def median(values: list[float]) -> float:
+    return statistics.median(values)

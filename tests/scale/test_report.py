@@ -1,0 +1,87 @@
+"""The benchmark's result writer: results.json in the documented shape, and the table in BENCHMARKS.md."""
+
+import json
+
+import pytest
+
+from benchmarks import report
+
+
+def _document():
+    return report.results_document(
+        appeals=1_000_000,
+        agencies=3041,
+        database="postgresql 15",
+        machine="Test CPU, 2 cores, 8 GB RAM",
+        cases=[
+            report.case("Executor's queue", samples_ms=[10, 20, 30, 40, 100], queries=9, target="p95 ≤ 50 ms",
+                        limit_ms=50),  # fmt: skip
+            report.case("Ministry dashboard", queries=None, target="p95 ≤ 300 ms", met=None),
+            report.throughput_case("API intake", per_s=412.345, queries=30, target="≥ 300 appeals/s", minimum=300),
+        ],
+    )
+
+
+def test_results_json_has_the_documented_shape(tmp_path):
+    path = tmp_path / "results.json"
+    report.write_results(_document(), path)
+    data = json.loads(path.read_text(encoding="utf-8"))
+    assert data["dataset"] == {"appeals": 1_000_000, "agencies": 3041, "database": "postgresql 15"}
+    assert data["machine"] == "Test CPU, 2 cores, 8 GB RAM"
+    timed, missing, throughput = data["cases"]
+    assert set(report.CASE_KEYS) <= set(timed)
+    assert timed["median_ms"] == 30 and timed["p95_ms"] == pytest.approx(88.0)
+    assert timed["met"] is False  # p95 88 ms > 50 ms
+    assert missing["median_ms"] is None and missing["met"] is None
+    assert set(report.THROUGHPUT_KEYS) <= set(throughput)
+    assert "median_ms" not in throughput
+    assert throughput["per_s"] == 412.3 and throughput["met"] is True
+
+
+def test_the_table_is_replaced_between_the_markers_and_the_rest_is_kept(tmp_path):
+    path = tmp_path / "BENCHMARKS.md"
+    path.write_text(
+        f"# Benchmarks\n\nIntro.\n\n{report.TABLE_START}\nold table\n{report.TABLE_END}\n\n## Indexes\nPlans.\n",
+        encoding="utf-8",
+    )
+    report.update_markdown(path, _document())
+    report.update_markdown(path, _document())  # a second run replaces, never appends
+    text = path.read_text(encoding="utf-8")
+    assert "old table" not in text
+    assert text.count(report.TABLE_START) == 1 and text.count("| Executor's queue |") == 1
+    assert text.startswith("# Benchmarks\n\nIntro.") and text.rstrip().endswith("## Indexes\nPlans.")
+    assert "1 000 000 appeals" in text and "Test CPU, 2 cores" in text
+    assert "| Ministry dashboard | — | — | — | — | p95 ≤ 300 ms | not built |" in text
+    assert "412.3/s" in text and "**no**" in text
+
+
+def test_markers_are_added_when_missing(tmp_path):
+    path = tmp_path / "BENCHMARKS.md"
+    report.update_markdown(path, _document())
+    assert report.TABLE_START in path.read_text(encoding="utf-8")
+
+
+def test_machine_description_reads_proc(tmp_path):
+    (tmp_path / "cpuinfo").write_text(
+        "processor\t: 0\nmodel name\t: Fancy CPU 3000\n\nprocessor\t: 1\nmodel name\t: Fancy CPU 3000\n"
+    )
+    (tmp_path / "meminfo").write_text("MemTotal:       16384000 kB\n")
+    text = report.machine_description(tmp_path)
+    assert text.startswith("Fancy CPU 3000, 2 cores, 16 GB RAM")
+
+
+def test_percentile():
+    assert report.percentile([5], 95) == 5
+    assert report.percentile(list(range(1, 101)), 50) == pytest.approx(50.5)
+    with pytest.raises(ValueError):
+        report.percentile([], 50)
+
+
+def test_the_export_memory_is_written_under_the_table(tmp_path):
+    document = _document()
+    document["cases"].append(
+        report.case("CSV export of 100 000 rows", samples_ms=[9000], queries=5, target="constant memory", met=True,
+                    peak_mb={"rows_10k": 9.5, "rows_100k": 10.5, "rss_10k": 160.0, "rss_100k": 161.0})  # fmt: skip
+    )
+    text = report.render_table(document)
+    assert "9.5 MB at about 10 000 rows and 10.5 MB at about 100 000" in text
