@@ -25,6 +25,7 @@ from .. import services
 from ..forms import AgencySearchForm, SavedViewForm
 from ..queues import QUEUES, default_queue, desk_switch_agency
 from ..selectors import appeals_for_display, appeals_visible_to
+from ..widgets import speed_up_selects
 from .common import (
     NON_FILTER_PARAMS,
     SEARCH_REFS_KEY,
@@ -131,6 +132,7 @@ def _decorate_filter_form(form) -> None:
     for name in ("region", "category", "agency"):
         if name in form.fields:
             form.fields[name].widget.attrs.update({"size": 5})
+    speed_up_selects(form)
 
 
 @login_required
