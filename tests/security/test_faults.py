@@ -1,6 +1,7 @@
 """Faults survived: Redis down (pages work, nothing queued is lost), SMTP down (notices wait and go out later),
 PostgreSQL restarted (the next request reconnects)."""
 
+import time
 from datetime import timedelta
 
 import psycopg
@@ -140,7 +141,12 @@ def test_postgresql_restarted_the_next_request_reconnects(client, agency, superv
             "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
             "WHERE datname = current_database() AND pid <> pg_backend_pid()"
         )
-        alive = admin.execute("SELECT count(*) FROM pg_stat_activity WHERE pid = %s", [pid]).fetchone()[0]
+        # pg_terminate_backend only signals: the backend is gone a moment later.
+        for _attempt in range(100):
+            alive = admin.execute("SELECT count(*) FROM pg_stat_activity WHERE pid = %s", [pid]).fetchone()[0]
+            if not alive:
+                break
+            time.sleep(0.05)
     assert alive == 0
     code, body = _wsgi_get(appeal.get_absolute_url(), cookie)
     assert code == 200 and appeal.number.encode() in body
