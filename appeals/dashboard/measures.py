@@ -122,11 +122,19 @@ def indicators(c: Counter, durations: Counter, state: Counter | None = None) -> 
 
 # --- Drill-down ------------------------------------------------------------------------------------
 def queue_url(**params) -> str:
-    return f"{reverse('appeals:list')}?{urlencode({k: v for k, v in params.items() if v not in (None, '')})}"
+    return _queue_url(reverse("appeals:list"), params)
+
+
+def _queue_url(base: str, params: dict) -> str:
+    return f"{base}?{urlencode({k: v for k, v in params.items() if v not in (None, '')})}"
 
 
 def drill_params(key: str, start: date, end: date) -> dict[str, str] | None:
     """The AppealFilterSet parameters of the appeals behind indicator `key` in [start, end], or None."""
+    return _drill_table(start, end).get(key)
+
+
+def _drill_table(start: date, end: date) -> dict[str, dict[str, str]]:
     registered = {"registered_after": start.isoformat(), "registered_before": end.isoformat()}
     closed = {"closed_after": start.isoformat(), "closed_before": end.isoformat()}
     event_dates = {"event_date_after": start.isoformat(), "event_date_before": end.isoformat()}
@@ -148,15 +156,17 @@ def drill_params(key: str, start: date, end: date) -> dict[str, str] | None:
         "escalated_in": {**registered, "escalated_in": "true"},
         "repeat_pct": {**registered, "repeated": "true"},
         "received_repeated": {**registered, "repeated": "true"},
-    }.get(key)
+    }
 
 
 def links_for(scope: dict[str, object], start: date, end: date) -> dict[str, str]:
+    base = reverse("appeals:list")
+    table = _drill_table(start, end)
     links = {}
     for key in (*INDICATOR_KEYS, "closed_on_time", "received_repeated", "open"):
-        params = drill_params(key, start, end)
+        params = table.get(key)
         if params is not None:
-            links[key] = queue_url(**scope, **params)
+            links[key] = _queue_url(base, {**scope, **params})
     return links
 
 
