@@ -286,11 +286,8 @@ def reveals_visible_to(user: User) -> QuerySet[AppealEvent]:
         return AppealEvent.objects.none()
     events = AppealEvent.objects.filter(kind="personal_data_revealed")
     if not user.is_superuser:
-        paths = sorted({m.agency.path for m in user_memberships(user) if m.role == Role.SUPERVISOR})
-        if not paths:
+        condition = supervised_agencies_q(user, prefix="appeal__agency__")
+        if condition is None:
             return AppealEvent.objects.none()
-        condition = Q()
-        for path in paths:
-            condition |= Q(appeal__agency__path__startswith=path)
         events = events.filter(condition)
     return events.select_related("actor", "appeal", "appeal__agency").order_by("-created_at", "-id")
