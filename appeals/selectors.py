@@ -22,7 +22,7 @@ from agencies.selectors import agency_ids_visible_to, user_memberships
 
 from . import policy
 from .calendar import get_calendar, local_today
-from .choices import OPEN_STATUSES, AppealStatus, NoticeKind, NoticeState
+from .choices import OPEN_STATUSES, AppealStatus, EventKind, NoticeKind, NoticeState
 from .models import Appeal, AppealEvent, AppealResponse, Notice
 
 
@@ -284,7 +284,7 @@ def reveals_visible_to(user: User) -> QuerySet[AppealEvent]:
     newest first, with who and which appeal (one query)."""
     if not user.is_authenticated or not user.is_active:
         return AppealEvent.objects.none()
-    events = AppealEvent.objects.filter(kind="personal_data_revealed")
+    events = AppealEvent.objects.filter(kind=EventKind.PERSONAL_DATA_REVEALED)
     if not user.is_superuser:
         condition = supervised_agencies_q(user, prefix="appeal__agency__")
         if condition is None:
