@@ -166,3 +166,8 @@ def category_route(*, category: Category, region: str) -> Agency | None:
             return route.agency
         best = route.agency
     return best
+
+
+def user_may_use_second_factor(user: User) -> bool:
+    """Supervisors and administrators may protect their account with a second factor (TOTP)."""
+    return user.is_staff or user.is_superuser or bool(user_agencies(user, roles=[Role.SUPERVISOR]))

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from .models import Agency, User
 
@@ -75,3 +76,39 @@ def user_set_language(*, user: User, language: str) -> None:
     if user.language != language:
         User.objects.filter(pk=user.pk).update(language=language)
         user.language = language
+
+
+# --- The second factor (TOTP, django-otp) ---------------------------------------------------------
+TOTP_DEVICE_NAME = "authenticator"
+
+
+def second_factor_pending_device(*, user: User) -> TOTPDevice:
+    """The user's authenticator waiting for its first code (created on first use): its QR code is shown."""
+    device = TOTPDevice.objects.filter(user=user, confirmed=False).first()
+    return device or TOTPDevice.objects.create(user=user, name=TOTP_DEVICE_NAME, confirmed=False)
+
+
+@transaction.atomic
+def second_factor_confirm(*, user: User, device: TOTPDevice, token: str) -> bool:
+    """Confirm `device` with a code from the app; it replaces any earlier device. False: a wrong code."""
+    if not device.verify_token(token):
+        return False
+    TOTPDevice.objects.filter(user=user).exclude(pk=device.pk).delete()
+    device.confirmed = True
+    device.save(update_fields=["confirmed"])
+    return True
+
+
+def second_factor_remove(*, user: User) -> None:
+    TOTPDevice.objects.filter(user=user).delete()
+
+
+def second_factor_check(*, user: User, token: str) -> tuple[TOTPDevice | None, bool]:
+    """(the confirmed device the code belongs to or None, whether wrong codes have throttled the user)."""
+    for device in TOTPDevice.objects.filter(user=user, confirmed=True):
+        allowed, _data = device.verify_is_allowed()
+        if not allowed:
+            return None, True
+        if device.verify_token(token):
+            return device, False
+    return None, False

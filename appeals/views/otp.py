@@ -22,12 +22,15 @@ from django_otp import login as otp_login
 from django_otp import user_has_device
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from agencies.choices import Role
-from agencies.selectors import user_agencies
+from agencies.selectors import user_may_use_second_factor
+from agencies.services import (
+    second_factor_check,
+    second_factor_confirm,
+    second_factor_pending_device,
+    second_factor_remove,
+)
 
 from ..security import OTP_REQUIRED_KEY, otp_required
-
-DEVICE_NAME = "authenticator"
 
 
 class TokenForm(forms.Form):
@@ -43,11 +46,6 @@ class TokenForm(forms.Form):
         if not token.isdigit():
             raise forms.ValidationError(_("The code is 6 digits."))
         return token
-
-
-def may_use_second_factor(user) -> bool:
-    """Supervisors and administrators may protect their account with a second factor."""
-    return user.is_staff or user.is_superuser or bool(user_agencies(user, roles=[Role.SUPERVISOR]))
 
 
 def _safe_next(request: HttpRequest) -> str:
@@ -68,25 +66,20 @@ def _qr_svg(uri: str) -> str:
 def otp_setup(request: HttpRequest) -> HttpResponse:
     """Set up (or replace) the authenticator app: a QR code drawn here, then one code to confirm."""
     user = request.user
-    if not may_use_second_factor(user):
+    if not user_may_use_second_factor(user):
         raise PermissionDenied
     if otp_required(request):
         return redirect("otp_verify")
     confirmed = TOTPDevice.objects.filter(user=user, confirmed=True).first()
     if request.method == "POST" and request.POST.get("action") == "remove" and confirmed is not None:
-        TOTPDevice.objects.filter(user=user).delete()
+        second_factor_remove(user=user)
         request.session[OTP_REQUIRED_KEY] = False
         messages.success(request, _("Two-step sign-in is turned off."))
         return redirect("otp_setup")
-    pending = TOTPDevice.objects.filter(user=user, confirmed=False).first()
-    if pending is None:
-        pending = TOTPDevice.objects.create(user=user, name=DEVICE_NAME, confirmed=False)
+    pending = second_factor_pending_device(user=user)
     form = TokenForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        if pending.verify_token(form.cleaned_data["token"]):
-            TOTPDevice.objects.filter(user=user).exclude(pk=pending.pk).delete()
-            pending.confirmed = True
-            pending.save(update_fields=["confirmed"])
+        if second_factor_confirm(user=user, device=pending, token=form.cleaned_data["token"]):
             otp_login(request, pending)
             request.session[OTP_REQUIRED_KEY] = True
             messages.success(request, _("Two-step sign-in is on: each sign-in will ask for a code from the app."))
@@ -116,14 +109,12 @@ def otp_verify(request: HttpRequest) -> HttpResponse:
         return redirect(_safe_next(request))
     form = TokenForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        for device in TOTPDevice.objects.filter(user=user, confirmed=True):
-            allowed, _data = device.verify_is_allowed()
-            if not allowed:
-                form.add_error("token", _("Too many wrong codes. Wait a minute and try again."))
-                break
-            if device.verify_token(form.cleaned_data["token"]):
-                otp_login(request, device)
-                return redirect(_safe_next(request))
+        device, throttled = second_factor_check(user=user, token=form.cleaned_data["token"])
+        if device is not None:
+            otp_login(request, device)
+            return redirect(_safe_next(request))
+        if throttled:
+            form.add_error("token", _("Too many wrong codes. Wait a minute and try again."))
         else:
             form.add_error("token", _("The code is wrong or has expired. Try the current one."))
     return render(
