@@ -23,6 +23,7 @@ from ..calendar import local_today
 from ..selectors import appeal_get_visible
 from ..services import AppealError, appeal_record_rating
 from ..views.common import request_desk, sidebar_context
+from ..views.exports import spreadsheet_text
 from .build import LeagueSort, dashboard_build, league_build
 from .measures import INDICATORS
 from .periods import PeriodForm
@@ -103,8 +104,8 @@ def league_print(request: HttpRequest) -> HttpResponse:
 
 def _cell(value) -> object:
     """A value for a spreadsheet cell; text that a spreadsheet would run as a formula is quoted."""
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@"):
-        return "'" + value
+    if isinstance(value, str):
+        return spreadsheet_text(value)
     return "" if value is None else value
 
 

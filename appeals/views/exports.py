@@ -83,11 +83,11 @@ def _rows(user, queryset, *, excel: bool) -> Iterator[list]:
             channels.get(appeal.channel, appeal.channel),
             languages.get(appeal.language, appeal.language),
             statuses.get(appeal.status, appeal.status),
-            _inert(appeal.applicant_name) or applicant_types.get(appeal.applicant_type, ""),
+            spreadsheet_text(appeal.applicant_name) or applicant_types.get(appeal.applicant_type, ""),
             identifier,
             regions.get(appeal.region, appeal.region),
             category_names.get(appeal.category_id, "") if appeal.category_id else "",
-            _inert(appeal.subject),
+            spreadsheet_text(appeal.subject),
             appeal.assignee.display_name if appeal.assignee_id else "",
             appeal.due_date if excel else appeal.due_date.isoformat(),
             appeal_deadline(appeal, today=today).text,
@@ -99,7 +99,7 @@ def _rows(user, queryset, *, excel: bool) -> Iterator[list]:
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
-def _inert(text: str) -> str:
+def spreadsheet_text(text: str) -> str:
     """Text a citizen typed, made inert for spreadsheets: a leading =, +, -, @ would start a formula
     (CSV injection); a quote in front keeps it text in Excel and LibreOffice (issue 8)."""
     if text and text.startswith(FORMULA_START):
