@@ -62,6 +62,11 @@ class TimelineEntry:
     warning: str = ""
 
 
+def revealed_field_label(field: str | None) -> str:
+    """What a "Show in full" revealed, from the event's `field` (events before BINs were told apart: the IIN)."""
+    return {"bin": _("BIN"), "contacts": _("Phone and postal address")}.get(field or "", _("IIN"))
+
+
 def timeline_entries(events: list[AppealEvent]) -> list[TimelineEntry]:
     """The events with their details in words; people and agencies named in payloads are read in two queries."""
     user_ids: set[int] = set()
@@ -148,7 +153,6 @@ def timeline_entries(events: list[AppealEvent]) -> list[TimelineEntry]:
         elif kind == EventKind.RATED:
             lines.append((_("Applicant's rating"), f"{payload.get('rating', '')} / 5"))
         elif kind == EventKind.PERSONAL_DATA_REVEALED:
-            shown = {"bin": _("BIN"), "contacts": _("Phone and postal address")}.get(payload.get("field"), _("IIN"))
-            lines.append((_("Shown in full"), shown))
+            lines.append((_("Shown in full"), revealed_field_label(payload.get("field"))))
         entries.append(entry)
     return entries

@@ -10,11 +10,11 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
-from django.utils.translation import gettext as _
 
 from agencies.choices import Role
 from agencies.selectors import user_agencies
 
+from ..presenters import revealed_field_label
 from ..selectors import reveals_visible_to
 from .common import request_desk, sidebar_context
 from .queue import page_slice
@@ -31,8 +31,7 @@ def reveal_log(request: HttpRequest) -> HttpResponse:
     raw = request.GET.get("page", "1")
     number = min(max(int(raw), 1), MAX_PAGE) if raw.isdigit() else 1
     page = page_slice(reveals_visible_to(user), number=number, per_page=REVEALS_PER_PAGE)
-    labels = {"iin": _("IIN"), "bin": _("BIN"), "contacts": _("Phone and postal address")}
-    rows = [(event, labels.get((event.payload or {}).get("field"), _("IIN"))) for event in page.rows]
+    rows = [(event, revealed_field_label((event.payload or {}).get("field"))) for event in page.rows]
     context = {"page": page, "rows": rows}
     context.update(sidebar_context(request, request_desk(request)))
     return render(request, "appeals/reveal_log.html", context)
