@@ -157,15 +157,24 @@ def agency_supervisors_up_the_tree(agency: Agency) -> QuerySet[User]:
 
 def category_route(*, category: Category, region: str) -> Agency | None:
     """The competent agency for a category in a region: the regional route, else the national default."""
+    return category_routes([(category, region)])[(category.pk, region)]
+
+
+def category_routes(pairs: Iterable[tuple[Category, str]]) -> dict[tuple[int, str], Agency | None]:
+    """`category_route` for several (category, region) pairs in one query, keyed by (category id, region)."""
+    pairs = {(category.pk, region) for category, region in pairs}
+    found: dict[tuple[int, str], Agency | None] = dict.fromkeys(pairs)
+    if not pairs:
+        return found
     routes = CategoryRoute.objects.filter(
-        Q(region=region) | Q(region=""), category=category, agency__is_active=True
+        Q(region__in={region for _category, region in pairs}) | Q(region=""),
+        category_id__in={category for category, _region in pairs},
+        agency__is_active=True,
     ).select_related("agency")
-    best = None
-    for route in routes:
-        if route.region == region:
-            return route.agency
-        best = route.agency
-    return best
+    regional = {(route.category_id, route.region): route.agency for route in routes}
+    for category, region in pairs:
+        found[(category, region)] = regional.get((category, region)) or regional.get((category, ""))
+    return found
 
 
 def user_may_use_second_factor(user: User) -> bool:

@@ -22,11 +22,18 @@ from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
 from agencies.models import Agency, Category, User
-from agencies.selectors import category_route
+from agencies.selectors import category_routes
 
 from .integrations import integration_may_submit_to
 from .models import Appeal, IdempotencyKey, Integration, Open311Details
-from .services import AppealError, ApplicantData, appeal_add_attachment, appeal_register
+from .services import (
+    AppealError,
+    ApplicantData,
+    Registration,
+    RegistrationBatchError,
+    appeal_add_attachment,
+    appeals_register_many,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -76,15 +83,21 @@ def _replay(
     return None
 
 
-def _route(*, integration: Integration | None, data: IntakeData) -> Agency:
-    """The agency the appeal goes to: the one asked for, else the route of its category and region."""
+def _route(
+    *, integration: Integration | None, data: IntakeData, routes: dict[tuple[int, str], Agency | None] | None = None
+) -> Agency:
+    """The agency the appeal goes to: the one asked for, else the route of its category and region.
+
+    `routes` holds the routes a batch read at once (`category_routes`); without it they are read here.
+    """
     agency = data.agency
+    if agency is None and data.category is not None:
+        key = (data.category.pk, data.region)
+        agency = (routes if routes is not None else category_routes([(data.category, data.region)])).get(key)
     if agency is None:
-        agency = category_route(category=data.category, region=data.region) if data.category else None
-        if agency is None:
-            raise AppealError(
-                {"agency": [_("No agency handles this category in this region; give the agency explicitly.")]}
-            )
+        raise AppealError(
+            {"agency": [_("No agency handles this category in this region; give the agency explicitly.")]}
+        )
     if integration is not None and not integration_may_submit_to(integration, agency):
         raise AppealError(
             {
@@ -95,6 +108,24 @@ def _route(*, integration: Integration | None, data: IntakeData) -> Agency:
             }
         )
     return agency
+
+
+def _registration(*, integration: Integration | None, data: IntakeData, agency: Agency) -> Registration:
+    return Registration(
+        agency=agency,
+        kind=data.kind,
+        channel=data.channel,
+        language=data.language,
+        region=data.region,
+        subject=data.subject,
+        text=data.text,
+        applicant=data.applicant,
+        category=data.category,
+        received_at=data.received_at,
+        external_id=data.external_id,
+        extra_fields={"integration": integration},
+        event_payload={"integration": integration.name} if integration is not None else None,
+    )
 
 
 def appeal_intake(
@@ -119,22 +150,8 @@ def appeal_intake(
     saved_files: list[str] = []
     try:
         with transaction.atomic():
-            appeal = appeal_register(
-                actor=actor,
-                agency=agency,
-                kind=data.kind,
-                channel=data.channel,
-                language=data.language,
-                region=data.region,
-                subject=data.subject,
-                text=data.text,
-                applicant=data.applicant,
-                category=data.category,
-                received_at=data.received_at,
-                external_id=data.external_id,
-                extra_fields={"integration": integration},
-                event_payload={"integration": integration.name} if integration is not None else None,
-            )
+            registration = _registration(integration=integration, data=data, agency=agency)
+            appeal = appeals_register_many(actor=actor, registrations=[registration])[0]
             for upload in data.attachments:
                 attachment = appeal_add_attachment(appeal=appeal, actor=actor, upload=upload)
                 saved_files.append(attachment.file.name)
@@ -158,6 +175,57 @@ def appeal_intake(
         _delete_files(saved_files)
         raise
     return appeal, True
+
+
+def appeals_intake_batch(*, integration: Integration, items: list[IntakeData]) -> list[tuple[Appeal, bool]]:
+    """Register a batch of appeals from an integration, all or none; (appeal, created) for each item, in order.
+
+    Each item needs its `external_id` (unique within the batch): an item this integration sent
+    before is answered with the first appeal and not registered again, so a retried batch is safe.
+    If any new item is refused, `RegistrationBatchError` names every refused item by its index and
+    nothing is written. The number of queries does not grow with the batch (only with the number
+    of agencies it reaches: their registration counters).
+    """
+    for attempt in (1, 2):
+        ids = [item.external_id for item in items]
+        sent_before = {
+            appeal.external_id: appeal
+            for appeal in Appeal.objects.filter(integration=integration, external_id__in=ids).select_related("agency")
+        }
+        fresh = [(index, item) for index, item in enumerate(items) if item.external_id not in sent_before]
+        routes = category_routes(
+            (item.category, item.region) for _index, item in fresh if item.agency is None and item.category is not None
+        )
+        errors: dict[int, AppealError] = {}
+        registrations: list[tuple[int, Registration]] = []
+        for index, item in fresh:
+            try:
+                agency = _route(integration=integration, data=item, routes=routes)
+            except AppealError as exc:
+                errors[index] = exc
+                continue
+            registrations.append((index, _registration(integration=integration, data=item, agency=agency)))
+        if errors:
+            raise RegistrationBatchError(errors)
+        try:
+            with transaction.atomic():
+                created = appeals_register_many(actor=None, registrations=[r for _index, r in registrations])
+        except RegistrationBatchError as exc:
+            raise RegistrationBatchError({registrations[i][0]: error for i, error in exc.errors.items()}) from None
+        except AppealError as exc:  # the batch held one new appeal
+            raise RegistrationBatchError({registrations[0][0]: exc}) from None
+        except IntegrityError:
+            if attempt == 2:
+                raise
+            # A concurrent retry of some of these items committed first: read them again.
+            logger.info("a batch intake lost a race with a concurrent retry; reading the batch again")
+            continue
+        by_index = {index: appeal for (index, _registration_), appeal in zip(registrations, created, strict=True)}
+        return [
+            (by_index[index], True) if index in by_index else (sent_before[item.external_id], False)
+            for index, item in enumerate(items)
+        ]
+    raise AssertionError("unreachable")
 
 
 def _delete_files(names: list[str]) -> None:

@@ -37,13 +37,16 @@ STAFF_KINDS = (STAFF_ASSIGNED, STAFF_RETURNED, STAFF_ESCALATED)
 
 def applicant_notice_on_commit(appeal, kind: str, extra: dict[str, Any] | None = None) -> None:
     """Email the applicant (when an address is known) once the change is committed."""
+    applicant_notices_on_commit([appeal], kind, extra)
+
+
+def applicant_notices_on_commit(appeals, kind: str, extra: dict[str, Any] | None = None) -> None:
+    """The same notice to the applicant of each of `appeals` (those with an address), in one insert."""
     from .models import Notice
     from .outbox import notices_add
 
     if kind not in APPLICANT_KINDS:
         raise ValueError(kind)
-    if not appeal.applicant_email:
-        return
     notices_add(
         [
             Notice(
@@ -53,6 +56,8 @@ def applicant_notice_on_commit(appeal, kind: str, extra: dict[str, Any] | None =
                 due_date=appeal.due_date,
                 context=extra or {},
             )
+            for appeal in appeals
+            if appeal.applicant_email
         ]
     )
 
@@ -85,6 +90,11 @@ def appeal_changed(appeal, event) -> None:
     Deadline reminders need nothing here: the scan works from the appeals' state, and a pending
     reminder whose appeal closed or got a new due date is dropped when its turn comes.
     """
-    from .webhooks import webhook_deliveries_create
+    appeals_changed([(appeal, event)])
 
-    webhook_deliveries_create(appeal=appeal, event=event)  # status webhooks: outbox rows, sent on commit
+
+def appeals_changed(changes) -> None:
+    """`appeal_changed` for several (appeal, event) pairs at once (a batch registration)."""
+    from .webhooks import webhook_deliveries_create_many
+
+    webhook_deliveries_create_many(changes)  # status webhooks: outbox rows, sent on commit

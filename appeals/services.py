@@ -10,14 +10,16 @@ Views, the admin, the API and Celery tasks only call these functions.
 
 from __future__ import annotations
 
+from collections import Counter
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
-from django.db import IntegrityError, transaction
-from django.db.models import F, Q
+from django.db import connection, transaction
+from django.db.models import Case, F, Q, Value, When
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
@@ -295,23 +297,45 @@ def _move(
     return event
 
 
-def _next_number(agency: Agency, year: int) -> str:
-    """The next registration number of `agency` in `year`: AGENCY-YYYY-NNNNNN.
+def _next_numbers(appeals: list[Appeal], year: int) -> dict[int, Iterator[str]]:
+    """Reserve the next registration numbers (AGENCY-YYYY-NNNNNN) of each agency of `appeals` in `year`.
 
-    The counter row is bumped with UPDATE ... SET last = last + 1 inside the caller's
-    transaction, so concurrent registrations queue on the row lock and never share a number.
+    The counter rows are bumped with UPDATE ... SET last = last + n inside the caller's transaction,
+    so concurrent registrations queue on the row locks and never share a number. With several
+    agencies the rows are first locked in agency order, so two batches cannot deadlock.
     """
-    for _attempt in range(3):
-        bumped = RegistrationCounter.objects.filter(agency=agency, year=year).update(last_number=F("last_number") + 1)
-        if bumped:
-            break
-        try:
-            with transaction.atomic():
-                RegistrationCounter.objects.create(agency=agency, year=year, last_number=0)
-        except IntegrityError:
-            pass  # another registration created it first; bump it on the next attempt
-    last = RegistrationCounter.objects.filter(agency=agency, year=year).values_list("last_number", flat=True)[0]
-    return f"{agency.code.upper()}-{year}-{last:06d}"
+    counts = Counter(appeal.agency_id for appeal in appeals)
+    codes = {appeal.agency_id: appeal.agency.code.upper() for appeal in appeals}
+    ids = sorted(counts)
+    counters = RegistrationCounter.objects.filter(agency_id__in=ids, year=year)
+    if len(ids) > 1 and connection.features.has_select_for_update:
+        list(counters.select_for_update().order_by("agency_id").values_list("pk", flat=True))
+
+    def bump(agency_ids: list[int]) -> dict[int, int]:
+        step = (
+            Value(counts[agency_ids[0]])
+            if len(agency_ids) == 1
+            else Case(*(When(agency_id=i, then=Value(counts[i])) for i in agency_ids))
+        )
+        subset = counters.filter(agency_id__in=agency_ids)
+        subset.update(last_number=F("last_number") + step)
+        return dict(subset.values_list("agency_id", "last_number"))
+
+    last = bump(ids)
+    missing = [i for i in ids if i not in last]
+    if missing:
+        # The first appeal of an agency in a year: create its counter (another registration may
+        # create it at the same moment: then its row is kept) and bump it.
+        RegistrationCounter.objects.bulk_create(
+            [RegistrationCounter(agency_id=i, year=year, last_number=0) for i in missing], ignore_conflicts=True
+        )
+        last.update(bump(missing))
+    return {i: iter([f"{codes[i]}-{year}-{n:06d}" for n in range(last[i] - counts[i] + 1, last[i] + 1)]) for i in ids}
+
+
+def _next_number(agency: Agency, year: int) -> str:
+    """The next registration number of `agency` in `year`."""
+    return next(_next_numbers([Appeal(agency=agency)], year)[agency.pk])
 
 
 def _challenge_block(appeal: Appeal, language: str) -> str:
@@ -407,70 +431,150 @@ def _validate_registration(
         raise AppealError(errors)
 
 
+@dataclass
+class Registration:
+    """One appeal to register: what `appeal_register` takes, for `appeals_register_many`."""
+
+    kind: str
+    channel: str
+    language: str
+    region: str
+    subject: str
+    agency: Agency | None = None
+    text: str = ""
+    applicant: ApplicantData | None = None
+    category: Category | None = None
+    received_at: datetime | None = None
+    is_collective: bool = False
+    signatories: int | None = None
+    reports_crime: bool = False
+    repeat_of: Appeal | None = None
+    escalated_from: Appeal | None = None
+    external_id: str = ""
+    extra_fields: dict[str, Any] | None = None
+    event_payload: dict[str, Any] | None = None
+
+
 @transaction.atomic
-def appeal_register(
-    *,
-    actor: User | None,
-    agency: Agency | None,
-    kind: str,
-    channel: str,
-    language: str,
-    region: str,
-    subject: str,
-    text: str = "",
-    applicant: ApplicantData | None = None,
-    category: Category | None = None,
-    received_at: datetime | None = None,
-    is_collective: bool = False,
-    signatories: int | None = None,
-    reports_crime: bool = False,
-    repeat_of: Appeal | None = None,
-    escalated_from: Appeal | None = None,
-    external_id: str = "",
-    extra_fields: dict[str, Any] | None = None,
-    event_payload: dict[str, Any] | None = None,
-) -> Appeal:
+def appeal_register(*, actor: User | None, **fields: Any) -> Appeal:
     """Register an appeal: a number, the statutory due date, one `registered` event, the receipt.
 
-    `actor` is the registrar (None for an integration). Without `agency`, the competent agency is
-    found from the category and region. Registration is never refused for the matter itself:
-    an appeal without substance or an anonymous one is registered and then left without
-    consideration by a supervisor.
+    `actor` is the registrar (None for an integration); `fields` are those of `Registration`.
+    Without `agency`, the competent agency is found from the category and region. Registration
+    is never refused for the matter itself: an appeal without substance or an anonymous one is
+    registered and then left without consideration by a supervisor.
     """
-    applicant = applicant or ApplicantData()
+    return appeals_register_many(actor=actor, registrations=[Registration(**fields)])[0]
+
+
+class RegistrationBatchError(AppealError):
+    """Some appeals of a batch were refused; `errors` maps each one's index to its AppealError. Nothing was written."""
+
+    def __init__(self, errors: dict[int, AppealError]):
+        self.errors = errors
+        super().__init__({str(index): error.messages for index, error in errors.items()})
+
+
+@transaction.atomic
+def appeals_register_many(*, actor: User | None, registrations: list[Registration]) -> list[Appeal]:
+    """Register several appeals at once, all or none, in a constant number of queries per agency set.
+
+    Each appeal is checked as `appeal_register` checks it; if any is refused, `RegistrationBatchError`
+    names them all (a single registration raises its own AppealError) and nothing is written.
+    """
+    now = timezone.now()
+    cal = get_calendar()
+    appeals: list[Appeal] = []
+    payloads: list[dict[str, Any]] = []
+    errors: dict[int, AppealError] = {}
+    allowed: dict[int, bool] = {}
+    for index, registration in enumerate(registrations):
+        try:
+            appeal, payload = _registration_build(registration, actor=actor, now=now, cal=cal, allowed=allowed)
+        except AppealPermissionError:
+            raise
+        except AppealError as exc:
+            errors[index] = exc
+            continue
+        appeals.append(appeal)
+        payloads.append(payload)
+    if errors:
+        if len(registrations) == 1:
+            raise errors[0]
+        raise RegistrationBatchError(errors)
+
+    numbers = _next_numbers(appeals, timezone.localdate(now).year)
+    for appeal in appeals:
+        appeal.number = next(numbers[appeal.agency_id])
+    Appeal.objects.bulk_create(appeals)
+    events = AppealEvent.objects.bulk_create(
+        [
+            AppealEvent(
+                appeal=appeal,
+                actor=actor,
+                kind=EventKind.REGISTERED,
+                to_status=AppealStatus.REGISTERED,
+                payload={
+                    k: v
+                    for k, v in {
+                        "number": appeal.number,
+                        "agency": appeal.agency_id,
+                        "due_date": appeal.due_date.isoformat(),
+                        **payload,
+                    }.items()
+                    if v is not None
+                },
+            )
+            for appeal, payload in zip(appeals, payloads, strict=True)
+        ]
+    )
+    notifications.appeals_changed(list(zip(appeals, events, strict=True)))
+    notifications.applicant_notices_on_commit(appeals, notifications.APPLICANT_RECEIPT)
+    return appeals
+
+
+def _registration_build(
+    registration: Registration, *, actor: User | None, now: datetime, cal, allowed: dict[int, bool]
+) -> tuple[Appeal, dict[str, Any]]:
+    """The checked, unsaved appeal of one registration (without its number) and its event's details."""
+    applicant = registration.applicant or ApplicantData()
     applicant.iin = (applicant.iin or "").strip()
     applicant.bin = (applicant.bin or "").strip()
     applicant.name = (applicant.name or "").strip()
+    kind = registration.kind
     _validate_registration(
         applicant=applicant,
         kind=kind,
-        channel=channel,
-        language=language,
-        region=region,
-        subject=subject,
-        text=text,
+        channel=registration.channel,
+        language=registration.language,
+        region=registration.region,
+        subject=registration.subject,
+        text=registration.text,
     )
+    agency = registration.agency
+    category = registration.category
     if agency is None:
-        agency = category_route(category=category, region=region) if category is not None else None
+        agency = category_route(category=category, region=registration.region) if category is not None else None
         if agency is None:
             raise AppealError({"agency": [_("No agency handles this category in this region; choose the agency.")]})
     if not agency.is_active:
         raise AppealError({"agency": [_("This agency no longer accepts appeals.")]})
-    if actor is not None and Role.REGISTRAR not in actor_roles(actor, _placeholder(agency)):
-        raise AppealPermissionError(_("Only a registrar of this agency may register its appeals."), code="permission")
-
-    now = timezone.now()
-    cal = get_calendar()
+    if actor is not None:
+        if agency.pk not in allowed:
+            allowed[agency.pk] = Role.REGISTRAR in actor_roles(actor, _placeholder(agency))
+        if not allowed[agency.pk]:
+            raise AppealPermissionError(
+                _("Only a registrar of this agency may register its appeals."), code="permission"
+            )
     due = policy.due_date_for(kind=kind, registered_at=now, cal=cal)
-    appeal = Appeal.objects.create(
-        number=_next_number(agency, timezone.localdate(now).year),
+    appeal = Appeal(
         agency=agency,
         registered_at=now,
-        received_at=received_at or now,
+        received_at=registration.received_at or now,
         registered_by=actor,
         kind=kind,
-        channel=channel,
-        language=language,
+        channel=registration.channel,
+        language=registration.language,
         applicant_type=applicant.type,
         applicant_name=applicant.name,
         applicant_iin=applicant.iin,
@@ -478,37 +582,25 @@ def appeal_register(
         applicant_email=applicant.email.strip(),
         applicant_phone=applicant.phone.strip(),
         applicant_address=applicant.address.strip(),
-        is_collective=is_collective,
-        signatories=signatories,
-        is_repeated=repeat_of is not None,
-        reports_crime=reports_crime,
-        region=region,
+        is_collective=registration.is_collective,
+        signatories=registration.signatories,
+        is_repeated=registration.repeat_of is not None,
+        reports_crime=registration.reports_crime,
+        region=registration.region,
         category=category,
-        subject=subject.strip(),
-        text=text,
+        subject=registration.subject.strip(),
+        text=registration.text,
         status=AppealStatus.REGISTERED,
         due_date=due,
         original_due_date=due,
-        repeat_of=repeat_of,
-        escalated_from=escalated_from,
-        external_id=external_id,
+        repeat_of=registration.repeat_of,
+        escalated_from=registration.escalated_from,
+        external_id=registration.external_id,
         created_at=now,
         updated_at=now,
-        **(extra_fields or {}),
+        **(registration.extra_fields or {}),
     )
-    event = _event(
-        appeal,
-        actor=actor,
-        kind=EventKind.REGISTERED,
-        to_status=AppealStatus.REGISTERED,
-        number=appeal.number,
-        agency=agency.pk,
-        due_date=due.isoformat(),
-        **(event_payload or {}),
-    )
-    notifications.appeal_changed(appeal, event)
-    notifications.applicant_notice_on_commit(appeal, notifications.APPLICANT_RECEIPT)
-    return appeal
+    return appeal, dict(registration.event_payload or {})
 
 
 def _placeholder(agency: Agency) -> Appeal:

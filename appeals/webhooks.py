@@ -112,30 +112,43 @@ def webhook_deliveries_create(*, appeal: Appeal, event: AppealEvent) -> list[Web
     Only appeals submitted by an integration have subscribers: the integration's active endpoints,
     if it may read statuses and the appeal lies in its agency scope. No query otherwise.
     """
-    if appeal.integration_id is None:
-        return []
-    event_type = event_type_for(event)
-    if event_type is None:
-        return []
-    endpoints = list(
-        WebhookEndpoint.objects.filter(
-            integration_id=appeal.integration_id, is_active=True, integration__is_active=True
-        ).select_related("integration", "integration__agency")
-    )
-    endpoints = [
-        e
-        for e in endpoints
-        if e.integration.has_scope(IntegrationScope.READ) and appeal.agency.path.startswith(e.integration.agency.path)
+    return webhook_deliveries_create_many([(appeal, event)])
+
+
+def webhook_deliveries_create_many(changes: list[tuple[Appeal, AppealEvent]]) -> list[WebhookDelivery]:
+    """`webhook_deliveries_create` for several (appeal, event) pairs: one query for the endpoints, one insert."""
+    changes = [
+        (appeal, event, event_type)
+        for appeal, event in changes
+        if appeal.integration_id is not None and (event_type := event_type_for(event)) is not None
     ]
-    if not endpoints:
+    if not changes:
         return []
-    payload = _payload(appeal, event, event_type)
+    by_integration: dict[int, list[WebhookEndpoint]] = {}
+    for endpoint in WebhookEndpoint.objects.filter(
+        integration_id__in={appeal.integration_id for appeal, _event, _type in changes},
+        is_active=True,
+        integration__is_active=True,
+    ).select_related("integration", "integration__agency"):
+        if endpoint.integration.has_scope(IntegrationScope.READ):
+            by_integration.setdefault(endpoint.integration_id, []).append(endpoint)
     deliveries = []
-    for endpoint in endpoints:
-        delivery = WebhookDelivery(endpoint=endpoint, appeal=appeal, event=event, event_type=event_type)
-        delivery.payload = {**payload, "delivery_id": str(delivery.uuid)}
-        delivery.save()
-        deliveries.append(delivery)
+    for appeal, event, event_type in changes:
+        endpoints = [
+            e
+            for e in by_integration.get(appeal.integration_id, [])
+            if appeal.agency.path.startswith(e.integration.agency.path)
+        ]
+        if not endpoints:
+            continue
+        payload = _payload(appeal, event, event_type)
+        for endpoint in endpoints:
+            delivery = WebhookDelivery(endpoint=endpoint, appeal=appeal, event=event, event_type=event_type)
+            delivery.payload = {**payload, "delivery_id": str(delivery.uuid)}
+            deliveries.append(delivery)
+    if not deliveries:
+        return []
+    WebhookDelivery.objects.bulk_create(deliveries)
     _enqueue_on_commit([d.pk for d in deliveries])
     return deliveries
 

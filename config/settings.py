@@ -344,6 +344,8 @@ APPEAL_POLICY = {
     "TEXT_MAX_LENGTH": env_int("APPEAL_TEXT_MAX_LENGTH", 20000),
     "ATTACHMENT_MAX_BYTES": env_int("APPEAL_ATTACHMENT_MAX_BYTES", 10 * 1024 * 1024),
     "ATTACHMENT_MAX_COUNT": 10,
+    # The most appeals one batch intake (POST /api/v1/appeals/batch/) may carry.
+    "INTAKE_BATCH_MAX": env_int("APPEAL_INTAKE_BATCH_MAX", 100),
 }
 
 # --- The supervisors' dashboard (appeals/dashboard/) ----------------------------------------------
