@@ -21,7 +21,13 @@ from rest_framework.response import Response
 from rest_framework.views import set_rollback
 
 from ..intake import IdempotencyKeyReusedError
-from ..services import AppealConflictError, AppealError, AppealPermissionError, AppealTransitionError
+from ..services import (
+    AppealConflictError,
+    AppealError,
+    AppealPermissionError,
+    AppealTransitionError,
+    RegistrationBatchError,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -107,6 +113,19 @@ def api_exception_handler(exc, context):
     if isinstance(exc, AppealTransitionError):
         set_rollback()
         return Response(error_body("transition_not_allowed", " ".join(exc.messages)), status=status.HTTP_409_CONFLICT)
+    if isinstance(exc, RegistrationBatchError):
+        set_rollback()
+        fields = {}
+        for index, error in sorted(exc.errors.items()):
+            general, item_fields = _service_error_fields(error, field_names)
+            if not item_fields:
+                item_fields = {"": [general]}
+            for name, messages in item_fields.items():
+                fields.setdefault(f"appeals.{index}.{name}".rstrip("."), []).extend(messages)
+        return Response(
+            error_body("invalid", _("Some appeals of the batch are not valid; none was registered."), fields),
+            status=status.HTTP_400_BAD_REQUEST,
+        )
     if isinstance(exc, AppealError | ValidationError):
         set_rollback()
         message, fields = _service_error_fields(exc, field_names)

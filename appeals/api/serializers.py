@@ -271,9 +271,38 @@ def _region_field(**kwargs):
     )
 
 
+class CodeField(serializers.SlugRelatedField):
+    """An object by its code. A batch reads the codes of all its items at once (`prefetch_codes`) and
+    puts the map in the serializer's context under `lookup`; a single request looks the code up here."""
+
+    def __init__(self, *, lookup: str, **kwargs):
+        self.lookup = lookup
+        super().__init__(slug_field="code", **kwargs)
+
+    def to_internal_value(self, data):
+        known = self.context.get(self.lookup)
+        if known is None:
+            return super().to_internal_value(data)
+        if not isinstance(data, str):
+            self.fail("invalid")
+        if data not in known:
+            self.fail("does_not_exist", slug_name=self.slug_field, value=data)
+        return known[data]
+
+
+def prefetch_codes(serializer: serializers.Serializer, items) -> dict[str, dict]:
+    """For each CodeField of `serializer`, the objects named in `items` (raw dicts), in one query a field."""
+    context: dict[str, dict] = {}
+    for name, field in serializer.fields.items():
+        if isinstance(field, CodeField):
+            codes = {item.get(name) for item in items if isinstance(item, Mapping) and isinstance(item.get(name), str)}
+            context[field.lookup] = {obj.code: obj for obj in field.get_queryset().filter(code__in=codes)}
+    return context
+
+
 def _category_field(**kwargs):
-    return serializers.SlugRelatedField(
-        slug_field="code",
+    return CodeField(
+        lookup="categories",
         queryset=Category.objects.filter(is_active=True),
         error_messages={
             "does_not_exist": _("There is no category with the code “{value}” (see /api/v1/categories/)."),
@@ -284,8 +313,8 @@ def _category_field(**kwargs):
 
 
 def _agency_field(**kwargs):
-    return serializers.SlugRelatedField(
-        slug_field="code",
+    return CodeField(
+        lookup="agencies",
         queryset=Agency.objects.filter(is_active=True),
         error_messages={
             "does_not_exist": _("There is no agency with the code “{value}” (see /api/v1/agencies/)."),
@@ -335,6 +364,56 @@ class AppealIntakeSerializer(StrictSerializer):
         if value is not None and value > timezone.now() + timedelta(minutes=5):
             raise serializers.ValidationError(_("The appeal cannot be received in the future."))
         return value
+
+
+class AppealBatchItemSerializer(AppealIntakeSerializer):
+    attachments = None
+
+    def to_internal_value(self, data):
+        if isinstance(data, Mapping) and "attachments" in data:
+            raise serializers.ValidationError(
+                {
+                    "attachments": [
+                        _("A batch carries no attachments: send such an appeal alone (POST /api/v1/appeals/).")
+                    ]
+                }
+            )
+        return super().to_internal_value(data)
+
+
+class AppealBatchIntakeSerializer(StrictSerializer):
+    appeals = AppealBatchItemSerializer(
+        many=True,
+        allow_empty=False,
+        max_length=int(policy.policy("INTAKE_BATCH_MAX")),
+        help_text=_("The appeals, each as for POST /api/v1/appeals/ but without attachments."),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        items = self.initial_data.get("appeals") if isinstance(getattr(self, "initial_data", None), Mapping) else None
+        if isinstance(items, list) and len(items) <= int(policy.policy("INTAKE_BATCH_MAX")):
+            self.context.update(prefetch_codes(self.fields["appeals"].child, items))
+
+    def validate_appeals(self, items):
+        seen: set[str] = set()
+        errors: list[dict] = []
+        for item in items:
+            repeated = item["external_id"] in seen
+            seen.add(item["external_id"])
+            errors.append({"external_id": [_("This external_id appears twice in the batch.")]} if repeated else {})
+        if any(errors):
+            raise serializers.ValidationError(errors)
+        return items
+
+
+class AppealBatchCreatedSerializer(AppealCreatedSerializer):
+    created = serializers.SerializerMethodField(
+        help_text=_("False when this external_id was sent before: the answer is the first appeal.")
+    )
+
+    def get_created(self, appeal) -> bool:
+        return appeal.pk in self.context["created"]
 
 
 # --- Timeline and responses --------------------------------------------------------------------------

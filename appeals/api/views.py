@@ -11,9 +11,16 @@ from django.db.models import Prefetch, QuerySet
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_view,
+    inline_serializer,
+)
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
+from rest_framework.exceptions import PermissionDenied
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -23,7 +30,7 @@ from agencies.models import Agency, Category
 from .. import services
 from ..choices import EventKind, ResponseStatus
 from ..filters import AppealFilterSet
-from ..intake import IntakeData, appeal_intake, request_fingerprint
+from ..intake import IntakeData, appeal_intake, appeals_intake_batch, request_fingerprint
 from ..integrations import (
     appeals_visible_to_integration,
     webhook_endpoint_create,
@@ -70,6 +77,33 @@ def appeals_for_api(queryset: QuerySet[Appeal]) -> QuerySet[Appeal]:
     )
 
 
+def _intake_data(data: dict[str, Any]) -> IntakeData:
+    """The validated body of an intake (AppealIntakeSerializer) as the intake service takes it."""
+    applicant = data["applicant"]
+    return IntakeData(
+        kind=data["kind"],
+        channel=data["channel"],
+        language=data["language"],
+        region=data["region"],
+        subject=data["subject"],
+        text=data["text"],
+        applicant=ApplicantData(
+            type=applicant["type"],
+            name=applicant["full_name"],
+            iin=applicant.get("iin", ""),
+            bin=applicant.get("bin", ""),
+            email=applicant.get("email", ""),
+            phone=applicant.get("phone", ""),
+            address=applicant.get("address", ""),
+        ),
+        category=data["category"],
+        agency=data.get("agency"),
+        received_at=data.get("received_at"),
+        external_id=data["external_id"],
+        attachments=[item["upload"] for item in data.get("attachments", [])],
+    )
+
+
 @extend_schema_view(
     list=extend_schema(
         summary="List appeals",
@@ -92,6 +126,7 @@ class AppealViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
         "retrieve": IntegrationScope.READ,
         "timeline": IntegrationScope.READ,
         "create": IntegrationScope.INTAKE,
+        "batch": IntegrationScope.INTAKE,
         "attachments": IntegrationScope.INTAKE,
     }
 
@@ -129,30 +164,7 @@ class AppealViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
         key = request.headers.get("Idempotency-Key", "").strip()
         if len(key) > 255:
             raise serializers.ValidationError({"Idempotency-Key": [_("The key is at most 255 characters.")]})
-        data = serializer.validated_data
-        applicant = data["applicant"]
-        intake = IntakeData(
-            kind=data["kind"],
-            channel=data["channel"],
-            language=data["language"],
-            region=data["region"],
-            subject=data["subject"],
-            text=data["text"],
-            applicant=ApplicantData(
-                type=applicant["type"],
-                name=applicant["full_name"],
-                iin=applicant.get("iin", ""),
-                bin=applicant.get("bin", ""),
-                email=applicant.get("email", ""),
-                phone=applicant.get("phone", ""),
-                address=applicant.get("address", ""),
-            ),
-            category=data["category"],
-            agency=data.get("agency"),
-            received_at=data.get("received_at"),
-            external_id=data["external_id"],
-            attachments=[item["upload"] for item in data.get("attachments", [])],
-        )
+        intake = _intake_data(serializer.validated_data)
         integration = request_integration(request)
         appeal, created = appeal_intake(
             integration=integration,
@@ -169,6 +181,59 @@ class AppealViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
             status=status.HTTP_201_CREATED if created else status.HTTP_200_OK,
             headers={"Location": body["url"]},
         )
+
+    @extend_schema(
+        summary="Submit a batch of appeals (intake)",
+        description=(
+            "Registers up to INTAKE_BATCH_MAX (default 100) appeals in one request, all or none, and answers "
+            "with each one's receipt in the order sent: 201 when at least one was registered, 200 when every "
+            "one had been sent before. Each appeal is written as for POST /api/v1/appeals/ without attachments "
+            "and needs its own `external_id`, unique in the batch: an appeal sent before is answered with the "
+            "first one (`created`: false), so a retried batch never registers twice. If any appeal is refused, "
+            "the 400 names each refused one as `appeals.<index>.<field>` and nothing is registered. "
+            "For integrations (a token with the `intake` scope)."
+        ),
+        request=s.AppealBatchIntakeSerializer,
+        responses={
+            201: OpenApiResponse(
+                inline_serializer("AppealBatchCreated", {"appeals": s.AppealBatchCreatedSerializer(many=True)}),
+                description="Registered (some may have been sent before).",
+            ),
+            200: OpenApiResponse(
+                inline_serializer("AppealBatchReplayed", {"appeals": s.AppealBatchCreatedSerializer(many=True)}),
+                description="A retry: every appeal had been registered before.",
+            ),
+        },
+    )
+    @action(detail=False, methods=["post"], filterset_class=None, pagination_class=None)
+    def batch(self, request):
+        integration = request_integration(request)
+        if integration is None:
+            raise PermissionDenied(
+                _("Batches are for integrations (a token with the intake scope); register appeals one at a time.")
+            )
+        if request.headers.get("Idempotency-Key"):
+            raise serializers.ValidationError(
+                {
+                    "Idempotency-Key": [
+                        _("A batch is made safe to retry by each appeal's external_id; send it without this header.")
+                    ]
+                }
+            )
+        serializer = s.AppealBatchIntakeSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        results = appeals_intake_batch(
+            integration=integration, items=[_intake_data(item) for item in serializer.validated_data["appeals"]]
+        )
+        # The receipts show the appeals' own fields and their agencies: one query for the batch.
+        loaded = Appeal.objects.select_related("agency").in_bulk([appeal.pk for appeal, _created in results])
+        created = {appeal.pk for appeal, was_created in results if was_created}
+        body = s.AppealBatchCreatedSerializer(
+            [loaded[appeal.pk] for appeal, _created in results],
+            many=True,
+            context={"request": request, "created": created},
+        ).data
+        return Response({"appeals": body}, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
 
     # --- Reads ---------------------------------------------------------------------------------------
     @extend_schema(

@@ -14,7 +14,7 @@ pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 THREADS = 8
 
 
-def post_at_once(token, bodies, headers=None):
+def post_at_once(token, bodies, headers=None, url="/api/v1/appeals/"):
     """POST each body from its own thread (its own DB connection), all released together."""
     barrier = threading.Barrier(len(bodies))
     results: list = [None] * len(bodies)
@@ -23,7 +23,7 @@ def post_at_once(token, bodies, headers=None):
         client = token_client(token)
         try:
             barrier.wait()
-            response = client.post("/api/v1/appeals/", bodies[i], format="json", **(headers or {}))
+            response = client.post(url, bodies[i], format="json", **(headers or {}))
             results[i] = (response.status_code, response.json())
         except Exception as exc:  # noqa: BLE001 - reported by the assertions below
             results[i] = ("exception", repr(exc))
@@ -63,3 +63,39 @@ def test_concurrent_different_appeals_all_get_their_own_number(portal, route):
     assert [code for code, _body in results] == [201] * THREADS, results
     assert len({body["number"] for _code, body in results}) == THREADS
     assert Appeal.objects.count() == THREADS
+
+
+def test_concurrent_retries_of_one_batch_register_it_once(portal, route):
+    body = {"appeals": [intake_body(n) for n in range(1, 6)]}
+    results = post_at_once(portal[1], [body for _ in range(4)], url="/api/v1/appeals/batch/")
+
+    assert sorted(code for code, _body in results) == [200, 200, 200, 201], results
+    assert len({tuple(r["id"] for r in body["appeals"]) for _code, body in results}) == 1
+    assert Appeal.objects.count() == 5 and AppealEvent.objects.count() == 5
+    assert RegistrationCounter.objects.get().last_number == 5
+
+
+def test_concurrent_batches_over_the_same_agencies_never_share_a_number(portal, category, agency, sibling, district):
+    """Batches that bump several counters each, in different orders, neither deadlock nor share a number."""
+    from agencies.choices import Region
+
+    from ..factories import CategoryRouteFactory
+
+    CategoryRouteFactory(category=category, region=Region.ASTANA, agency=agency)
+    CategoryRouteFactory(category=category, region=Region.ALMATY_CITY, agency=sibling)
+    agencies = [None, "sib", "dist"]
+    bodies = [
+        {
+            "appeals": [
+                intake_body(t * 100 + n, **({"agency": agencies[(t + n) % 3]} if agencies[(t + n) % 3] else {}))
+                for n in range(9)
+            ]
+        }
+        for t in range(THREADS)
+    ]
+    results = post_at_once(portal[1], bodies, url="/api/v1/appeals/batch/")
+
+    assert [code for code, _body in results] == [201] * THREADS, results
+    numbers = Appeal.objects.values_list("number", flat=True)
+    assert len(numbers) == len(set(numbers)) == THREADS * 9
+    assert sorted(RegistrationCounter.objects.values_list("last_number", flat=True)) == [24, 24, 24]
