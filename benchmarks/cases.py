@@ -123,12 +123,27 @@ def queue_cases(repeat: int, warmup: int) -> list[dict]:
     target = f"p95 ≤ {PAGE_TARGET_MS} ms"
     return [
         _page_case("Executor's queue, first page (by due date)", client, base, repeat, warmup, PAGE_TARGET_MS, target),
-        _page_case("Executor's queue, page 50 (by due date)", client, base + "&page=50", repeat, warmup,
-                   PAGE_TARGET_MS, target),  # fmt: skip
-        _page_case("Executor's queue, 100 rows per page", client, base + "&per_page=100", repeat, warmup,
-                   PAGE_TARGET_MS, target),  # fmt: skip
-        _page_case("Executor's agency, all appeals (newest first)", client, "/appeals/?queue=all", repeat, warmup,
-                   PAGE_TARGET_MS, target),  # fmt: skip
+        _page_case(
+            "Executor's queue, page 50 (by due date)", client, base + "&page=50", repeat, warmup, PAGE_TARGET_MS, target
+        ),  # fmt: skip
+        _page_case(
+            "Executor's queue, 100 rows per page",
+            client,
+            base + "&per_page=100",
+            repeat,
+            warmup,
+            PAGE_TARGET_MS,
+            target,
+        ),  # fmt: skip
+        _page_case(
+            "Executor's agency, all appeals (newest first)",
+            client,
+            "/appeals/?queue=all",
+            repeat,
+            warmup,
+            PAGE_TARGET_MS,
+            target,
+        ),  # fmt: skip
     ]
 
 
@@ -170,8 +185,15 @@ def workspace_cases(repeat: int, warmup: int) -> list[dict]:
     client = client_for(national.BENCH_EXECUTOR)
     appeal = _workspace_appeal()
     return [
-        _page_case("Appeal workspace", client, f"/appeals/{appeal.pk}/", repeat, warmup, PAGE_TARGET_MS,
-                   f"p95 ≤ {PAGE_TARGET_MS} ms"),  # fmt: skip
+        _page_case(
+            "Appeal workspace",
+            client,
+            f"/appeals/{appeal.pk}/",
+            repeat,
+            warmup,
+            PAGE_TARGET_MS,
+            f"p95 ≤ {PAGE_TARGET_MS} ms",
+        ),  # fmt: skip
     ]
 
 
@@ -191,12 +213,33 @@ def api_cases(repeat: int, warmup: int) -> list[dict]:
     supervisor_view = client_for(national.BENCH_EXECUTOR)
     target = f"p95 ≤ {PAGE_TARGET_MS} ms"
     return [
-        _page_case("API list /api/v1/appeals/ (ministry, session)", client, "/api/v1/appeals/", repeat, warmup,
-                   PAGE_TARGET_MS, target),  # fmt: skip
-        _page_case("API list, open appeals by due date", client, "/api/v1/appeals/?open=true&ordering=due_date",
-                   repeat, warmup, PAGE_TARGET_MS, target),  # fmt: skip
-        _page_case("API retrieve /api/v1/appeals/<id>/", supervisor_view, f"/api/v1/appeals/{appeal.pk}/", repeat,
-                   warmup, PAGE_TARGET_MS, target),  # fmt: skip
+        _page_case(
+            "API list /api/v1/appeals/ (ministry, session)",
+            client,
+            "/api/v1/appeals/",
+            repeat,
+            warmup,
+            PAGE_TARGET_MS,
+            target,
+        ),  # fmt: skip
+        _page_case(
+            "API list, open appeals by due date",
+            client,
+            "/api/v1/appeals/?open=true&ordering=due_date",
+            repeat,
+            warmup,
+            PAGE_TARGET_MS,
+            target,
+        ),  # fmt: skip
+        _page_case(
+            "API retrieve /api/v1/appeals/<id>/",
+            supervisor_view,
+            f"/api/v1/appeals/{appeal.pk}/",
+            repeat,
+            warmup,
+            PAGE_TARGET_MS,
+            target,
+        ),  # fmt: skip
     ]
 
 
@@ -225,7 +268,11 @@ def _intake_body(n: int, run: str, rng: random.Random) -> dict:
     }  # fmt: skip
 
 
+INTAKE_BATCH = 50  # appeals per request of the batch intake case
+
+
 def intake_cases(count: int, clients: int, workers: int) -> list[dict]:
+    """Appeals per second through gunicorn: one appeal per request, and batches of INTAKE_BATCH."""
     from appeals.integrations import integration_create
 
     run = f"{int(time.time())}"
@@ -235,64 +282,120 @@ def intake_cases(count: int, clients: int, workers: int) -> list[dict]:
     )
     headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json", "Accept-Language": "ru"}
     rng = random.Random(7)  # noqa: S311 - test data
-    bodies = [json.dumps(_intake_body(n, run, rng)).encode() for n in range(count + clients * 5 + 1)]
+    warm_count = clients * 5
+    singles = [_intake_body(n, run, rng) for n in range(count + warm_count + 1)]
+    batch_count = count * 4  # more appeals, so that the batches keep every client busy for a few seconds
+    batched = [_intake_body(n, f"{run}b", rng) for n in range(batch_count + warm_count * INTAKE_BATCH // 5)]
 
-    # The queries of one intake, in process.
-    client = Client()
-    with CaptureQueriesContext(connection) as queries:
-        response = client.post("/api/v1/appeals/", data=bodies[-1], content_type="application/json",
-                               HTTP_AUTHORIZATION=headers["Authorization"])  # fmt: skip
-    if response.status_code != 201:
-        raise RuntimeError(f"intake answered {response.status_code}: {response.content[:500]!r}")
-    query_count = len(queries.captured_queries)
+    # The queries of one intake and of one batch, in process.
+    single_queries = _queries_of("/api/v1/appeals/", singles[-1], headers)
+    batch_queries = _queries_of(
+        "/api/v1/appeals/batch/", {"appeals": [_intake_body(n, f"{run}q", rng) for n in range(INTAKE_BATCH)]}, headers
+    )
+
+    def requests(path: str, items: list[dict], size: int) -> list[tuple[str, bytes, int]]:
+        if size == 1:
+            return [(path, json.dumps(item).encode(), 1) for item in items]
+        return [
+            (path, json.dumps({"appeals": items[i : i + size]}).encode(), len(items[i : i + size]))
+            for i in range(0, len(items), size)
+        ]
 
     port = _free_port()
     server = subprocess.Popen(  # noqa: S603 - our own command line
-        [sys.executable, "-m", "gunicorn", "config.wsgi:application", "-b", f"127.0.0.1:{port}",
-         "-w", str(workers), "--log-level", "warning", "--chdir", str(ROOT)],  # fmt: skip
+        [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "config.wsgi:application",
+            "-b",
+            f"127.0.0.1:{port}",
+            "-w",
+            str(workers),
+            "--log-level",
+            "warning",
+            "--chdir",
+            str(ROOT),
+        ],  # fmt: skip
         cwd=ROOT,
     )
     try:
         _wait_for(port)
-        errors: list[str] = []
-        lock = threading.Lock()
-
-        def post(body: bytes) -> None:
-            conn = HTTPConnection("127.0.0.1", port, timeout=30)
-            try:
-                conn.request("POST", "/api/v1/appeals/", body=body, headers=headers)
-                reply = conn.getresponse()
-                data = reply.read()
-                if reply.status != 201:
-                    with lock:
-                        errors.append(f"{reply.status} {data[:200]!r}")
-            finally:
-                conn.close()
-
-        def worker(chunk: list[bytes]) -> None:
-            for body in chunk:
-                post(body)
-
-        warm = bodies[count : count + clients * 5]
-        _threads(worker, [warm[i::clients] for i in range(clients)])
-        timed = bodies[:count]
-        started = time.perf_counter()
-        _threads(worker, [timed[i::clients] for i in range(clients)])
-        elapsed = time.perf_counter() - started
+        single_rate, single_errors = _throughput(
+            port, headers, clients,
+            warm=requests("/api/v1/appeals/", singles[count : count + warm_count], 1),
+            timed=requests("/api/v1/appeals/", singles[:count], 1),
+        )  # fmt: skip
+        batch_rate, batch_errors = _throughput(
+            port, headers, clients,
+            warm=requests("/api/v1/appeals/batch/", batched[batch_count:], INTAKE_BATCH),
+            timed=requests("/api/v1/appeals/batch/", batched[:batch_count], INTAKE_BATCH),
+        )  # fmt: skip
     finally:
         server.terminate()
         server.wait(timeout=30)
-    if errors:
-        print(f"    intake errors: {len(errors)}, first: {errors[0]}", flush=True)
+    for errors in (single_errors, batch_errors):
+        if errors:
+            print(f"    intake errors: {len(errors)}, first: {errors[0]}", flush=True)
     return [
         throughput_case(
-            f"API intake, {clients} concurrent clients, gunicorn {workers} workers",
-            per_s=(count - len(errors)) / elapsed,
-            queries=query_count,
+            f"API intake, one appeal per request, {clients} concurrent clients, gunicorn {workers} workers",
+            per_s=single_rate,
+            queries=single_queries,
+            target="reference (no target: see BENCHMARKS.md)",
+            minimum=0,
+        ),
+        throughput_case(
+            f"API intake, batches of {INTAKE_BATCH} (POST /api/v1/appeals/batch/), {clients} concurrent clients, "
+            f"gunicorn {workers} workers",
+            per_s=batch_rate,
+            queries=batch_queries,
             target=f"≥ {INTAKE_TARGET_PER_S} appeals/s",
             minimum=INTAKE_TARGET_PER_S,
-        )
+        ),
     ]
+
+
+def _queries_of(path: str, body: dict, headers: dict) -> int:
+    client = Client()
+    with CaptureQueriesContext(connection) as queries:
+        response = client.post(path, data=json.dumps(body), content_type="application/json",
+                               HTTP_AUTHORIZATION=headers["Authorization"])  # fmt: skip
+    if response.status_code != 201:
+        raise RuntimeError(f"{path} answered {response.status_code}: {response.content[:500]!r}")
+    return len(queries.captured_queries)
+
+
+def _throughput(port: int, headers: dict, clients: int, *, warm: list, timed: list) -> tuple[float, list[str]]:
+    """Appeals per second of the `timed` requests (path, body, appeals) posted by `clients` threads."""
+    errors: list[str] = []
+    failed = [0]
+    lock = threading.Lock()
+
+    def post(path: str, body: bytes, appeals: int) -> None:
+        conn = HTTPConnection("127.0.0.1", port, timeout=60)
+        try:
+            conn.request("POST", path, body=body, headers=headers)
+            reply = conn.getresponse()
+            data = reply.read()
+            if reply.status != 201:
+                with lock:
+                    errors.append(f"{reply.status} {data[:200]!r}")
+                    failed[0] += appeals
+        finally:
+            conn.close()
+
+    def worker(chunk: list) -> None:
+        for request in chunk:
+            post(*request)
+
+    _threads(worker, [warm[i::clients] for i in range(clients)])
+    errors.clear()
+    failed[0] = 0
+    started = time.perf_counter()
+    _threads(worker, [timed[i::clients] for i in range(clients)])
+    elapsed = time.perf_counter() - started
+    return (sum(appeals for _path, _body, appeals in timed) - failed[0]) / elapsed, errors
 
 
 def _threads(target, chunks) -> None:
@@ -378,8 +481,12 @@ def export_cases(runs: int = 3) -> list[dict]:
             queries=timed[0]["queries"],
             target=f"constant memory (peak at 100 k ≤ {EXPORT_MEMORY_FACTOR}× peak at 10 k)",
             met=constant,
-            peak_mb={"rows_10k": small["python_peak_mb"], "rows_100k": large["python_peak_mb"],
-                     "rss_10k": small["rss_mb"], "rss_100k": large["rss_mb"]},  # fmt: skip
+            peak_mb={
+                "rows_10k": small["python_peak_mb"],
+                "rows_100k": large["python_peak_mb"],
+                "rss_10k": small["rss_mb"],
+                "rss_100k": large["rss_mb"],
+            },  # fmt: skip
         )
     ]
 
