@@ -773,8 +773,9 @@ def load_appeals(
             totals["events"] += len(batch.events)
             totals["responses"] += len(batch.responses)
             rate = made / max(time.monotonic() - started, 1e-6)
-            out(f"  appeals: {made}/{count} ({rate:,.0f}/s; events {totals['events']}, "
-                f"responses {totals['responses']})")
+            out(
+                f"  appeals: {made}/{count} ({rate:,.0f}/s; events {totals['events']}, responses {totals['responses']})"
+            )
         if dropped:
             out(f"  rebuilding {len(dropped)} indexes…")
             with connection.cursor() as cursor:

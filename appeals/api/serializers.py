@@ -416,6 +416,10 @@ class AppealBatchCreatedSerializer(AppealCreatedSerializer):
         return appeal.pk in self.context["created"]
 
 
+class AppealBatchAnswerSerializer(serializers.Serializer):
+    appeals = AppealBatchCreatedSerializer(many=True, read_only=True, help_text=_("The receipts, in the order sent."))
+
+
 # --- Timeline and responses --------------------------------------------------------------------------
 class AppealEventSerializer(serializers.Serializer):
     id = serializers.IntegerField(read_only=True)

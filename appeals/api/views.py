@@ -16,7 +16,6 @@ from drf_spectacular.utils import (
     OpenApiResponse,
     extend_schema,
     extend_schema_view,
-    inline_serializer,
 )
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
@@ -196,12 +195,10 @@ class AppealViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
         request=s.AppealBatchIntakeSerializer,
         responses={
             201: OpenApiResponse(
-                inline_serializer("AppealBatchCreated", {"appeals": s.AppealBatchCreatedSerializer(many=True)}),
-                description="Registered (some may have been sent before).",
+                s.AppealBatchAnswerSerializer, description="Registered (some may have been sent before)."
             ),
             200: OpenApiResponse(
-                inline_serializer("AppealBatchReplayed", {"appeals": s.AppealBatchCreatedSerializer(many=True)}),
-                description="A retry: every appeal had been registered before.",
+                s.AppealBatchAnswerSerializer, description="A retry: every appeal had been registered before."
             ),
         },
     )

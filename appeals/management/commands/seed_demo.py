@@ -73,9 +73,7 @@ class Command(BaseCommand):
         if national.appeals_count():
             national.wipe_appeals(out=self.stdout.write)
         self.stdout.write(f"National dataset: {count} appeals with their responses and audit trail…")
-        totals = national.load_appeals(
-            count, seed=options["seed"], days=options["days"] or 365, out=self.stdout.write
-        )
+        totals = national.load_appeals(count, seed=options["seed"], days=options["days"] or 365, out=self.stdout.write)
         # COPY bypasses the dashboard's signals: its daily roll-ups are built from the loaded appeals.
         self.stdout.write("National dataset: the dashboard's daily roll-ups…")
         call_command("rebuild_rollups", stdout=self.stdout)
