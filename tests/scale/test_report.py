@@ -14,8 +14,9 @@ def _document():
         database="postgresql 15",
         machine="Test CPU, 2 cores, 8 GB RAM",
         cases=[
-            report.case("Executor's queue", samples_ms=[10, 20, 30, 40, 100], queries=9, target="p95 ≤ 50 ms",
-                        limit_ms=50),  # fmt: skip
+            report.case(
+                "Executor's queue", samples_ms=[10, 20, 30, 40, 100], queries=9, target="p95 ≤ 50 ms", limit_ms=50
+            ),  # fmt: skip
             report.case("Ministry dashboard", queries=None, target="p95 ≤ 300 ms", met=None),
             report.throughput_case("API intake", per_s=412.345, queries=30, target="≥ 300 appeals/s", minimum=300),
         ],
@@ -80,8 +81,27 @@ def test_percentile():
 def test_the_export_memory_is_written_under_the_table(tmp_path):
     document = _document()
     document["cases"].append(
-        report.case("CSV export of 100 000 rows", samples_ms=[9000], queries=5, target="constant memory", met=True,
-                    peak_mb={"rows_10k": 9.5, "rows_100k": 10.5, "rss_10k": 160.0, "rss_100k": 161.0})  # fmt: skip
+        report.case(
+            "CSV export of 100 000 rows",
+            samples_ms=[9000],
+            queries=5,
+            target="constant memory",
+            met=True,
+            peak_mb={"rows_10k": 9.5, "rows_100k": 10.5, "rss_10k": 160.0, "rss_100k": 161.0},
+        )  # fmt: skip
     )
     text = report.render_table(document)
     assert "9.5 MB at about 10 000 rows and 10.5 MB at about 100 000" in text
+
+
+def test_a_reference_throughput_has_no_verdict(tmp_path):
+    row = report.throughput_case(
+        "One appeal per request", per_s=101.0, queries=16, target="— (reference)", minimum=None
+    )
+    assert row["met"] is None and row["per_s"] == 101.0
+    document = report.results_document(
+        appeals=10, agencies=1, database="postgresql 15", machine="Test CPU", cases=[row]
+    )
+    path = tmp_path / "BENCHMARKS.md"
+    report.update_markdown(path, document)
+    assert "| One appeal per request | — | — | 101.0/s | 16 | — (reference) | — |" in path.read_text(encoding="utf-8")
