@@ -21,7 +21,9 @@ from __future__ import annotations
 
 import io
 import json
+import queue
 import random
+import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -815,12 +817,42 @@ def load_appeals(
 
 
 def _batches(factory: AppealFactory, count: int, batch_size: int) -> Iterator[tuple[int, Batch]]:
-    made = 0
-    while made < count:
-        size = min(batch_size, count - made)
-        batch = factory.batch(size)
-        made += size
-        yield made, batch
+    """The batches, each made in a thread while the one before is written: Python builds the next
+    rows on one core while PostgreSQL ingests these on the other (COPY, the search vector, the checks)."""
+    ahead: queue.Queue = queue.Queue(maxsize=1)
+    stop = threading.Event()
+
+    def hand_over(item) -> None:
+        while not stop.is_set():
+            try:
+                ahead.put(item, timeout=0.5)
+                return
+            except queue.Full:
+                continue
+
+    def produce() -> None:
+        made = 0
+        try:
+            while made < count and not stop.is_set():
+                size = min(batch_size, count - made)
+                batch = factory.batch(size)
+                made += size
+                hand_over((made, batch))
+        except BaseException as exc:  # noqa: BLE001 - raised again in the loading thread
+            hand_over(exc)
+            return
+        hand_over(None)
+
+    producer = threading.Thread(target=produce, name="national-batches", daemon=True)
+    producer.start()
+    try:
+        while (item := ahead.get()) is not None:
+            if isinstance(item, BaseException):
+                raise item
+            yield item
+    finally:
+        stop.set()
+        producer.join(timeout=5)
 
 
 def _write(batch: Batch, *, postgres: bool) -> None:
