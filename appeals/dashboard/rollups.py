@@ -14,7 +14,8 @@ from datetime import date, timedelta
 from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
-from django.db.models import Case, IntegerField, Sum, Value, When
+from django.db.models import CharField, Sum, Value
+from django.db.models.functions import Concat, StrIndex, Substr
 from django.utils import timezone
 
 from agencies.models import Agency
@@ -25,6 +26,17 @@ from .facts import Collected, Key, collect
 
 _CHUNK_DAYS = 31
 _BATCH = 2000
+
+
+def branch_head(root: Agency, prefix: str = "agency__"):
+    """SQL: the first segment of the agency's path below `root` (the id of the root's child whose subtree
+    holds it, as text), or "" for the root's own rows; Source.branch_key turns it into an id.
+
+    One expression whatever the number of branches (a CASE over every child's path prefix cost more to
+    compile than to run). Only for rows already narrowed to the root's subtree.
+    """
+    rest = Concat(Substr(f"{prefix}path", len(root.path) + 1), Value("/"), output_field=CharField())
+    return Substr(rest, 1, StrIndex(rest, Value("/")) - 1, output_field=CharField())
 
 
 def _days(start: date, end: date):
@@ -125,11 +137,11 @@ class Source:
             return int(head)
         return self.root.pk
 
-    def _branch_sql(self):
-        whens = [When(agency__path__startswith=b.path, then=Value(b.pk)) for b in self.branches.values()]
-        if not whens:
-            return Value(self.root.pk, output_field=IntegerField())
-        return Case(*whens, default=Value(self.root.pk), output_field=IntegerField())
+    def branch_key(self, head: str | None) -> int:
+        """The branch of a `branch_head` value read from SQL."""
+        if head and head.isdigit() and int(head) in self.branches:
+            return int(head)
+        return self.root.pk
 
     def _live_dim(self, key: Key, name: str):
         if name == "branch":
@@ -140,8 +152,11 @@ class Source:
         last_built = min(end, self.today - timedelta(days=1))
         qs = model.objects.filter(agency__path__startswith=self.root.path, day__gte=start, day__lte=last_built)
         if "branch" in group:
-            qs = qs.annotate(branch=self._branch_sql())
+            qs = qs.annotate(branch=branch_head(self.root))
         return qs.values(*group).order_by()
+
+    def _sql_key(self, row: dict, group: tuple[str, ...]) -> tuple:
+        return tuple(self.branch_key(row[name]) if name == "branch" else row[name] for name in group)
 
     # --- readings -----------------------------------------------------------------------------
     def sums(
@@ -157,7 +172,7 @@ class Source:
                 **{f"sum_{name}": Sum(name) for name in counters}
             )
             for row in rows:
-                key = tuple(row[name] for name in group)
+                key = self._sql_key(row, group)
                 result[key].update({name: row[f"sum_{name}"] or 0 for name in counters})
         if self.live is not None:
             wanted = set(counters)
@@ -174,7 +189,7 @@ class Source:
         if start <= end and start < self.today:
             rows = self._sql(AppealDurationRollup, start, end, (*group, "working_days")).annotate(total=Sum("count"))
             for row in rows:
-                result[tuple(row[name] for name in group)][row["working_days"]] += row["total"]
+                result[self._sql_key(row, group)][row["working_days"]] += row["total"]
         if self.live is not None:
             for (day, agency_id, _who, days), count in self.live.durations.items():
                 if start <= day <= end and day in self.missing:
