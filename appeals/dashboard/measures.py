@@ -22,7 +22,7 @@ from agencies.models import Agency, Category, User
 from ..calendar import get_calendar
 from ..choices import OPEN_STATUSES
 from ..models import Appeal
-from .facts import collect, local_bounds
+from .facts import local_bounds
 from .periods import Period
 from .rollups import Source, branch_head
 
@@ -301,15 +301,10 @@ def league(source: Source, branches: list[Agency], period: Period, today: date) 
     return rows, total, _merge(state)
 
 
-def staff(root: Agency, period: Period, today: date) -> list[Row]:
-    """The root agency's own appeals by executor (live: one agency's appeals only)."""
-    collected = collect(period.start, period.end, agency_id=root.pk, by_assignee=True)
-    by_user: dict[int | None, Counter] = {}
-    for key, counter in collected.counters.items():
-        by_user.setdefault(key.assignee_id, Counter()).update(counter)
-    durations: dict[int | None, Counter] = {}
-    for (_day, _agency, who, days), count in collected.durations.items():
-        durations.setdefault(who, Counter())[days] += count
+def staff(source: Source, period: Period, today: date) -> list[Row]:
+    """The root agency's own appeals by executor (the executor roll-ups, and live for the days not rolled up)."""
+    root = source.root
+    by_user, durations = source.by_assignee(period.start, period.end)
     state = open_state(Appeal.objects.filter(agency=root), F("assignee_id"), today)
     ids = set(by_user) | set(state)
     links = DrillLinks(period.start, period.end)
