@@ -108,6 +108,12 @@ def rollups_rebuild(*, start: date, end: date | None = None) -> int:
             durations: Counter = Counter()
             for (day, agency_id, _who, days), count in collected.durations.items():
                 durations[(day, agency_id, days)] += count
+            # Written agency by agency, day by day: a subtree's period is then read from a few runs of
+            # adjacent rows (pages) rather than from one page per row.
+            daily = dict(sorted(daily.items(), key=lambda item: (item[0][1], item[0][0])))
+            by_assignee = dict(sorted(by_assignee.items(), key=lambda item: (item[0][1], item[0][0])))
+            durations = Counter(dict(sorted(durations.items(), key=lambda item: (item[0][1], item[0][0]))))
+            assignee_durations = sorted(collected.durations.items(), key=lambda item: (item[0][1], item[0][0]))
             AppealDailyRollup.objects.bulk_create(
                 (
                     AppealDailyRollup(
@@ -152,7 +158,7 @@ def rollups_rebuild(*, start: date, end: date | None = None) -> int:
                         working_days=min(days, _MAX_WORKING_DAYS),
                         count=count,
                     )
-                    for (day, agency_id, who, days), count in collected.durations.items()
+                    for (day, agency_id, who, days), count in assignee_durations
                 ),
                 batch_size=_BATCH,
             )

@@ -56,7 +56,9 @@ def executor_rows() -> list[tuple]:
 
 
 def executor_durations() -> list[tuple]:
-    return sorted(AppealAssigneeDurationRollup.objects.values_list("day", "assignee_id", "working_days", "count"), key=str)
+    return sorted(
+        AppealAssigneeDurationRollup.objects.values_list("day", "assignee_id", "working_days", "count"), key=str
+    )
 
 
 def test_the_executor_roll_up_gives_the_same_staff_table_as_the_live_reading(march, ministry, agency):
