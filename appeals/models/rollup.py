@@ -96,7 +96,11 @@ class AppealDurationRollup(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["day", "agency", "working_days"], name="duration_day_agency_days"),
         ]
-        indexes = [models.Index(fields=["day", "agency"], name="duration_day_agency")]
+        indexes = [
+            models.Index(fields=["day", "agency"], name="duration_day_agency"),
+            # A subtree's period, agency by agency (the day-first index walks the whole period per agency).
+            models.Index(fields=["agency", "day"], name="duration_agency_day"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.day} · {self.agency_id} · {self.working_days}: {self.count}"
