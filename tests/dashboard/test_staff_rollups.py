@@ -3,11 +3,12 @@ appeal changes hands, and a fixed number of queries whatever the number of execu
 
 from __future__ import annotations
 
+import threading
 from datetime import date
 
 import pytest
 from django.core.management import call_command
-from django.db import connection
+from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
@@ -15,6 +16,7 @@ from agencies.choices import Role
 from appeals.choices import AppealStatus, Outcome
 from appeals.dashboard.build import LeagueSort, dashboard_build
 from appeals.dashboard.periods import period_for
+from appeals.dashboard.rollups import rollups_rebuild
 from appeals.models import (
     Appeal,
     AppealAssigneeDurationRollup,
@@ -142,3 +144,56 @@ def test_the_staff_table_costs_the_same_queries_for_2_or_20_executors(client, fr
     many, rows = queries()
     assert rows == 20
     assert many == few
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_an_assignment_during_a_rebuild_waits_for_it_and_then_moves_the_counts(
+    frozen, agency, supervisor, executor, executor2
+):
+    appeal = AppealFactory(
+        agency=agency, assignee=executor2, status=AppealStatus.IN_PROGRESS, registered_at=at(2026, 4, 10)
+    )
+    rebuilt, release = threading.Event(), threading.Event()
+    errors = []
+
+    def rebuild():
+        try:
+            with transaction.atomic():  # the rebuild's rows (executor2's) stay uncommitted until released
+                rollups_rebuild(start=date(2026, 4, 1))
+                rebuilt.set()
+                release.wait(30)
+        except Exception as error:  # noqa: BLE001 - asserted below
+            errors.append(error)
+        finally:
+            connection.close()
+
+    def assign():
+        try:
+            appeal_assign(appeal=Appeal.objects.get(pk=appeal.pk), executor=executor, actor=supervisor)
+        except Exception as error:  # noqa: BLE001 - asserted below
+            errors.append(error)
+        finally:
+            connection.close()
+
+    rebuilder = threading.Thread(target=rebuild)
+    rebuilder.start()
+    assert rebuilt.wait(30)
+    assigner = threading.Thread(target=assign)
+    assigner.start()
+    # The assignment waits for the rebuild (whatever it waits on), then the rebuild commits.
+    with connection.cursor() as cursor:
+        for _attempt in range(300):
+            cursor.execute("SELECT count(*) FROM pg_locks WHERE NOT granted")
+            if cursor.fetchone()[0]:
+                break
+            threading.Event().wait(0.05)
+        else:
+            pytest.fail("the assignment did not wait for the rebuild")
+    release.set()
+    rebuilder.join()
+    assigner.join()
+    assert errors == []
+    staff = staff_numbers(agency, start=date(2026, 4, 1))
+    assert staff["executor"]["received"] == 1
+    assert "executor2" not in staff  # nothing left behind with the previous executor
