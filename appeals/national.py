@@ -725,17 +725,29 @@ TABLES = [Appeal._meta.db_table, AppealEvent._meta.db_table, AppealResponse._met
 
 
 def wipe_appeals(*, out: Callable[[str], None]) -> None:
-    """Remove every appeal and what hangs on it (the dataset owns the database: checked by the caller)."""
+    """Remove every appeal and what hangs on it, and the dashboard's roll-ups made from them (the dataset owns
+    the database: checked by the caller)."""
+    from .models import (
+        AppealAssigneeDurationRollup,
+        AppealAssigneeRollup,
+        AppealDailyRollup,
+        AppealDurationRollup,
+        RollupDay,
+    )
+
+    rollups = [RollupDay, AppealDailyRollup, AppealDurationRollup, AppealAssigneeRollup, AppealAssigneeDurationRollup]
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             # TRUNCATE is not a row operation: the audit trail's append-only trigger does not apply.
             cursor.execute(
                 "TRUNCATE appeals_appeal, appeals_appealevent, appeals_appealresponse, appeals_notice, "
-                "appeals_registrationcounter CASCADE"
+                "appeals_registrationcounter, " + ", ".join(model._meta.db_table for model in rollups) + " CASCADE"
             )
     else:
         from .models import Notice
 
+        for model in rollups:
+            model.objects.all().delete()
         Notice.objects.all().delete()
         AppealEvent.objects.all()._raw_delete(AppealEvent.objects.db)
         AppealResponse.objects.all().delete()

@@ -48,6 +48,7 @@ from .choices import (
     ResponseStatus,
     TerminateReason,
 )
+from .dashboard.rollups import rollups_reassign
 from .models import (
     Appeal,
     AppealEvent,
@@ -618,6 +619,7 @@ def _require_executor(appeal: Appeal, executor: User) -> None:
 def appeal_take(*, appeal: Appeal, actor: User) -> Appeal:
     """An executor takes an unassigned appeal of their agency into work."""
     now = timezone.now()
+    previous = appeal.assignee_id
     _move(
         appeal,
         actor=actor,
@@ -627,6 +629,7 @@ def appeal_take(*, appeal: Appeal, actor: User) -> Appeal:
         first_action_at=appeal.first_action_at or now,
         payload={"assignee": actor.pk},
     )
+    rollups_reassign(appeal=appeal, previous_id=previous, assignee_id=actor.pk)
     return appeal
 
 
@@ -646,6 +649,7 @@ def appeal_assign(*, appeal: Appeal, executor: User, actor: User) -> Appeal:
         assignee=executor,
         payload={"assignee": executor.pk, "previous_assignee": previous},
     )
+    rollups_reassign(appeal=appeal, previous_id=previous, assignee_id=executor.pk)
     notifications.staff_notice_on_commit(appeal, notifications.STAFF_ASSIGNED, recipient=executor)
     return appeal
 

@@ -216,7 +216,7 @@ def dashboard_build(*, root: Agency, period: Period, today: date, sort: LeagueSo
     rows = sort.apply(rows)
     by_category = source.sums(period.start, period.end, ("category_id",), counters=("received", "received_repeated"))
     categories = top_categories(by_category)
-    staff_rows = staff(root, period, today)
+    staff_rows = staff(source, period, today)
     return {
         "period": period,
         "today": today,

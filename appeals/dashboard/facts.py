@@ -78,12 +78,14 @@ def working_days_to_answer(registered_at: datetime, resolved_at: datetime, cal: 
     return max(0, cal.working_days_between(start, timezone.localdate(resolved_at)))
 
 
-def _scope(prefix: str, path: str | None, agency_id: int | None) -> Q:
+def _scope(prefix: str, path: str | None, agency_id: int | None, appeal_id: int | None) -> Q:
     condition = Q()
     if path is not None:
         condition &= Q(**{f"{prefix}agency__path__startswith": path})
     if agency_id is not None:
         condition &= Q(**{f"{prefix}agency_id": agency_id})
+    if appeal_id is not None:
+        condition &= Q(**{f"{prefix}pk": appeal_id})
     return condition
 
 
@@ -93,11 +95,13 @@ def collect(
     *,
     path: str | None = None,
     agency_id: int | None = None,
+    appeal_id: int | None = None,
     by_assignee: bool = False,
 ) -> Collected:
-    """Every counter of every (day, agency, category, region, channel) from `start` to `end` (local days).
+    """Every counter of every (day, agency, category, region, channel) from `start` to `end` (local days),
+    and with `by_assignee` of every executor (the appeal's current one) too.
 
-    `path` narrows to an agency subtree, `agency_id` to one agency. Two queries.
+    `path` narrows to an agency subtree, `agency_id` to one agency, `appeal_id` to one appeal. Two queries.
     """
     lo, hi = local_bounds(start, end)
     cal = get_calendar()
@@ -108,7 +112,7 @@ def collect(
         | Q(first_action_at__gte=lo, first_action_at__lt=hi)
         | Q(applicant_rated_at__gte=lo, applicant_rated_at__lt=hi)
     )
-    appeals = appeals.filter(_scope("", path, agency_id))
+    appeals = appeals.filter(_scope("", path, agency_id, appeal_id))
     rows = appeals.values_list(
         "agency_id",
         "agency__path",
@@ -182,7 +186,10 @@ def collect(
             c["rating_sum"] += rating
 
     events = AppealEvent.objects.filter(
-        _scope("appeal__", path, agency_id), kind__in=list(COUNTED_EVENTS), created_at__gte=lo, created_at__lt=hi
+        _scope("appeal__", path, agency_id, appeal_id),
+        kind__in=list(COUNTED_EVENTS),
+        created_at__gte=lo,
+        created_at__lt=hi,
     )
     for kind, created_at, payload, row_agency_id, row_path, category_id, region, channel, assignee_id in (
         events.values_list(

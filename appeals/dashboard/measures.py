@@ -12,7 +12,7 @@ from datetime import date, timedelta
 from urllib.parse import urlencode
 
 from django.conf import settings
-from django.db.models import Case, Count, F, IntegerField, Q, Value, When
+from django.db.models import Count, F, Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
@@ -22,9 +22,9 @@ from agencies.models import Agency, Category, User
 from ..calendar import get_calendar
 from ..choices import OPEN_STATUSES
 from ..models import Appeal
-from .facts import collect, local_bounds
+from .facts import local_bounds
 from .periods import Period
-from .rollups import Source
+from .rollups import Source, branch_head
 
 
 def dashboard_setting(key: str):
@@ -159,15 +159,28 @@ def _drill_table(start: date, end: date) -> dict[str, dict[str, str]]:
     }
 
 
-def links_for(scope: dict[str, object], start: date, end: date) -> dict[str, str]:
-    base = reverse("appeals:list")
-    table = _drill_table(start, end)
-    links = {}
-    for key in (*INDICATOR_KEYS, "closed_on_time", "received_repeated", "open"):
-        params = table.get(key)
-        if params is not None:
-            links[key] = _queue_url(base, {**scope, **params})
-    return links
+LINKED_KEYS = (*INDICATOR_KEYS, "closed_on_time", "received_repeated", "open")
+
+
+class DrillLinks:
+    """The queue links of every indicator of [start, end], for any scope (an agency, a subtree, an executor).
+
+    The period's part of each query string is encoded once; a row then encodes only its scope. The result is
+    the same address as `queue_url(**scope, **drill_params(key, start, end))`.
+    """
+
+    def __init__(self, start: date, end: date) -> None:
+        self.base = reverse("appeals:list")
+        table = _drill_table(start, end)
+        self.tails = {
+            key: urlencode({k: v for k, v in table[key].items() if v not in (None, "")})
+            for key in LINKED_KEYS
+            if table.get(key) is not None
+        }
+
+    def __call__(self, scope: dict[str, object]) -> dict[str, str]:
+        head = urlencode({k: v for k, v in scope.items() if v not in (None, "")})
+        return {key: f"{self.base}?{'&'.join(p for p in (head, tail) if p)}" for key, tail in self.tails.items()}
 
 
 # --- Open appeals now ------------------------------------------------------------------------------
@@ -255,9 +268,11 @@ def league(source: Source, branches: list[Agency], period: Period, today: date) 
     previous = source.sums(period.previous_start, period.previous_end, ("branch",))
     durations = source.durations(period.start, period.end, ("branch",))
     previous_durations = source.durations(period.previous_start, period.previous_end, ("branch",))
-    whens = [When(agency__path__startswith=b.path, then=Value(b.pk)) for b in branches]
-    group = Case(*whens, default=Value(root.pk), output_field=IntegerField()) if whens else Value(root.pk)
-    state = open_state(Appeal.objects.filter(agency__path__startswith=root.path), group, today)
+    heads = open_state(Appeal.objects.filter(agency__path__startswith=root.path), branch_head(root), today)
+    state: dict[int, Counter] = {}
+    for head, counter in heads.items():
+        state.setdefault(source.branch_key(head), Counter()).update(counter)
+    links = DrillLinks(period.start, period.end)
 
     rows = []
     for agency in [root, *branches]:
@@ -269,7 +284,7 @@ def league(source: Source, branches: list[Agency], period: Period, today: date) 
             Row(
                 label=agency.name,
                 values=values,
-                links=links_for(scope, period.start, period.end),
+                links=links(scope),
                 agency=agency,
                 note=str(_("own appeals")) if own and branches else "",
                 previous=indicators(previous.get(key, Counter()), previous_durations.get(key, Counter())),
@@ -279,24 +294,20 @@ def league(source: Source, branches: list[Agency], period: Period, today: date) 
     total = Row(
         label=root.name,
         values=indicators(_merge(current), total_durations, _merge(state)),
-        links=links_for({"agency_subtree": root.pk}, period.start, period.end),
+        links=links({"agency_subtree": root.pk}),
         agency=root,
         previous=indicators(_merge(previous), _merge(previous_durations)),
     )
     return rows, total, _merge(state)
 
 
-def staff(root: Agency, period: Period, today: date) -> list[Row]:
-    """The root agency's own appeals by executor (live: one agency's appeals only)."""
-    collected = collect(period.start, period.end, agency_id=root.pk, by_assignee=True)
-    by_user: dict[int | None, Counter] = {}
-    for key, counter in collected.counters.items():
-        by_user.setdefault(key.assignee_id, Counter()).update(counter)
-    durations: dict[int | None, Counter] = {}
-    for (_day, _agency, who, days), count in collected.durations.items():
-        durations.setdefault(who, Counter())[days] += count
+def staff(source: Source, period: Period, today: date) -> list[Row]:
+    """The root agency's own appeals by executor (the executor roll-ups, and live for the days not rolled up)."""
+    root = source.root
+    by_user, durations = source.by_assignee(period.start, period.end)
     state = open_state(Appeal.objects.filter(agency=root), F("assignee_id"), today)
     ids = set(by_user) | set(state)
+    links = DrillLinks(period.start, period.end)
     users = {u.pk: u for u in User.objects.filter(pk__in=[i for i in ids if i is not None])}
     rows = []
     for user_id in sorted(ids, key=lambda i: (i is None, users[i].display_name if i in users else "")):
@@ -308,7 +319,7 @@ def staff(root: Agency, period: Period, today: date) -> list[Row]:
                 values=indicators(
                     by_user.get(user_id, Counter()), durations.get(user_id, Counter()), state.get(user_id)
                 ),
-                links=links_for(scope, period.start, period.end),
+                links=links(scope),
                 user=user,
             )
         )

@@ -1,9 +1,14 @@
 """The daily roll-ups: build them from the appeals, and read them merged with the days not rolled up.
 
-History comes from AppealDailyRollup / AppealDurationRollup (days marked in RollupDay); today, and
-any day the nightly task has not built yet, are computed live by the same `facts.collect`. A reading
-is a fixed number of queries whatever the number of agencies: every SQL aggregate is grouped over
-the subtree's path prefix, never run per agency.
+History comes from AppealDailyRollup / AppealDurationRollup (days marked in RollupDay), and the staff
+table's from AppealAssigneeRollup / AppealAssigneeDurationRollup; today, and any day the nightly task
+has not built yet, are computed live by the same `facts.collect`. A reading is a fixed number of
+queries whatever the number of agencies or executors: every SQL aggregate is grouped over the
+subtree's path prefix (or the agency's executors), never run per agency or per person.
+
+Writers of the roll-up rows hold a lock (PostgreSQL advisory locks; SQLite has one writer anyway): a
+rebuild excludes everyone, a move of one appeal's counts between executors excludes the moves of the
+same agency. So a rebuild never reads an executor that a move is changing, and no row is written twice.
 """
 
 from __future__ import annotations
@@ -13,18 +18,60 @@ from datetime import date, timedelta
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db import transaction
-from django.db.models import Case, IntegerField, Sum, Value, When
+from django.db import connection, transaction
+from django.db.models import CharField, F, Sum, Value
+from django.db.models.functions import Concat, Greatest, StrIndex, Substr
 from django.utils import timezone
 
 from agencies.models import Agency
 
 from ..calendar import local_today
-from ..models import ROLLUP_COUNTERS, Appeal, AppealDailyRollup, AppealDurationRollup, RollupDay
+from ..models import (
+    ROLLUP_COUNTERS,
+    Appeal,
+    AppealAssigneeDurationRollup,
+    AppealAssigneeRollup,
+    AppealDailyRollup,
+    AppealDurationRollup,
+    RollupDay,
+)
 from .facts import Collected, Key, collect
 
 _CHUNK_DAYS = 31
 _BATCH = 2000
+# PostgreSQL advisory lock keys of the roll-up writers (any constants unused elsewhere).
+_LOCK_ALL = 7_150_401
+_LOCK_AGENCY = 7_150_402
+_EARLIEST = date(2000, 1, 1)
+_MAX_WORKING_DAYS = 32767  # PositiveSmallIntegerField
+
+
+def branch_head(root: Agency, prefix: str = "agency__"):
+    """SQL: the first segment of the agency's path below `root` (the id of the root's child whose subtree
+    holds it, as text), or "" for the root's own rows; Source.branch_key turns it into an id.
+
+    One expression whatever the number of branches (a CASE over every child's path prefix cost more to
+    compile than to run). Only for rows already narrowed to the root's subtree.
+    """
+    rest = Concat(Substr(f"{prefix}path", len(root.path) + 1), Value("/"), output_field=CharField())
+    return Substr(rest, 1, StrIndex(rest, Value("/")) - 1, output_field=CharField())
+
+
+def _lock_all() -> None:
+    """Exclude every other writer of the roll-ups until the transaction ends (the rebuild)."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_LOCK_ALL])
+
+
+def _lock_agency(agency_id: int) -> None:
+    """Wait for a running rebuild, then exclude the moves of the same agency until the transaction ends."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT pg_advisory_xact_lock_shared(%s), pg_advisory_xact_lock(%s, %s)",
+                [_LOCK_ALL, _LOCK_AGENCY, agency_id],
+            )
 
 
 def _days(start: date, end: date):
@@ -48,30 +95,50 @@ def rollups_rebuild(*, start: date, end: date | None = None) -> int:
     while chunk_start <= end:
         chunk_end = min(chunk_start + timedelta(days=_CHUNK_DAYS - 1), end)
         with transaction.atomic():
-            collected = collect(chunk_start, chunk_end)
-            AppealDailyRollup.objects.filter(day__gte=chunk_start, day__lte=chunk_end).delete()
-            AppealDurationRollup.objects.filter(day__gte=chunk_start, day__lte=chunk_end).delete()
+            _lock_all()
+            collected = collect(chunk_start, chunk_end, by_assignee=True)
+            for model in (AppealDailyRollup, AppealDurationRollup, AppealAssigneeRollup, AppealAssigneeDurationRollup):
+                model.objects.filter(day__gte=chunk_start, day__lte=chunk_end).delete()
             RollupDay.objects.filter(day__gte=chunk_start, day__lte=chunk_end).delete()
-            AppealDailyRollup.objects.bulk_create(
-                (
-                    AppealDailyRollup(
-                        day=key.day,
-                        agency_id=key.agency_id,
-                        category_id=key.category_id,
-                        region=key.region,
-                        channel=key.channel,
-                        **{name: counter.get(name, 0) for name in ROLLUP_COUNTERS},
-                    )
-                    for key, counter in collected.counters.items()
-                ),
-                batch_size=_BATCH,
+            daily: dict[tuple, Counter] = defaultdict(Counter)
+            by_assignee: dict[tuple, Counter] = defaultdict(Counter)
+            for key, counter in collected.counters.items():
+                daily[(key.day, key.agency_id, key.category_id, key.region, key.channel)].update(counter)
+                by_assignee[(key.day, key.agency_id, key.assignee_id)].update(counter)
+            durations: Counter = Counter()
+            for (day, agency_id, _who, days), count in collected.durations.items():
+                durations[(day, agency_id, days)] += count
+            # Written agency by agency, day by day: a subtree's period is then read from a few runs of
+            # adjacent rows (pages) rather than from one page per row.
+            daily = dict(sorted(daily.items(), key=lambda item: (item[0][1], item[0][0])))
+            by_assignee = dict(sorted(by_assignee.items(), key=lambda item: (item[0][1], item[0][0])))
+            durations = Counter(dict(sorted(durations.items(), key=lambda item: (item[0][1], item[0][0]))))
+            assignee_durations = sorted(collected.durations.items(), key=lambda item: (item[0][1], item[0][0]))
+            _write(
+                AppealDailyRollup,
+                ("day", "agency_id", "category_id", "region", "channel", *ROLLUP_COUNTERS),
+                ((*key, *(counter.get(name, 0) for name in ROLLUP_COUNTERS)) for key, counter in daily.items()),
             )
-            AppealDurationRollup.objects.bulk_create(
+            _write(
+                AppealDurationRollup,
+                ("day", "agency_id", "working_days", "count"),
                 (
-                    AppealDurationRollup(day=day, agency_id=agency_id, working_days=min(days, 32767), count=count)
-                    for (day, agency_id, _who, days), count in collected.durations.items()
+                    (day, agency_id, min(days, _MAX_WORKING_DAYS), count)
+                    for (day, agency_id, days), count in durations.items()
                 ),
-                batch_size=_BATCH,
+            )
+            _write(
+                AppealAssigneeRollup,
+                ("day", "agency_id", "assignee_id", *ROLLUP_COUNTERS),
+                ((*key, *(counter.get(name, 0) for name in ROLLUP_COUNTERS)) for key, counter in by_assignee.items()),
+            )
+            _write(
+                AppealAssigneeDurationRollup,
+                ("day", "agency_id", "assignee_id", "working_days", "count"),
+                (
+                    (day, agency_id, who, min(days, _MAX_WORKING_DAYS), count)
+                    for (day, agency_id, who, days), count in assignee_durations
+                ),
             )
             now = timezone.now()
             RollupDay.objects.bulk_create(RollupDay(day=day, built_at=now) for day in _days(chunk_start, chunk_end))
@@ -80,10 +147,64 @@ def rollups_rebuild(*, start: date, end: date | None = None) -> int:
     return built
 
 
+def _write(model, columns: tuple[str, ...], rows) -> None:
+    """Insert `rows` (tuples in the order of `columns`, attribute names): with COPY on PostgreSQL, where a full
+    rebuild writes millions of rows and Django's bulk_create spent most of its time preparing them."""
+    if connection.vendor == "postgresql":
+        names = ", ".join(connection.ops.quote_name(model._meta.get_field(c).column) for c in columns)
+        table = connection.ops.quote_name(model._meta.db_table)
+        with connection.cursor() as cursor, cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(row)
+        return
+    model.objects.bulk_create((model(**dict(zip(columns, row, strict=True))) for row in rows), batch_size=_BATCH)
+
+
 def rollups_refresh(*, days: int, today: date | None = None) -> int:
     """The nightly run: rebuild the last `days` days before today (reopened appeals change the past)."""
     today = today or local_today()
     return rollups_rebuild(start=today - timedelta(days=max(1, days)), end=today - timedelta(days=1))
+
+
+def rollups_reassign(*, appeal: Appeal, previous_id: int | None, assignee_id: int | None) -> None:
+    """Move the appeal's counts of rolled-up days from its previous executor to the new one.
+
+    Called by the services that change an appeal's executor, inside their transaction: the staff table
+    then gives each executor what the live reading and the queue's executor filter give. A handful of
+    queries (the appeal's days with something counted: usually none or one).
+    """
+    if previous_id == assignee_id:
+        return
+    yesterday = local_today() - timedelta(days=1)
+    _lock_agency(appeal.agency_id)
+    collected = collect(_EARLIEST, yesterday, appeal_id=appeal.pk)
+    days = {key.day for key in collected.counters} | {day for day, *_rest in collected.durations}
+    if not days:
+        return
+    built = set(RollupDay.objects.filter(day__in=sorted(days)).values_list("day", flat=True))
+    moves: dict[tuple, Counter] = defaultdict(Counter)
+    for key, counter in collected.counters.items():
+        if key.day in built:
+            moves[(key.day, key.agency_id)].update(counter)
+    for (day, agency_id), counter in sorted(moves.items()):
+        values = {name: counter[name] for name in ROLLUP_COUNTERS if counter.get(name)}
+        if values:
+            _move_row(AppealAssigneeRollup, {"day": day, "agency_id": agency_id}, values, previous_id, assignee_id)
+    for (day, agency_id, _who, days_to_answer), count in sorted(collected.durations.items()):
+        if day in built:
+            row = {"day": day, "agency_id": agency_id, "working_days": min(days_to_answer, _MAX_WORKING_DAYS)}
+            _move_row(AppealAssigneeDurationRollup, row, {"count": count}, previous_id, assignee_id)
+
+
+def _move_row(model, row: dict, values: dict, previous_id: int | None, assignee_id: int | None) -> None:
+    # Never below zero: a roll-up that missed a change made outside the services is put right by a rebuild.
+    model.objects.filter(**row, assignee_id=previous_id).update(
+        **{name: Greatest(F(name) - value, 0) for name, value in values.items()}
+    )
+    if not model.objects.filter(**row, assignee_id=assignee_id).update(
+        **{name: F(name) + value for name, value in values.items()}
+    ):
+        model.objects.create(**row, assignee_id=assignee_id, **values)
 
 
 class Source:
@@ -109,11 +230,11 @@ class Source:
         first = min(self.missing)
         ttl = int(settings.DASHBOARD.get("LIVE_CACHE_SECONDS", 0))
         if ttl <= 0:
-            return collect(first, self.today, path=self.root.path)
-        key = f"dashboard:live:{self.root.path}:{first}:{self.today}:{len(self.missing)}"
+            return collect(first, self.today, path=self.root.path, by_assignee=True)
+        key = f"dashboard:live:v2:{self.root.path}:{first}:{self.today}:{len(self.missing)}"
         live = cache.get(key)
         if live is None:
-            live = collect(first, self.today, path=self.root.path)
+            live = collect(first, self.today, path=self.root.path, by_assignee=True)
             cache.set(key, live, ttl)
         return live
 
@@ -125,11 +246,11 @@ class Source:
             return int(head)
         return self.root.pk
 
-    def _branch_sql(self):
-        whens = [When(agency__path__startswith=b.path, then=Value(b.pk)) for b in self.branches.values()]
-        if not whens:
-            return Value(self.root.pk, output_field=IntegerField())
-        return Case(*whens, default=Value(self.root.pk), output_field=IntegerField())
+    def branch_key(self, head: str | None) -> int:
+        """The branch of a `branch_head` value read from SQL."""
+        if head and head.isdigit() and int(head) in self.branches:
+            return int(head)
+        return self.root.pk
 
     def _live_dim(self, key: Key, name: str):
         if name == "branch":
@@ -140,8 +261,11 @@ class Source:
         last_built = min(end, self.today - timedelta(days=1))
         qs = model.objects.filter(agency__path__startswith=self.root.path, day__gte=start, day__lte=last_built)
         if "branch" in group:
-            qs = qs.annotate(branch=self._branch_sql())
+            qs = qs.annotate(branch=branch_head(self.root))
         return qs.values(*group).order_by()
+
+    def _sql_key(self, row: dict, group: tuple[str, ...]) -> tuple:
+        return tuple(self.branch_key(row[name]) if name == "branch" else row[name] for name in group)
 
     # --- readings -----------------------------------------------------------------------------
     def sums(
@@ -157,7 +281,7 @@ class Source:
                 **{f"sum_{name}": Sum(name) for name in counters}
             )
             for row in rows:
-                key = tuple(row[name] for name in group)
+                key = self._sql_key(row, group)
                 result[key].update({name: row[f"sum_{name}"] or 0 for name in counters})
         if self.live is not None:
             wanted = set(counters)
@@ -174,10 +298,47 @@ class Source:
         if start <= end and start < self.today:
             rows = self._sql(AppealDurationRollup, start, end, (*group, "working_days")).annotate(total=Sum("count"))
             for row in rows:
-                result[tuple(row[name] for name in group)][row["working_days"]] += row["total"]
+                result[self._sql_key(row, group)][row["working_days"]] += row["total"]
         if self.live is not None:
             for (day, agency_id, _who, days), count in self.live.durations.items():
                 if start <= day <= end and day in self.missing:
                     key = Key(day, agency_id, None, "", "")
                     result[tuple(self._live_dim(key, name) for name in group)][days] += count
         return result
+
+    def by_assignee(self, start: date, end: date) -> tuple[dict[int | None, Counter], dict[int | None, Counter]]:
+        """The root agency's own appeals (not its subtree's) by executor, None for the unassigned:
+        ({executor: Counter of the counters}, {executor: Counter {working days to answer: appeals}}).
+        Two SQL aggregates whatever the number of executors."""
+        counters: dict[int | None, Counter] = defaultdict(Counter)
+        durations: dict[int | None, Counter] = defaultdict(Counter)
+        if start <= end and start < self.today:
+            last_built = min(end, self.today - timedelta(days=1))
+            scope = {"agency_id": self.root.pk, "day__gte": start, "day__lte": last_built}
+            rows = (
+                AppealAssigneeRollup.objects.filter(**scope)
+                .values("assignee_id")
+                .order_by()
+                .annotate(**{f"sum_{name}": Sum(name) for name in ROLLUP_COUNTERS})
+            )
+            for row in rows:
+                sums = {name: row[f"sum_{name}"] or 0 for name in ROLLUP_COUNTERS}
+                if any(sums.values()):  # rows emptied by moves to another executor are no one's numbers
+                    counters[row["assignee_id"]].update(sums)
+            rows = (
+                AppealAssigneeDurationRollup.objects.filter(**scope)
+                .values("assignee_id", "working_days")
+                .order_by()
+                .annotate(total=Sum("count"))
+            )
+            for row in rows:
+                if row["total"]:
+                    durations[row["assignee_id"]][row["working_days"]] += row["total"]
+        if self.live is not None:
+            for key, counter in self.live.counters.items():
+                if key.agency_id == self.root.pk and start <= key.day <= end and key.day in self.missing:
+                    counters[key.assignee_id].update(counter)
+            for (day, agency_id, who, days), count in self.live.durations.items():
+                if agency_id == self.root.pk and start <= day <= end and day in self.missing:
+                    durations[who][days] += count
+        return counters, durations

@@ -15,6 +15,8 @@ from collections import Counter
 from datetime import date, timedelta
 
 from django.core.cache import cache
+from django.db.models import F, Q, Window
+from django.db.models.functions import RowNumber
 from django.utils.translation import gettext_lazy as _
 
 from agencies.choices import Region
@@ -36,6 +38,31 @@ def _limit() -> int:
 
 def _listed(queryset) -> list[Appeal]:
     return list(queryset.select_related("agency", "category").order_by("-registered_at", "-pk")[: _limit()])
+
+
+def _listed_by_topic(queryset, topics: list[tuple[int, str]]) -> dict[tuple[int, str], list[Appeal]]:
+    """The newest appeals of each (category, region) in `topics`, as `_listed` gives them: one query."""
+    if not topics:
+        return {}
+    wanted = Q()
+    for category_id, region in topics:
+        wanted |= Q(category_id=category_id, region=region)
+    newest = Window(
+        RowNumber(),
+        partition_by=[F("category_id"), F("region")],
+        order_by=[F("registered_at").desc(), F("pk").desc()],
+    )
+    rows = (
+        queryset.filter(wanted)
+        .annotate(topic_rank=newest)
+        .filter(topic_rank__lte=_limit())
+        .select_related("agency", "category")
+        .order_by("-registered_at", "-pk")
+    )
+    listed: dict[tuple[int, str], list[Appeal]] = {topic: [] for topic in topics}
+    for appeal in rows:
+        listed[(appeal.category_id, appeal.region)].append(appeal)
+    return listed
 
 
 def _registered(queryset, start: date, end: date):
@@ -75,14 +102,13 @@ def hotspots(source: Source, today: date) -> dict:
     found.sort(key=lambda h: (-(h["count"] / h["baseline"] if h["baseline"] else float("inf")), -h["count"]))
     found = found[:MAX_HOTSPOTS]
     categories = Category.objects.in_bulk([h["category_id"] for h in found]) if found else {}
-    scope = Appeal.objects.filter(agency__path__startswith=source.root.path)
+    scope = _registered(Appeal.objects.filter(agency__path__startswith=source.root.path), recent_start, today)
+    listed = _listed_by_topic(scope, [(h["category_id"], h["region"]) for h in found])
     for hotspot in found:
         hotspot["category"] = categories.get(hotspot["category_id"])
         hotspot["region_label"] = Region(hotspot["region"]).label if hotspot["region"] in Region.values else "—"
         hotspot["ratio"] = round(hotspot["count"] / hotspot["baseline"], 1) if hotspot["baseline"] else None
-        hotspot["appeals"] = _listed(
-            _registered(scope, recent_start, today).filter(category_id=hotspot["category_id"], region=hotspot["region"])
-        )
+        hotspot["appeals"] = listed[(hotspot["category_id"], hotspot["region"])]
         hotspot["url"] = queue_url(
             agency_subtree=source.root.pk,
             category=hotspot["category_id"],

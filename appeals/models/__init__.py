@@ -15,12 +15,21 @@ from .integration import (
 )
 from .link import AppealLink
 from .notice import Notice
-from .rollup import ROLLUP_COUNTERS, AppealDailyRollup, AppealDurationRollup, RollupDay
+from .rollup import (
+    ROLLUP_COUNTERS,
+    AppealAssigneeDurationRollup,
+    AppealAssigneeRollup,
+    AppealDailyRollup,
+    AppealDurationRollup,
+    RollupDay,
+)
 from .saved_view import SavedView
 
 __all__ = [
     "ROLLUP_COUNTERS",
     "Appeal",
+    "AppealAssigneeDurationRollup",
+    "AppealAssigneeRollup",
     "AppealDailyRollup",
     "AppealDurationRollup",
     "AppealEvent",

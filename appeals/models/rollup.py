@@ -1,7 +1,8 @@
 """Daily roll-ups behind the supervisors' dashboard (appeals.dashboard.rollups builds them).
 
 One row per agency x day x category x region x channel with the counts the indicators need, and
-a histogram of working days to answer per agency x day. Every count is attributed to the day the
+a histogram of working days to answer per agency x day; the same per agency x executor x day for the
+staff table. Every count is attributed to the day the
 thing happened (registered, resolved, first action, redirect, extension, return, rating), so the
 row of a past day stays right until an appeal is reopened; the nightly task rebuilds a window of
 recent days and `manage.py rebuild_rollups --since` rebuilds any range.
@@ -9,6 +10,7 @@ recent days and `manage.py rebuild_rollups --since` rebuilds any range.
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -34,12 +36,8 @@ ROLLUP_COUNTERS: tuple[str, ...] = (
 )
 
 
-class AppealDailyRollup(models.Model):
-    day = models.DateField(_("day"))
-    agency = models.ForeignKey("agencies.Agency", on_delete=models.CASCADE, related_name="+")
-    category = models.ForeignKey("agencies.Category", on_delete=models.CASCADE, null=True, blank=True, related_name="+")
-    region = models.CharField(_("region"), max_length=32, blank=True)
-    channel = models.CharField(_("channel"), max_length=16, blank=True)
+class RollupCounters(models.Model):
+    """The counters of ROLLUP_COUNTERS, shared by the roll-up tables."""
 
     received = models.PositiveIntegerField(default=0)
     received_repeated = models.PositiveIntegerField(default=0)
@@ -58,6 +56,17 @@ class AppealDailyRollup(models.Model):
     first_response_hours = models.FloatField(default=0)
     rating_count = models.PositiveIntegerField(default=0)
     rating_sum = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        abstract = True
+
+
+class AppealDailyRollup(RollupCounters):
+    day = models.DateField(_("day"))
+    agency = models.ForeignKey("agencies.Agency", on_delete=models.CASCADE, related_name="+")
+    category = models.ForeignKey("agencies.Category", on_delete=models.CASCADE, null=True, blank=True, related_name="+")
+    region = models.CharField(_("region"), max_length=32, blank=True)
+    channel = models.CharField(_("channel"), max_length=16, blank=True)
 
     class Meta:
         verbose_name = _("daily roll-up")
@@ -87,10 +96,60 @@ class AppealDurationRollup(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["day", "agency", "working_days"], name="duration_day_agency_days"),
         ]
-        indexes = [models.Index(fields=["day", "agency"], name="duration_day_agency")]
+        indexes = [
+            models.Index(fields=["day", "agency"], name="duration_day_agency"),
+            # A subtree's period, agency by agency (the day-first index walks the whole period per agency).
+            models.Index(fields=["agency", "day"], name="duration_agency_day"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.day} · {self.agency_id} · {self.working_days}: {self.count}"
+
+
+class AppealAssigneeRollup(RollupCounters):
+    """The counters of one agency's own appeals per executor and day: the dashboard's staff table.
+
+    An appeal's counts go to its current executor (as the live reading and the queue's executor filter
+    do), so a (re)assignment moves the appeal's counts of rolled-up days from the previous executor to the
+    new one (appeals.dashboard.rollups.rollups_reassign); a rebuild writes them afresh. No unique key: a
+    row may exist twice for one (day, agency, executor) after concurrent moves, and readers only sum.
+    """
+
+    day = models.DateField(_("day"))
+    # Only the (agency, day) index: these tables are read by agency and day, and rebuilt in bulk.
+    agency = models.ForeignKey("agencies.Agency", on_delete=models.CASCADE, related_name="+", db_index=False)
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, null=True, blank=True, related_name="+", db_index=False
+    )
+
+    class Meta:
+        verbose_name = _("executor roll-up")
+        verbose_name_plural = _("executor roll-ups")
+        indexes = [models.Index(fields=["agency", "day"], name="assignee_rollup_agency_day")]
+
+    def __str__(self) -> str:
+        return f"{self.day} · {self.agency_id} · {self.assignee_id}"
+
+
+class AppealAssigneeDurationRollup(models.Model):
+    """How many appeals of an agency an executor closed on a day after `working_days` working days."""
+
+    day = models.DateField(_("day"))
+    # Only the (agency, day) index: these tables are read by agency and day, and rebuilt in bulk.
+    agency = models.ForeignKey("agencies.Agency", on_delete=models.CASCADE, related_name="+", db_index=False)
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, null=True, blank=True, related_name="+", db_index=False
+    )
+    working_days = models.PositiveSmallIntegerField(_("working days to answer"))
+    count = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("executor duration roll-up")
+        verbose_name_plural = _("executor duration roll-ups")
+        indexes = [models.Index(fields=["agency", "day"], name="assignee_duration_agency_day")]
+
+    def __str__(self) -> str:
+        return f"{self.day} · {self.agency_id} · {self.assignee_id} · {self.working_days}: {self.count}"
 
 
 class RollupDay(models.Model):

@@ -53,6 +53,26 @@ def test_a_burst_of_one_topic_in_one_region_is_a_hotspot(client, frozen, agency,
     assert queue_count(supervisor, hotspot["url"]) == 12
 
 
+def test_each_hotspot_lists_its_own_newest_appeals(
+    client, frozen, agency, supervisor, category, other_category, settings
+):
+    settings.DASHBOARD = {**settings.DASHBOARD, "SIGNAL_LIST_LIMIT": 5}
+    now = at(2026, 4, 15, 9)
+    planted = {}
+    for topic, hours in ((category, 0), (other_category, 1)):
+        planted[topic.pk] = [
+            AppealFactory(
+                agency=agency, category=topic, region=Region.ASTANA, registered_at=now - timedelta(days=i, hours=hours)
+            )
+            for i in range(12)
+        ]
+    items = dashboard(client, supervisor)["hotspots"]["items"]
+    assert sorted(h["category_id"] for h in items) == sorted([category.pk, other_category.pk])
+    for hotspot in items:
+        # The five newest of this topic, newest first; none of the other topic's.
+        assert [a.pk for a in hotspot["appeals"]] == [a.pk for a in planted[hotspot["category_id"]][:5]]
+
+
 def test_the_hotspot_factor_and_minimum_are_settings(client, frozen, agency, supervisor, category, settings):
     now = at(2026, 4, 15, 9)
     for i in range(4):

@@ -4,12 +4,21 @@ model's rules, re-runs, and clear refusals."""
 import pytest
 from django.core.management import CommandError, call_command
 from django.db import connection
-from django.db.models import Count, Max
+from django.db.models import Count, Max, Sum
 
 from agencies.models import Agency, Membership, User
 from appeals import national
+from appeals.calendar import local_today
 from appeals.choices import OPEN_STATUSES, AppealStatus, EventKind
-from appeals.models import Appeal, AppealEvent, AppealResponse, RegistrationCounter
+from appeals.dashboard.facts import local_bounds
+from appeals.models import (
+    Appeal,
+    AppealAssigneeRollup,
+    AppealDailyRollup,
+    AppealEvent,
+    AppealResponse,
+    RegistrationCounter,
+)
 from appeals.policy import due_date_for
 
 from ..factories import AppealFactory
@@ -69,6 +78,10 @@ def test_national_dataset_on_sqlite_and_a_rerun_replaces_the_appeals(db):
     assert Appeal.objects.count() == 60
     assert User.objects.count() == users  # the tree and the staff are kept
     _check_dataset(60)
+    # The dashboard's roll-ups count the new appeals only (today is read live, never rolled up).
+    before_today = Appeal.objects.filter(registered_at__lt=local_bounds(local_today(), local_today())[0]).count()
+    assert AppealDailyRollup.objects.aggregate(n=Sum("received"))["n"] == before_today
+    assert AppealAssigneeRollup.objects.aggregate(n=Sum("received"))["n"] == before_today
 
 
 def test_a_database_with_other_appeals_is_refused(db):
