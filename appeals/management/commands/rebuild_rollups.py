@@ -5,11 +5,21 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 from django.core.management.base import BaseCommand, CommandError
+from django.db import connection
 from django.utils import timezone
 
 from appeals.calendar import local_today
 from appeals.dashboard.rollups import rollups_rebuild
-from appeals.models import Appeal
+from appeals.models import (
+    Appeal,
+    AppealAssigneeDurationRollup,
+    AppealAssigneeRollup,
+    AppealDailyRollup,
+    AppealDurationRollup,
+    RollupDay,
+)
+
+ROLLUP_MODELS = (AppealDailyRollup, AppealDurationRollup, AppealAssigneeRollup, AppealAssigneeDurationRollup, RollupDay)
 
 
 def _day(value: str) -> date:
@@ -41,4 +51,9 @@ class Command(BaseCommand):
                 return
             raise CommandError("--since must not be after --until.")
         days = rollups_rebuild(start=since, end=until)
+        if connection.vendor == "postgresql":
+            # Fresh planner statistics for the rewritten tables (where autovacuum is off or not yet round).
+            with connection.cursor() as cursor:
+                for model in ROLLUP_MODELS:
+                    cursor.execute(f"ANALYZE {connection.ops.quote_name(model._meta.db_table)}")
         self.stdout.write(f"Rebuilt the roll-ups of {days} days from {since} to {until}.")
