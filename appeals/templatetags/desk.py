@@ -10,6 +10,7 @@ from ..presenters import appeal_deadline
 from ..queues import COUNT_CAP
 from ..rows import QueueRowRenderer
 from ..validators import mask_identifier
+from ..widgets import field_html
 
 register = template.Library()
 
@@ -27,6 +28,12 @@ def deadline(appeal, today=None):
 def queue_rows(appeals):
     """The <tr> of every appeal of a queue page (appeals/rows.py)."""
     return QueueRowRenderer().render(appeals)
+
+
+@register.simple_tag
+def filter_field(field):
+    """What {% include "appeals/includes/field.html" %} draws for `field`, drawn in Python (appeals/widgets.py)."""
+    return field_html(field)
 
 
 @register.filter

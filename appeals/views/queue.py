@@ -5,7 +5,6 @@ from __future__ import annotations
 import secrets
 from dataclasses import dataclass
 
-from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
@@ -25,7 +24,7 @@ from .. import services
 from ..forms import AgencySearchForm, SavedViewForm
 from ..queues import QUEUES, default_queue, desk_switch_agency
 from ..selectors import appeals_for_display, appeals_visible_to
-from ..widgets import speed_up_selects
+from ..widgets import FastCheckboxSelectMultiple, speed_up_selects
 from .common import (
     NON_FILTER_PARAMS,
     SEARCH_REFS_KEY,
@@ -128,7 +127,7 @@ def _decorate_filter_form(form) -> None:
     for name in CHECKBOX_FILTERS:
         if name in form.fields:
             field = form.fields[name]
-            field.widget = forms.CheckboxSelectMultiple(choices=field.choices)
+            field.widget = FastCheckboxSelectMultiple(choices=field.choices)
     for name in ("region", "category", "agency"):
         if name in form.fields:
             form.fields[name].widget.attrs.update({"size": 5})
