@@ -9,6 +9,7 @@ as django/forms/widgets/select.html with format_html, so their HTML and escaping
 from __future__ import annotations
 
 from django import forms
+from django.core.exceptions import EmptyResultSet
 from django.forms.utils import flatatt
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
@@ -158,3 +159,30 @@ def field_html(field) -> str:
         help_html,
         errors_html,
     )
+
+
+def preload_model_choices(form: forms.Form) -> None:
+    """Give the form's model selects their options from one plain SELECT per queryset, shared by the fields
+    over the same one (the filter panel's "agency" and "agency with its subordinates").
+
+    Django's ModelChoiceIterator reads its queryset with .iterator() each time the widget is drawn, which on
+    PostgreSQL is a server-side cursor: DECLARE, FETCH, CLOSE and the transaction around them. The options,
+    their order, labels and the empty choice are the iterator's own.
+    """
+    loaded: dict[str, list] = {}
+    for field in form.fields.values():
+        if not isinstance(field, forms.ModelChoiceField):
+            continue
+        queryset = field.queryset
+        try:
+            key = f"{queryset.model._meta.label} {queryset.query}"
+        except EmptyResultSet:
+            key = ""  # .none(): no options and no query
+        objects = loaded.get(key)
+        if objects is None:
+            objects = loaded[key] = list(queryset) if key else []
+        choices = [("", field.empty_label)] if field.empty_label is not None else []
+        if getattr(field, "null_label", None) is not None:  # django-filter's "null" choice
+            choices.append((field.null_value, field.null_label))
+        choices += [(field.prepare_value(obj), field.label_from_instance(obj)) for obj in objects]
+        field.widget.choices = choices

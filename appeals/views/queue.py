@@ -24,7 +24,7 @@ from .. import services
 from ..forms import AgencySearchForm, SavedViewForm
 from ..queues import QUEUES, default_queue, desk_switch_agency
 from ..selectors import appeals_for_display, appeals_visible_to
-from ..widgets import FastCheckboxSelectMultiple, speed_up_selects
+from ..widgets import FastCheckboxSelectMultiple, preload_model_choices, speed_up_selects
 from .common import (
     NON_FILTER_PARAMS,
     SEARCH_REFS_KEY,
@@ -132,6 +132,7 @@ def _decorate_filter_form(form) -> None:
         if name in form.fields:
             form.fields[name].widget.attrs.update({"size": 5})
     speed_up_selects(form)
+    preload_model_choices(form)
 
 
 @login_required
