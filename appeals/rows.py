@@ -13,7 +13,7 @@ from datetime import date
 
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.html import escape, format_html
+from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.text import Truncator
 from django.utils.translation import gettext as _
@@ -22,6 +22,7 @@ from .calendar import local_today
 from .models import Appeal
 from .presenters import Deadline, appeal_deadline
 from .validators import mask_identifier
+from .widgets import html_escape as escape
 
 # The indentation of the <tbody> in templates/appeals/includes/queue_results.html.
 ROW_TEMPLATE = """

@@ -8,11 +8,20 @@ as django/forms/widgets/select.html with format_html, so their HTML and escaping
 
 from __future__ import annotations
 
+from html import escape as _html_escape
+
 from django import forms
 from django.core.exceptions import EmptyResultSet
 from django.forms.utils import flatatt
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
+
+
+def html_escape(value) -> str:
+    """django.utils.html.conditional_escape without its lazy-text wrapper (called for every option and row)."""
+    if hasattr(value, "__html__"):
+        return value.__html__()
+    return _html_escape(str(value))
 
 
 def _attrs(attrs: dict) -> str:
@@ -35,7 +44,7 @@ class PythonRenderedSelectMixin:
             text = "" if option_value is None else str(option_value)
             selected = text in wanted and (not has_selected or self.allow_multiple_selected)
             has_selected |= selected
-            return format_html('<option value="{}"{}>{}</option>', text, " selected" if selected else "", label)
+            return f'<option value="{html_escape(text)}"{" selected" if selected else ""}>{html_escape(label)}</option>'
 
         parts = [format_html('<select name="{}"{}>', name, _attrs(final_attrs))]
         for option_value, label in self.choices:

@@ -23,7 +23,7 @@ from agencies.selectors import agency_members
 from .. import services
 from ..forms import AgencySearchForm, SavedViewForm
 from ..queues import QUEUES, default_queue, desk_switch_agency
-from ..selectors import appeals_for_display, appeals_visible_to
+from ..selectors import appeals_for_display, appeals_for_queue, appeals_visible_to
 from ..widgets import FastCheckboxSelectMultiple, preload_model_choices, speed_up_selects
 from .common import (
     NON_FILTER_PARAMS,
@@ -156,7 +156,7 @@ def appeal_list(request: HttpRequest) -> HttpResponse:
     _decorate_filter_form(filterset.form)
     per_page = _int_param(data.get("per_page"), PER_PAGE_CHOICES[0], low=10, high=PER_PAGE_CHOICES[-1])
     number = _int_param(data.get("page"), 1, low=1, high=MAX_PAGE)
-    page = page_slice(ordered(appeals_for_display(filterset.qs)), number=number, per_page=per_page)
+    page = page_slice(ordered(appeals_for_queue(filterset.qs)), number=number, per_page=per_page)
 
     save_query = QueryDict(mutable=True)
     for name in data:
