@@ -82,6 +82,20 @@ def appeals_for_queue(queryset: QuerySet[Appeal]) -> QuerySet[Appeal]:
     return queryset.select_related("agency", "assignee").only(*QUEUE_ROW_FIELDS)
 
 
+def appeals_queue_page(queryset: QuerySet[Appeal], *, offset: int, limit: int) -> list[Appeal]:
+    """`limit` rows of a sorted queue from `offset`, with what the rows show (two queries whatever the size).
+
+    The page's ids are chosen on the appeals alone (filter, sort, LIMIT), then only those rows are read
+    with their agency and executor: joined in the first query, PostgreSQL looked up the agency and the
+    executor of every matching appeal before the sort (3 300 of them for a ministry's filtered tree).
+    """
+    ids = list(queryset.values_list("pk", flat=True)[offset : offset + limit])
+    if not ids:
+        return []
+    rows = {appeal.pk: appeal for appeal in appeals_for_queue(Appeal.objects.filter(pk__in=ids))}
+    return [rows[pk] for pk in ids if pk in rows]
+
+
 def appeals_open(queryset: QuerySet[Appeal]) -> QuerySet[Appeal]:
     return queryset.filter(status__in=sorted(OPEN_STATUSES))
 
