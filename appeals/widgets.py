@@ -170,6 +170,15 @@ def field_html(field) -> str:
     )
 
 
+# The columns each model's __str__ (the options' labels) reads: the options need nothing else (a ministry
+# head's executor select lists some 330 staff).
+LABEL_FIELDS = {
+    "agencies.User": ("username", "first_name", "last_name"),
+    "agencies.Agency": ("name_kk", "name_ru"),
+    "agencies.Category": ("name_kk", "name_ru"),
+}
+
+
 def preload_model_choices(form: forms.Form) -> None:
     """Give the form's model selects their options from one plain SELECT per queryset, shared by the fields
     over the same one (the filter panel's "agency" and "agency with its subordinates").
@@ -189,6 +198,9 @@ def preload_model_choices(form: forms.Form) -> None:
             key = ""  # .none(): no options and no query
         objects = loaded.get(key)
         if objects is None:
+            label_fields = LABEL_FIELDS.get(queryset.model._meta.label)
+            if label_fields and key:
+                queryset = queryset.only(*label_fields)
             objects = loaded[key] = list(queryset) if key else []
         choices = [("", field.empty_label)] if field.empty_label is not None else []
         if getattr(field, "null_label", None) is not None:  # django-filter's "null" choice
