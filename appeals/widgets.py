@@ -198,12 +198,26 @@ def preload_model_choices(form: forms.Form) -> None:
             key = ""  # .none(): no options and no query
         objects = loaded.get(key)
         if objects is None:
-            label_fields = LABEL_FIELDS.get(queryset.model._meta.label)
-            if label_fields and key:
-                queryset = queryset.only(*label_fields)
-            objects = loaded[key] = list(queryset) if key else []
+            objects = loaded[key] = _label_objects(queryset) if key else []
         choices = [("", field.empty_label)] if field.empty_label is not None else []
         if getattr(field, "null_label", None) is not None:  # django-filter's "null" choice
             choices.append((field.null_value, field.null_label))
         choices += [(field.prepare_value(obj), field.label_from_instance(obj)) for obj in objects]
         field.widget.choices = choices
+
+
+def _label_objects(queryset) -> list:
+    """The queryset's objects for their labels only. For the models of LABEL_FIELDS: bare instances with the
+    id and the label's columns, read with values_list and made without Model.__init__ (a ministry head's
+    executor select has some 330 options; building full model instances was most of its time)."""
+    model = queryset.model
+    fields = LABEL_FIELDS.get(model._meta.label)
+    if not fields:
+        return list(queryset)
+    names = (model._meta.pk.attname, *fields)
+    objects = []
+    for values in queryset.values_list(*names):
+        obj = model.__new__(model)
+        obj.__dict__.update(zip(names, values, strict=True))
+        objects.append(obj)
+    return objects
