@@ -9,8 +9,10 @@ escaping are the same as the template's.
 
 from __future__ import annotations
 
+import unicodedata
 from datetime import date
 
+from django.conf import settings
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html
@@ -48,6 +50,12 @@ ROW_TEMPLATE = """
 IDENTIFIER = ' · <span class="mono">{}</span>'
 
 
+def _word(words: dict, value) -> str:
+    """The escaped label of a choice; a value without one stands for itself (as get_FOO_display)."""
+    html = words.get(value)
+    return escape(value) if html is None else html
+
+
 def _labels(field_name: str) -> dict:
     """{value: label} of a choice field of Appeal, in the active language (as get_FOO_display words it)."""
     return {value: str(label) for value, label in Appeal._meta.get_field(field_name).flatchoices}
@@ -74,6 +82,14 @@ class QueueRowRenderer:
         marker = 2**62
         self.url_parts = reverse("appeals:detail", kwargs={"pk": marker}).split(str(marker))
         self._deadlines: dict[tuple[str, date], SafeString] = {}
+        # Escaped once per page: the words of the choices, the executors' and agencies' names.
+        self.status_html = {value: escape(label) for value, label in self.status.items()}
+        self.kind_html = {value: escape(label) for value, label in self.kind.items()}
+        self.channel_html = {value: escape(label) for value, label in self.channel.items()}
+        self._people: dict[int, str] = {}
+        self._agencies: dict[int, str] = {}
+        # |date converts to the current time zone (timezone.template_localtime), looked up once here.
+        self.tz = timezone.get_current_timezone() if settings.USE_TZ else None
 
     def deadline(self, appeal: Appeal) -> SafeString:
         """What `{% deadline %}` draws; appeals with the same status and due date share the wording."""
@@ -92,34 +108,53 @@ class QueueRowRenderer:
         pk = appeal.pk
         number = escape(appeal.number)
         identifier = appeal.applicant_iin or appeal.applicant_bin
-        registered = timezone.template_localtime(appeal.registered_at)
-        assignee = appeal.assignee
+        registered = appeal.registered_at
+        if registered is not None and self.tz is not None and timezone.is_aware(registered):
+            registered = registered.astimezone(self.tz)
+        subject = appeal.subject
+        # Truncator.chars returns a text this short unchanged but for its NFC normalisation.
+        subject = unicodedata.normalize("NFC", subject) if len(subject) <= 120 else Truncator(subject).chars(120)
         language = appeal.language
         applicant = appeal.applicant_name or self.applicant_type.get(appeal.applicant_type, appeal.applicant_type)
+        status = appeal.status
         return ROW_TEMPLATE.format(
             pk=pk,
             select_label=self.select_label % {"number": number},
             url=escape(f"{pk}".join(self.url_parts)),
             number=number,
             registered=registered.strftime("%d.%m.%Y %H:%M") if registered else "",
-            subject=escape(Truncator(appeal.subject).chars(120)),
+            subject=escape(subject),
             applicant=escape(applicant),
-            identifier=format_html(IDENTIFIER, mask_identifier(identifier)) if identifier else "",
-            kind=escape(self.kind.get(appeal.kind, appeal.kind)),
-            channel=escape(self.channel.get(appeal.channel, appeal.channel)),
+            identifier=IDENTIFIER.format(escape(mask_identifier(identifier))) if identifier else "",
+            kind=_word(self.kind_html, appeal.kind),
+            channel=_word(self.channel_html, appeal.channel),
             language=escape(language),
             language_upper=escape(language.upper()),
             repeated=self.tags["repeated"] if appeal.is_repeated else "",
             escalated=self.tags["escalated"] if appeal.escalated_at else "",
             extended=self.tags["extended"] if appeal.extension_count else "",
             crime=self.tags["crime"] if appeal.reports_crime else "",
-            status=escape(appeal.status),
-            status_label=escape(self.status.get(appeal.status, appeal.status)),
-            person=escape(assignee.display_name) if assignee is not None else self.not_assigned,
-            agency=escape(appeal.agency.name),
+            status=escape(status),
+            status_label=_word(self.status_html, status),
+            person=self.person(appeal),
+            agency=self.agency(appeal),
             deadline=self.deadline(appeal),
             due=appeal.due_date.strftime("%d.%m.%Y") if appeal.due_date else "",
         )
+
+    def person(self, appeal: Appeal) -> str:
+        if appeal.assignee_id is None:
+            return self.not_assigned
+        html = self._people.get(appeal.assignee_id)
+        if html is None:
+            html = self._people[appeal.assignee_id] = escape(appeal.assignee.display_name)
+        return html
+
+    def agency(self, appeal: Appeal) -> str:
+        html = self._agencies.get(appeal.agency_id)
+        if html is None:
+            html = self._agencies[appeal.agency_id] = escape(appeal.agency.name)
+        return html
 
     def render(self, appeals) -> SafeString:
         return mark_safe("".join(self.row(appeal) for appeal in appeals))  # noqa: S308 - every value escaped above
