@@ -203,9 +203,13 @@ def agencies_approved_by(agency: Agency) -> list[int]:
     return chosen
 
 
-def queue_queryset(desk: Desk, key: str) -> QuerySet[Appeal]:
-    """The appeals of queue `key` (before the filters); unknown keys give the "all" queue."""
-    visible = appeals_visible_to(desk.user)
+def queue_queryset(desk: Desk, key: str, *, visible: QuerySet[Appeal] | None = None) -> QuerySet[Appeal]:
+    """The appeals of queue `key` (before the filters); unknown keys give the "all" queue.
+
+    `visible`, `appeals_visible_to(desk.user)` built once, spares rebuilding it for each queue of the menu.
+    """
+    if visible is None:
+        visible = appeals_visible_to(desk.user)
     open_statuses = sorted(OPEN_STATUSES)
     if key == MINE:
         return visible.filter(assignee=desk.user, status__in=open_statuses)
