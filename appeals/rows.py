@@ -20,9 +20,12 @@ from django.utils.safestring import SafeString, mark_safe
 from django.utils.text import Truncator
 from django.utils.translation import gettext as _
 
+from agencies.models import Agency, User
+
 from .calendar import local_today
 from .models import Appeal
 from .presenters import Deadline, appeal_deadline
+from .selectors import QueueRow
 from .validators import mask_identifier
 from .widgets import html_escape as escape
 
@@ -48,6 +51,13 @@ ROW_TEMPLATE = """
       </tr>
       """
 IDENTIFIER = ' · <span class="mono">{}</span>'
+
+
+def _bare(model, **values):
+    """An instance holding only `values`, made without Model.__init__, to read a property of the model."""
+    obj = model.__new__(model)
+    obj.__dict__.update(values)
+    return obj
 
 
 def _word(words: dict, value) -> str:
@@ -91,7 +101,7 @@ class QueueRowRenderer:
         # |date converts to the current time zone (timezone.template_localtime), looked up once here.
         self.tz = timezone.get_current_timezone() if settings.USE_TZ else None
 
-    def deadline(self, appeal: Appeal) -> SafeString:
+    def deadline(self, appeal: QueueRow) -> SafeString:
         """What `{% deadline %}` draws; appeals with the same status and due date share the wording."""
         key = (appeal.status, appeal.due_date)
         html = self._deadlines.get(key)
@@ -104,7 +114,7 @@ class QueueRowRenderer:
             self._deadlines[key] = html
         return html
 
-    def row(self, appeal: Appeal) -> str:
+    def row(self, appeal: QueueRow) -> str:
         pk = appeal.pk
         number = escape(appeal.number)
         identifier = appeal.applicant_iin or appeal.applicant_bin
@@ -142,18 +152,26 @@ class QueueRowRenderer:
             due=appeal.due_date.strftime("%d.%m.%Y") if appeal.due_date else "",
         )
 
-    def person(self, appeal: Appeal) -> str:
-        if appeal.assignee_id is None:
+    def person(self, row: QueueRow) -> str:
+        if row.assignee_id is None:
             return self.not_assigned
-        html = self._people.get(appeal.assignee_id)
+        html = self._people.get(row.assignee_id)
         if html is None:
-            html = self._people[appeal.assignee_id] = escape(appeal.assignee.display_name)
+            # The name as User.display_name words it, from the row's values.
+            user = _bare(
+                User,
+                username=row.assignee_username,
+                first_name=row.assignee_first_name,
+                last_name=row.assignee_last_name,
+            )
+            html = self._people[row.assignee_id] = escape(user.display_name)
         return html
 
-    def agency(self, appeal: Appeal) -> str:
-        html = self._agencies.get(appeal.agency_id)
+    def agency(self, row: QueueRow) -> str:
+        html = self._agencies.get(row.agency_id)
         if html is None:
-            html = self._agencies[appeal.agency_id] = escape(appeal.agency.name)
+            agency = _bare(Agency, name_kk=row.agency_name_kk, name_ru=row.agency_name_ru)  # Agency.name's language
+            html = self._agencies[row.agency_id] = escape(agency.name)
         return html
 
     def render(self, appeals) -> SafeString:

@@ -9,6 +9,7 @@ from django.utils import timezone, translation
 from appeals.choices import AppealStatus, ApplicantType
 from appeals.models import Appeal
 from appeals.rows import QueueRowRenderer
+from appeals.selectors import appeals_queue_page
 
 from ..factories import valid_bin, valid_iin
 from .conftest import make
@@ -59,9 +60,11 @@ def varied_appeals(agency, executor):
 
 @pytest.mark.parametrize("language", ["ru", "kk", "en"])
 def test_the_rows_drawn_in_python_are_what_the_template_drew(varied_appeals, language):
+    rows = appeals_queue_page(Appeal.objects.order_by("pk"), offset=0, limit=100)
+    assert [row.pk for row in rows] == [appeal.pk for appeal in varied_appeals]
     with translation.override(language):
         expected = Template(TEMPLATE_ROWS).render(Context({"rows": varied_appeals}))
-        drawn = QueueRowRenderer().render(varied_appeals)
+        drawn = QueueRowRenderer().render(rows)
     assert drawn == expected
     assert "Яма &lt;b&gt;на&lt;/b&gt; дороге &amp;" in drawn  # the subject stays escaped
 
