@@ -172,6 +172,11 @@ class AppealSerializer(serializers.Serializer):
             self.__dict__["_status_labels"] = status_labels
         category = appeal.category
         assignee = appeal.assignee
+        # A list gives the page's redirects and attachments in its context (views.appeal_links_for_api).
+        redirected_to = self.context.get("redirected_to")
+        redirected_to = appeal.redirected_to.all() if redirected_to is None else redirected_to.get(appeal.pk, ())
+        attachments = self.context.get("attachments")
+        attachments = appeal.attachments.all() if attachments is None else attachments.get(appeal.pk, ())
         return {
             "id": appeal.pk,
             "number": _text(appeal.number),
@@ -207,7 +212,7 @@ class AppealSerializer(serializers.Serializer):
             "redirected_from": appeal.redirected_from_id,
             "redirected_to": [
                 {"id": other.pk, "number": _text(other.number), "agency": _agency_ref(other.agency)}
-                for other in appeal.redirected_to.all()
+                for other in redirected_to
             ],
             "attachments": [
                 {
@@ -217,7 +222,7 @@ class AppealSerializer(serializers.Serializer):
                     "size": None if item.size is None else int(item.size),
                     "created_at": _or_none(f["datetime"], item.created_at),
                 }
-                for item in appeal.attachments.all()
+                for item in attachments
             ],
             "available_actions": self.get_available_actions(appeal),
         }

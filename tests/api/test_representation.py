@@ -1,8 +1,10 @@
 """AppealSerializer reads its fields directly for speed: the JSON is what DRF's field-by-field walk gives."""
 
+import json
 from datetime import timedelta
 
 import pytest
+from django.core.serializers.json import DjangoJSONEncoder
 from django.test import RequestFactory
 from django.utils import timezone, translation
 from rest_framework import serializers
@@ -61,3 +63,19 @@ def _plain(value):
     if isinstance(value, list):
         return [_plain(item) for item in value]
     return value
+
+
+@pytest.mark.parametrize("language", ["ru", "kk"])
+def test_the_list_shows_each_appeal_as_drf_s_walk_does(client, varied, language):
+    client.force_login(varied)
+    body = client.get("/api/v1/appeals/", HTTP_ACCEPT_LANGUAGE=language).json()
+    request = RequestFactory().get("/api/v1/appeals/")
+    request.user = varied
+    ids = [item["id"] for item in body["results"]]
+    appeals = {a.pk: a for a in appeals_for_api(Appeal.objects.filter(pk__in=ids))}
+    with translation.override(language):
+        child = AppealSerializer(context={"request": request})
+        walked = [_plain(serializers.Serializer.to_representation(child, appeals[pk])) for pk in ids]
+    assert body["results"] == json.loads(json.dumps(walked, cls=DjangoJSONEncoder))
+    assert any(item["redirected_to"] for item in body["results"])
+    assert any(item["attachments"] for item in body["results"])
