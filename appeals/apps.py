@@ -8,3 +8,6 @@ class AppealsConfig(AppConfig):
 
     def ready(self):
         from . import security  # noqa: F401 - connects the sign-in signal receiver
+        from .heap import install
+
+        install()  # gc.freeze() after the first request (appeals/heap.py)

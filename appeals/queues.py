@@ -163,11 +163,21 @@ def _agency_only(desk: Desk) -> Q:
 
 
 def _subtree(desk: Desk) -> Q:
-    """The current agency's subtree as a literal list of the visible agencies' ids (no join on the paths)."""
+    """The current agency's subtree as a literal list of the visible agencies' ids (no join on the paths),
+    to narrow `appeals_visible_to(desk.user)`.
+
+    When the subtree is every agency the user sees (a head of one body), that list is already the visible
+    appeals' own condition: repeated, PostgreSQL counted its selectivity twice, expected a ministry's tree
+    queue to hold 31 appeals instead of 3 300 and sorted them all rather than read them in due-date order.
+    """
     if desk.agency is None:
         return Q()
     root = desk.agency.path
-    return Q(agency_id__in=[pk for pk, path in agency_ids_visible_to(desk.user) if path.startswith(root)])
+    visible = agency_ids_visible_to(desk.user)
+    ids = [pk for pk, path in visible if path.startswith(root)]
+    if len(ids) == len(visible) and not desk.user.is_superuser:  # a superuser's visible appeals are all of them
+        return Q()
+    return Q(agency_id__in=ids)
 
 
 def _responsibility(desk: Desk) -> Q:
@@ -203,9 +213,13 @@ def agencies_approved_by(agency: Agency) -> list[int]:
     return chosen
 
 
-def queue_queryset(desk: Desk, key: str) -> QuerySet[Appeal]:
-    """The appeals of queue `key` (before the filters); unknown keys give the "all" queue."""
-    visible = appeals_visible_to(desk.user)
+def queue_queryset(desk: Desk, key: str, *, visible: QuerySet[Appeal] | None = None) -> QuerySet[Appeal]:
+    """The appeals of queue `key` (before the filters); unknown keys give the "all" queue.
+
+    `visible`, `appeals_visible_to(desk.user)` built once, spares rebuilding it for each queue of the menu.
+    """
+    if visible is None:
+        visible = appeals_visible_to(desk.user)
     open_statuses = sorted(OPEN_STATUSES)
     if key == MINE:
         return visible.filter(assignee=desk.user, status__in=open_statuses)

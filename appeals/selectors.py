@@ -8,6 +8,7 @@ export builds on it, and a single appeal is fetched with
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from django.db import connection
@@ -49,6 +50,87 @@ def appeal_get_visible(user: User, pk: int) -> Appeal:
 def appeals_for_display(queryset: QuerySet[Appeal]) -> QuerySet[Appeal]:
     """Join what lists and the workspace show next to each appeal (one query, whatever the page size)."""
     return queryset.select_related("agency", "agency__parent", "category", "assignee", "registered_by")
+
+
+@dataclass(frozen=True, slots=True)
+class QueueRow:
+    """What a row of a queue page shows (appeals/rows.py draws it): the appeal's columns, its agency's names
+    and its executor's, read as plain values rather than three model instances per row."""
+
+    pk: int
+    number: str
+    registered_at: datetime
+    subject: str
+    applicant_type: str
+    applicant_name: str
+    applicant_iin: str
+    applicant_bin: str
+    kind: str
+    channel: str
+    language: str
+    is_repeated: bool
+    escalated_at: datetime | None
+    extension_count: int
+    reports_crime: bool
+    status: str
+    due_date: date
+    agency_id: int
+    agency_name_kk: str
+    agency_name_ru: str
+    assignee_id: int | None
+    assignee_username: str | None
+    assignee_first_name: str | None
+    assignee_last_name: str | None
+
+    @property
+    def is_open(self) -> bool:  # as Appeal.is_open (the deadline presenter reads it)
+        return self.status in OPEN_STATUSES
+
+
+# QueueRow's fields, in order, as values_list() names them.
+_QUEUE_ROW_COLUMNS = (
+    "pk",
+    "number",
+    "registered_at",
+    "subject",
+    "applicant_type",
+    "applicant_name",
+    "applicant_iin",
+    "applicant_bin",
+    "kind",
+    "channel",
+    "language",
+    "is_repeated",
+    "escalated_at",
+    "extension_count",
+    "reports_crime",
+    "status",
+    "due_date",
+    "agency_id",
+    "agency__name_kk",
+    "agency__name_ru",
+    "assignee_id",
+    "assignee__username",
+    "assignee__first_name",
+    "assignee__last_name",
+)
+
+
+def appeals_queue_page(queryset: QuerySet[Appeal], *, offset: int, limit: int) -> list[QueueRow]:
+    """`limit` rows of a sorted queue from `offset`, with what the rows show (two queries whatever the size).
+
+    The page's ids are chosen on the appeals alone (filter, sort, LIMIT), then only those rows are read
+    with their agency's and executor's names: joined in the first query, PostgreSQL looked up the agency
+    and the executor of every matching appeal before the sort (3 300 of them for a ministry's filtered tree).
+    """
+    ids = list(queryset.values_list("pk", flat=True)[offset : offset + limit])
+    if not ids:
+        return []
+    rows = {
+        values[0]: QueueRow(*values)
+        for values in Appeal.objects.filter(pk__in=ids).values_list(*_QUEUE_ROW_COLUMNS).order_by()
+    }
+    return [rows[pk] for pk in ids if pk in rows]
 
 
 def appeals_open(queryset: QuerySet[Appeal]) -> QuerySet[Appeal]:

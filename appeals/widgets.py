@@ -8,10 +8,20 @@ as django/forms/widgets/select.html with format_html, so their HTML and escaping
 
 from __future__ import annotations
 
+from html import escape as _html_escape
+
 from django import forms
+from django.core.exceptions import EmptyResultSet
 from django.forms.utils import flatatt
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
+
+
+def html_escape(value) -> str:
+    """django.utils.html.conditional_escape without its lazy-text wrapper (called for every option and row)."""
+    if hasattr(value, "__html__"):
+        return value.__html__()
+    return _html_escape(str(value))
 
 
 def _attrs(attrs: dict) -> str:
@@ -34,7 +44,7 @@ class PythonRenderedSelectMixin:
             text = "" if option_value is None else str(option_value)
             selected = text in wanted and (not has_selected or self.allow_multiple_selected)
             has_selected |= selected
-            return format_html('<option value="{}"{}>{}</option>', text, " selected" if selected else "", label)
+            return f'<option value="{html_escape(text)}"{" selected" if selected else ""}>{html_escape(label)}</option>'
 
         parts = [format_html('<select name="{}"{}>', name, _attrs(final_attrs))]
         for option_value, label in self.choices:
@@ -63,3 +73,151 @@ def speed_up_selects(form: forms.Form) -> None:
         replacement = {forms.Select: FastSelect, forms.SelectMultiple: FastSelectMultiple}.get(type(widget))
         if replacement is not None:
             widget.__class__ = replacement
+
+
+class FastCheckboxSelectMultiple(forms.CheckboxSelectMultiple):
+    """CheckboxSelectMultiple.render without its templates: django/forms/widgets/multiple_input.html,
+    checkbox_option.html, input_option.html and input.html written in Python, whitespace included."""
+
+    def render(self, name, value, attrs=None, renderer=None):
+        widget = self.get_context(name, value, attrs)["widget"]
+        wrapper = widget["attrs"]
+        parts = [
+            "<div",
+            format_html(' id="{}"', wrapper["id"]) if wrapper.get("id") else "",
+            format_html(' class="{}"', wrapper["class"]) if wrapper.get("class") else "",
+            ">",
+        ]
+        for group, options, _index in widget["optgroups"]:
+            if group:
+                parts.append(format_html("\n  <div><label>{}</label>", group))
+            for option in options:
+                parts.append("<div>\n    ")
+                parts.append(_input_option(option))
+                parts.append("\n</div>")
+            if group:
+                parts.append("\n  </div>")
+        parts.append("\n</div>")
+        return mark_safe("".join(parts))  # noqa: S308 - every part above is escaped by format_html
+
+
+def _input_option(option: dict) -> str:
+    attrs = option["attrs"]
+    value = option["value"]
+    html = format_html(
+        '<input type="{}" name="{}"{}{}>\n',
+        option["type"],
+        option["name"],
+        format_html(' value="{}"', str(value)) if value is not None else "",
+        _attrs(attrs),
+    )
+    if option["wrap_label"]:
+        label_for = format_html(' for="{}"', attrs["id"]) if attrs.get("id") else ""
+        html = format_html("<label{}>{} {}</label>", label_for, html, option["label"])
+    return html + "\n"
+
+
+def field_html(field) -> str:
+    """templates/appeals/includes/field.html in Python (the same markup, whitespace included), for the
+    queue's filter panel, whose two dozen fields made the include a good part of the page's time."""
+    if field.is_hidden:
+        return format_html("{}\n", field)
+    errors = field.errors
+    has_error = " has-error" if errors else ""
+    errors_html = str(errors) if errors else ""
+    help_html = (
+        format_html('<div class="helptext" id="{}_helptext">{}</div>', field.auto_id, field.help_text)
+        if field.help_text
+        else ""
+    )
+    required = ' <span class="req" aria-hidden="true">*</span>' if field.field.required else ""
+    # BoundField.widget_type is named after the widget's class: the fast widgets answer for Django's.
+    widget_type = field.widget_type
+    if isinstance(field.field.widget, FastCheckboxSelectMultiple):
+        widget_type = "checkboxselectmultiple"
+    if field.use_fieldset:
+        kind = " radios" if widget_type == "radioselect" else ""
+        kind += " checks" if widget_type == "checkboxselectmultiple" else ""
+        return format_html(
+            '\n<fieldset class="field{}{}">\n  <legend>{}{}</legend>\n  {}\n  {}\n  {}\n</fieldset>\n',
+            has_error,
+            kind,
+            field.label,
+            mark_safe(required),  # noqa: S308 - a constant
+            field,
+            help_html,
+            errors_html,
+        )
+    if widget_type == "checkbox":
+        return format_html(
+            '\n<div class="field check{}">\n  {} <label for="{}">{}</label>\n  {}\n  {}\n</div>\n',
+            has_error,
+            field,
+            field.id_for_label,
+            field.label,
+            help_html,
+            errors_html,
+        )
+    return format_html(
+        '\n<div class="field{}">\n  <label for="{}">{}{}</label>\n  {}\n  {}\n  {}\n</div>\n',
+        has_error,
+        field.id_for_label,
+        field.label,
+        mark_safe(required),  # noqa: S308 - a constant
+        field,
+        help_html,
+        errors_html,
+    )
+
+
+# The columns each model's __str__ (the options' labels) reads: the options need nothing else (a ministry
+# head's executor select lists some 330 staff).
+LABEL_FIELDS = {
+    "agencies.User": ("username", "first_name", "last_name"),
+    "agencies.Agency": ("name_kk", "name_ru"),
+    "agencies.Category": ("name_kk", "name_ru"),
+}
+
+
+def preload_model_choices(form: forms.Form) -> None:
+    """Give the form's model selects their options from one plain SELECT per queryset, shared by the fields
+    over the same one (the filter panel's "agency" and "agency with its subordinates").
+
+    Django's ModelChoiceIterator reads its queryset with .iterator() each time the widget is drawn, which on
+    PostgreSQL is a server-side cursor: DECLARE, FETCH, CLOSE and the transaction around them. The options,
+    their order, labels and the empty choice are the iterator's own.
+    """
+    loaded: dict[str, list] = {}
+    for field in form.fields.values():
+        if not isinstance(field, forms.ModelChoiceField):
+            continue
+        queryset = field.queryset
+        try:
+            key = f"{queryset.model._meta.label} {queryset.query}"
+        except EmptyResultSet:
+            key = ""  # .none(): no options and no query
+        objects = loaded.get(key)
+        if objects is None:
+            objects = loaded[key] = _label_objects(queryset) if key else []
+        choices = [("", field.empty_label)] if field.empty_label is not None else []
+        if getattr(field, "null_label", None) is not None:  # django-filter's "null" choice
+            choices.append((field.null_value, field.null_label))
+        choices += [(field.prepare_value(obj), field.label_from_instance(obj)) for obj in objects]
+        field.widget.choices = choices
+
+
+def _label_objects(queryset) -> list:
+    """The queryset's objects for their labels only. For the models of LABEL_FIELDS: bare instances with the
+    id and the label's columns, read with values_list and made without Model.__init__ (a ministry head's
+    executor select has some 330 options; building full model instances was most of its time)."""
+    model = queryset.model
+    fields = LABEL_FIELDS.get(model._meta.label)
+    if not fields:
+        return list(queryset)
+    names = (model._meta.pk.attname, *fields)
+    objects = []
+    for values in queryset.values_list(*names):
+        obj = model.__new__(model)
+        obj.__dict__.update(zip(names, values, strict=True))
+        objects.append(obj)
+    return objects

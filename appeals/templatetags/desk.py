@@ -8,7 +8,9 @@ from django.utils.translation import gettext as _
 
 from ..presenters import appeal_deadline
 from ..queues import COUNT_CAP
+from ..rows import QueueRowRenderer
 from ..validators import mask_identifier
+from ..widgets import field_html
 
 register = template.Library()
 
@@ -20,6 +22,18 @@ def deadline(appeal, today=None):
     if info.state == "done":
         return format_html('<span class="muted">{}</span>', appeal.get_status_display())
     return format_html('<span class="badge deadline-{}">{}</span>', info.state, info.text)
+
+
+@register.simple_tag
+def queue_rows(appeals):
+    """The <tr> of every appeal of a queue page (appeals/rows.py)."""
+    return QueueRowRenderer().render(appeals)
+
+
+@register.simple_tag
+def filter_field(field):
+    """What {% include "appeals/includes/field.html" %} draws for `field`, drawn in Python (appeals/widgets.py)."""
+    return field_html(field)
 
 
 @register.filter

@@ -13,6 +13,7 @@ from agencies.selectors import user_memberships
 from ..filters import AppealFilterSet
 from ..models import SavedView
 from ..queues import ALL, QUEUES, TREE, Desk, capped_counts, desk_for, queue_keys, queue_queryset
+from ..selectors import appeals_visible_to
 
 SAVED_VIEWS_IN_MENU = 20
 SEARCH_REFS_KEY = "desk_search_refs"
@@ -105,7 +106,8 @@ class MenuItem:
 def sidebar_context(request: HttpRequest, desk: Desk, *, active_queue: str = "", active_view: int | None = None):
     """Queues and saved views with capped counts: one query for the views, one for every count."""
     keys = queue_keys(desk)
-    querysets = {f"q:{key}": queue_queryset(desk, key) for key in keys}
+    visible = appeals_visible_to(desk.user)
+    querysets = {f"q:{key}": queue_queryset(desk, key, visible=visible) for key in keys}
     views = saved_views_for(request)
     for view in views:
         data = effective_params(request, QueryDict(), view)

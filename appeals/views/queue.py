@@ -5,7 +5,6 @@ from __future__ import annotations
 import secrets
 from dataclasses import dataclass
 
-from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
@@ -24,8 +23,8 @@ from agencies.selectors import agency_members
 from .. import services
 from ..forms import AgencySearchForm, SavedViewForm
 from ..queues import QUEUES, default_queue, desk_switch_agency
-from ..selectors import appeals_for_display, appeals_visible_to
-from ..widgets import speed_up_selects
+from ..selectors import appeals_for_display, appeals_queue_page, appeals_visible_to
+from ..widgets import FastCheckboxSelectMultiple, preload_model_choices, speed_up_selects
 from .common import (
     NON_FILTER_PARAMS,
     SEARCH_REFS_KEY,
@@ -93,9 +92,13 @@ class PageSlice:
         return self.start + len(self.rows) - 1 if self.rows else 0
 
 
-def page_slice(queryset, *, number: int, per_page: int) -> PageSlice:
+def page_slice(queryset, *, number: int, per_page: int, fetch=None) -> PageSlice:
+    """`fetch(queryset, offset=…, limit=…)` reads the rows when a plain slice of the queryset would not do."""
     offset = (number - 1) * per_page
-    rows = list(queryset[offset : offset + per_page + 1])
+    if fetch is None:
+        rows = list(queryset[offset : offset + per_page + 1])
+    else:
+        rows = fetch(queryset, offset=offset, limit=per_page + 1)
     return PageSlice(rows[:per_page], number, per_page, len(rows) > per_page)
 
 
@@ -128,11 +131,12 @@ def _decorate_filter_form(form) -> None:
     for name in CHECKBOX_FILTERS:
         if name in form.fields:
             field = form.fields[name]
-            field.widget = forms.CheckboxSelectMultiple(choices=field.choices)
+            field.widget = FastCheckboxSelectMultiple(choices=field.choices)
     for name in ("region", "category", "agency"):
         if name in form.fields:
             form.fields[name].widget.attrs.update({"size": 5})
     speed_up_selects(form)
+    preload_model_choices(form)
 
 
 @login_required
@@ -156,7 +160,7 @@ def appeal_list(request: HttpRequest) -> HttpResponse:
     _decorate_filter_form(filterset.form)
     per_page = _int_param(data.get("per_page"), PER_PAGE_CHOICES[0], low=10, high=PER_PAGE_CHOICES[-1])
     number = _int_param(data.get("page"), 1, low=1, high=MAX_PAGE)
-    page = page_slice(ordered(appeals_for_display(filterset.qs)), number=number, per_page=per_page)
+    page = page_slice(ordered(filterset.qs), number=number, per_page=per_page, fetch=appeals_queue_page)
 
     save_query = QueryDict(mutable=True)
     for name in data:

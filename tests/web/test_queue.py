@@ -14,7 +14,7 @@ from appeals.calendar import get_calendar, local_today
 from appeals.choices import AppealStatus
 
 from ..conftest import member
-from ..factories import AgencyFactory, AppealFactory, valid_iin
+from ..factories import AgencyFactory, AppealFactory, MembershipFactory, valid_iin
 from .conftest import make, text_of
 
 pytestmark = pytest.mark.django_db
@@ -116,6 +116,19 @@ def test_whole_tree_shows_open_appeals_of_the_subtree_unless_asked_otherwise(
     client.force_login(supervisor)
     assert numbers_on(client.get(LIST, {"queue": "tree"})) == {here.number, below.number}
     assert done.number in numbers_on(client.get(LIST, {"queue": "tree", "open": ""}))
+
+
+def test_the_tree_of_a_head_who_also_works_elsewhere_is_only_the_subtree(
+    client, agency, district, sibling, supervisor, executor
+):
+    MembershipFactory(user=supervisor, agency=sibling, role=Role.EXECUTOR)
+    below = make(agency=district)
+    elsewhere = make(agency=sibling)
+    client.force_login(supervisor)
+    tree = numbers_on(client.get(LIST, {"queue": "tree"}))
+    assert below.number in tree
+    assert elsewhere.number not in tree
+    assert elsewhere.number in numbers_on(client.get(LIST, {"queue": "all"}))
 
 
 def test_registered_by_me(client, agency, registrar):

@@ -39,3 +39,42 @@ def test_only_plain_selects_are_swapped():
     assert type(form.fields["many"].widget) is FastSelectMultiple
     assert type(form.fields["boxes"].widget) is forms.CheckboxSelectMultiple
     assert type(form.fields["text"].widget) is forms.TextInput
+
+
+@pytest.mark.parametrize("value", [["a<b"], [], ["2", "g2"]])
+def test_the_fast_checkboxes_draw_exactly_what_django_draws(value):
+    from appeals.widgets import FastCheckboxSelectMultiple
+
+    expected = forms.CheckboxSelectMultiple(choices=CHOICES).render("f", value, {"id": "id_f"})
+    assert FastCheckboxSelectMultiple(choices=CHOICES).render("f", value, {"id": "id_f"}) == expected
+    no_id = forms.CheckboxSelectMultiple(choices=CHOICES, attrs={"class": "x"}).render("f", value)
+    assert FastCheckboxSelectMultiple(choices=CHOICES, attrs={"class": "x"}).render("f", value) == no_id
+
+
+class _PanelForm(forms.Form):
+    text = forms.CharField(label="Text & <more>", help_text="Help <b>", max_length=5)
+    required_choice = forms.ChoiceField(choices=CHOICES, required=True)
+    optional_choice = forms.ChoiceField(choices=CHOICES, required=False)
+    boxes = forms.MultipleChoiceField(choices=CHOICES, required=False, widget=forms.CheckboxSelectMultiple)
+    radios = forms.ChoiceField(choices=CHOICES[:3], required=False, widget=forms.RadioSelect)
+    flag = forms.BooleanField(required=False, help_text="Tick it")
+    hidden = forms.CharField(required=False, widget=forms.HiddenInput)
+    dates = forms.SplitDateTimeField(required=False)
+
+
+@pytest.mark.parametrize(
+    "data",
+    [None, {"text": "too long text", "required_choice": "nope", "boxes": ["zz"], "flag": "on", "radios": "2"}],
+)
+def test_the_filter_fields_drawn_in_python_are_what_field_html_drew(data):
+    from django.template.loader import render_to_string
+
+    from appeals.widgets import FastCheckboxSelectMultiple, field_html
+
+    form = _PanelForm(data=data)
+    form.is_valid()
+    speed_up_selects(form)  # the same select markup in both (its own test above); the rest is Django's
+    expected = {name: render_to_string("appeals/includes/field.html", {"field": form[name]}) for name in form.fields}
+    form.fields["boxes"].widget.__class__ = FastCheckboxSelectMultiple
+    for name in form.fields:
+        assert field_html(form[name]) == expected[name], name
