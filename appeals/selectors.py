@@ -373,3 +373,15 @@ def reveals_visible_to(user: User) -> QuerySet[AppealEvent]:
             return AppealEvent.objects.none()
         events = events.filter(condition)
     return events.select_related("actor", "appeal", "appeal__agency").order_by("-created_at", "-id")
+
+
+def ordered(queryset):
+    """A stable order for paging (queue pages, exports, the API list): the chosen sort, then the id."""
+    order = list(queryset.query.order_by)
+    if not order:
+        return queryset.order_by("-registered_at", "-pk")
+    last = order[-1]
+    if isinstance(last, str) and last.lstrip("-") in ("pk", "id"):
+        return queryset
+    tie = "-pk" if isinstance(last, str) and last.startswith("-") else "pk"
+    return queryset.order_by(*order, tie)

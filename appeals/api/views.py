@@ -38,7 +38,7 @@ from ..integrations import (
     webhook_endpoints_of,
 )
 from ..models import Appeal, AppealEvent, AppealResponse, Attachment, IntegrationScope, WebhookDelivery
-from ..selectors import appeal_timeline, appeals_for_display, appeals_visible_to
+from ..selectors import appeal_timeline, appeals_for_display, appeals_visible_to, ordered
 from ..services import ApplicantData
 from ..webhooks import webhook_ping_create
 from . import serializers as s
@@ -165,7 +165,7 @@ class AppealViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
         return queryset.order_by("-registered_at", "-id")
 
     def list(self, request, *args, **kwargs):
-        queryset = self.filter_queryset(self.get_queryset())
+        queryset = ordered(self.filter_queryset(self.get_queryset()))
         page = self.paginate_queryset(queryset)
         appeals = list(queryset if page is None else page)
         context = {**self.get_serializer_context(), **appeal_links_for_api(appeals)}

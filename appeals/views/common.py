@@ -84,16 +84,6 @@ def queue_filterset(request: HttpRequest, desk: Desk, data: QueryDict) -> tuple[
     return key, filterset
 
 
-def ordered(queryset):
-    """A stable order for paging: the chosen sort, then the id."""
-    order = list(queryset.query.order_by)
-    if not order:
-        return queryset.order_by("-registered_at", "-pk")
-    last = order[-1]
-    tie = "-pk" if isinstance(last, str) and last.startswith("-") else "pk"
-    return queryset.order_by(*order, tie)
-
-
 @dataclass
 class MenuItem:
     key: str

@@ -23,8 +23,9 @@ from ..calendar import local_today
 from ..choices import AppealKind, AppealStatus, ApplicantType, Channel, Language, Outcome
 from ..personal_data import identifier_needed, registrar_agency_ids
 from ..presenters import appeal_deadline
+from ..selectors import ordered
 from ..validators import mask_identifier
-from .common import effective_params, ordered, queue_filterset, request_desk, saved_view_get
+from .common import effective_params, queue_filterset, request_desk, saved_view_get
 
 EXPORT_CHUNK_SIZE = 2000
 CSV_LINES_PER_CHUNK = 500

@@ -23,14 +23,13 @@ from agencies.selectors import agency_members
 from .. import services
 from ..forms import AgencySearchForm, SavedViewForm
 from ..queues import QUEUES, default_queue, desk_switch_agency
-from ..selectors import appeals_for_display, appeals_queue_page, appeals_visible_to
+from ..selectors import appeals_for_display, appeals_queue_page, appeals_visible_to, ordered
 from ..widgets import FastCheckboxSelectMultiple, preload_model_choices, speed_up_selects
 from .common import (
     NON_FILTER_PARAMS,
     SEARCH_REFS_KEY,
     effective_params,
     htmx_target,
-    ordered,
     queue_filterset,
     request_desk,
     saved_view_get,

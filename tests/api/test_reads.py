@@ -120,6 +120,22 @@ def test_the_list_is_paginated(staff_client, supervisor, agency):
     assert body["count"] == 3 and len(body["results"]) == 2 and "page=2" in body["next"]
 
 
+@pytest.mark.parametrize("ordering", ["due_date", "-due_date", "status", "-registered_at"])
+def test_pages_sorted_on_a_shared_value_never_repeat_or_skip_an_appeal(staff_client, supervisor, agency, ordering):
+    """Seven appeals with the same due date and status: paging through them by twos lists each once."""
+    due = timezone.localdate() + timedelta(days=10)
+    now = timezone.now()
+    made = [AppealFactory(agency=agency, due_date=due, registered_at=now) for _ in range(7)]
+    client = staff_client(supervisor)
+    seen = []
+    for page in range(1, 5):
+        body = client.get(f"/api/v1/appeals/?ordering={ordering}&page_size=2&page={page}").json()
+        seen += [row["id"] for row in body["results"]]
+    assert sorted(seen) == sorted(a.pk for a in made)
+    descending = ordering.startswith("-")
+    assert seen == sorted(seen, reverse=descending)  # ties broken by the id, in the sort's direction
+
+
 def test_an_integration_lists_the_appeals_of_its_agency_scope_only(agency, sibling, district, other_region):
     inside = [AppealFactory(agency=agency), AppealFactory(agency=district)]
     AppealFactory(agency=sibling)
