@@ -161,7 +161,10 @@ class Appeal(models.Model):
         indexes = [
             # Queues of open appeals: by agency, by executor, both ordered by the deadline.
             models.Index(fields=["agency", "due_date", "id"], condition=_OPEN, name="appeal_open_agency_due"),
-            models.Index(fields=["assignee", "due_date", "id"], condition=_OPEN, name="appeal_open_assignee_due"),
+            # An executor's open appeals in the agency of the desk (their queue, its counts, the overdue ones).
+            models.Index(
+                fields=["assignee", "agency", "due_date", "id"], condition=_OPEN, name="appeal_open_assignee_agency"
+            ),
             models.Index(fields=["due_date", "id"], condition=_OPEN, name="appeal_open_due"),
             # The registrars' reminder: unassigned appeals still within the first days after registration
             # (the redirect limit); only the few not yet taken into work are in this index.
