@@ -11,6 +11,7 @@ from __future__ import annotations
 from html import escape as _html_escape
 
 from django import forms
+from django.core.cache import cache
 from django.core.exceptions import EmptyResultSet
 from django.forms.utils import flatatt
 from django.utils.html import format_html
@@ -179,31 +180,58 @@ LABEL_FIELDS = {
 }
 
 
-def preload_model_choices(form: forms.Form) -> None:
+# How long the filter panel's option lists are reused (per user, agency of the desk and language).
+OPTIONS_CACHE_SECONDS = 60
+_OPTIONS_VERSION_KEY = "filter-options:version"
+
+
+def preload_model_choices(form: forms.Form, *, cache_key: str = "") -> None:
     """Give the form's model selects their options from one plain SELECT per queryset, shared by the fields
     over the same one (the filter panel's "agency" and "agency with its subordinates").
 
     Django's ModelChoiceIterator reads its queryset with .iterator() each time the widget is drawn, which on
     PostgreSQL is a server-side cursor: DECLARE, FETCH, CLOSE and the transaction around them. The options,
     their order, labels and the empty choice are the iterator's own.
+
+    With `cache_key` (what the querysets depend on: the user, the desk's agency, the language), the options
+    are kept in the cache for OPTIONS_CACHE_SECONDS: a ministry head's filter panel lists some 330 staff, and
+    building those lists was a tenth of the page's time. A change of staff, agencies or categories starts
+    new lists at once in this process (`filter_options_changed`) and in the others within that time.
     """
+    key = f"filter-options:{cache.get_or_set(_OPTIONS_VERSION_KEY, 0)}:{cache_key}" if cache_key else ""
+    cached: dict[str, list] | None = cache.get(key) if key else None
+    options: dict[str, list] = {}
     loaded: dict[str, list] = {}
-    for field in form.fields.values():
+    for name, field in form.fields.items():
         if not isinstance(field, forms.ModelChoiceField):
             continue
-        queryset = field.queryset
-        try:
-            key = f"{queryset.model._meta.label} {queryset.query}"
-        except EmptyResultSet:
-            key = ""  # .none(): no options and no query
-        objects = loaded.get(key)
-        if objects is None:
-            objects = loaded[key] = _label_objects(queryset) if key else []
+        if cached is not None and name in cached:
+            options[name] = cached[name]
+        else:
+            queryset = field.queryset
+            try:
+                sql = f"{queryset.model._meta.label} {queryset.query}"
+            except EmptyResultSet:
+                sql = ""  # .none(): no options and no query
+            objects = loaded.get(sql)
+            if objects is None:
+                objects = loaded[sql] = _label_objects(queryset) if sql else []
+            options[name] = [(field.prepare_value(obj), field.label_from_instance(obj)) for obj in objects]
         choices = [("", field.empty_label)] if field.empty_label is not None else []
         if getattr(field, "null_label", None) is not None:  # django-filter's "null" choice
             choices.append((field.null_value, field.null_label))
-        choices += [(field.prepare_value(obj), field.label_from_instance(obj)) for obj in objects]
-        field.widget.choices = choices
+        field.widget.choices = choices + options[name]
+    if key and cached is None:
+        cache.set(key, {name: [(value, str(label)) for value, label in rows] for name, rows in options.items()},
+                  OPTIONS_CACHE_SECONDS)  # fmt: skip
+
+
+def filter_options_changed(**kwargs) -> None:
+    """Staff, agencies or categories changed: the filter panels' cached option lists are not used again."""
+    try:
+        cache.incr(_OPTIONS_VERSION_KEY)
+    except ValueError:  # not in the cache (yet, or any more): the next panel starts from 0 and reads afresh
+        cache.set(_OPTIONS_VERSION_KEY, 1, None)
 
 
 def _label_objects(queryset) -> list:

@@ -12,8 +12,8 @@ from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from agencies.choices import Role
@@ -126,7 +126,7 @@ def search_ref_store(request: HttpRequest, text: str) -> str:
     return ref
 
 
-def _decorate_filter_form(form) -> None:
+def _decorate_filter_form(form, *, desk) -> None:
     for name in CHECKBOX_FILTERS:
         if name in form.fields:
             field = form.fields[name]
@@ -135,7 +135,8 @@ def _decorate_filter_form(form) -> None:
         if name in form.fields:
             form.fields[name].widget.attrs.update({"size": 5})
     speed_up_selects(form)
-    preload_model_choices(form)
+    agency = desk.agency.pk if desk.agency is not None else "all"
+    preload_model_choices(form, cache_key=f"{desk.user.pk}:{agency}:{get_language()}")
 
 
 @login_required
@@ -156,7 +157,7 @@ def appeal_list(request: HttpRequest) -> HttpResponse:
     saved = saved_view_get(request, request.GET["view"]) if request.GET.get("view") else None
     data = effective_params(request, request.GET, saved)
     key, filterset = queue_filterset(request, desk, data)
-    _decorate_filter_form(filterset.form)
+    _decorate_filter_form(filterset.form, desk=desk)
     per_page = _int_param(data.get("per_page"), PER_PAGE_CHOICES[0], low=10, high=PER_PAGE_CHOICES[-1])
     number = _int_param(data.get("page"), 1, low=1, high=MAX_PAGE)
     page = page_slice(ordered(filterset.qs), number=number, per_page=per_page, fetch=appeals_queue_page)

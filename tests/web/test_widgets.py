@@ -78,3 +78,53 @@ def test_the_filter_fields_drawn_in_python_are_what_field_html_drew(data):
     form.fields["boxes"].widget.__class__ = FastCheckboxSelectMultiple
     for name in form.fields:
         assert field_html(form[name]) == expected[name], name
+
+
+@pytest.fixture
+def _fresh_cache():
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.mark.usefixtures("_fresh_cache")
+def test_the_filter_panels_option_lists_are_reused_and_renewed_when_staff_change(client, supervisor, agency):
+    """The second page load reads no option lists; a new executor is in the executor filter at once."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from agencies.choices import Role
+
+    from ..conftest import member
+
+    client.force_login(supervisor)
+    url = "/appeals/?queue=tree"
+    with CaptureQueriesContext(connection) as first:
+        assert client.get(url).status_code == 200
+    with CaptureQueriesContext(connection) as second:
+        page = client.get(url)
+    assert len(second.captured_queries) < len(first.captured_queries)
+    assert "Newcomer" not in page.content.decode()
+
+    member(agency, Role.EXECUTOR, username="newcomer", last_name="Newcomer")
+    page = client.get(url).content.decode()
+    executor_select = page[page.index('name="executor"') : page.index("</select>", page.index('name="executor"'))]
+    assert "Newcomer" in executor_select
+
+
+@pytest.mark.usefixtures("_fresh_cache")
+def test_each_user_gets_their_own_option_lists(client, supervisor, agency, other_region):
+    """Two users never share cached options: another region's supervisor sees only their own agencies."""
+    from agencies.choices import Role
+
+    from ..conftest import member
+
+    client.force_login(supervisor)
+    assert agency.name_ru in client.get("/appeals/?queue=tree", HTTP_ACCEPT_LANGUAGE="ru").content.decode()
+    stranger = member(other_region, Role.SUPERVISOR, username="stranger")
+    client.force_login(stranger)
+    page = client.get("/appeals/?queue=tree", HTTP_ACCEPT_LANGUAGE="ru").content.decode()
+    agency_select = page[page.index('name="agency"') : page.index("</select>", page.index('name="agency"'))]
+    assert agency.name_ru not in agency_select and other_region.name_ru in agency_select
