@@ -16,9 +16,9 @@ class AppealsConfig(AppConfig):
 
         from agencies.models import Agency, Category, Membership, User
 
-        from .widgets import filter_options_changed
+        from .rosters import rosters_changed
 
-        # The filter panel's option lists (appeals/widgets.py) list these: a change starts new lists.
+        # Cached rosters (appeals/rosters.py) are read from these: a change starts new ones.
         for model in (Agency, Category, Membership, User):
             for signal in (post_save, post_delete):
-                signal.connect(filter_options_changed, sender=model, dispatch_uid=f"filter-options-{model.__name__}")
+                signal.connect(rosters_changed, sender=model, dispatch_uid=f"rosters-{model.__name__}")

@@ -23,6 +23,7 @@ from agencies.selectors import agency_ids_visible_to, user_agencies, user_member
 from .choices import OPEN_STATUSES, AppealStatus
 from .models import Appeal
 from .policy import policy
+from .rosters import roster_cached
 from .selectors import appeals_awaiting_approval, appeals_due_within, appeals_overdue, appeals_visible_to
 
 # Counts above this show as "1 000+".
@@ -190,11 +191,16 @@ def _responsibility(desk: Desk) -> Q:
 
 
 def agencies_approved_by(agency: Agency) -> list[int]:
-    """Agencies of `agency`'s subtree whose nearest supervised body is `agency` itself (one query).
+    """Agencies of `agency`'s subtree whose nearest supervised body is `agency` itself (one query, kept
+    as a roster: appeals/rosters.py).
 
     A district without a head of its own has its answers approved up the tree; one with a head
     approves its own.
     """
+    return roster_cached(f"approved-by:{agency.pk}:{agency.path}", lambda: _agencies_approved_by(agency))
+
+
+def _agencies_approved_by(agency: Agency) -> list[int]:
     has_supervisor = Exists(
         Membership.objects.filter(agency=OuterRef("pk"), role=Role.SUPERVISOR, user__is_active=True)
     )

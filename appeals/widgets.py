@@ -17,6 +17,8 @@ from django.forms.utils import flatatt
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 
+from .rosters import ROSTER_CACHE_SECONDS, roster_key
+
 
 def html_escape(value) -> str:
     """django.utils.html.conditional_escape without its lazy-text wrapper (called for every option and row)."""
@@ -180,11 +182,6 @@ LABEL_FIELDS = {
 }
 
 
-# How long the filter panel's option lists are reused (per user, agency of the desk and language).
-OPTIONS_CACHE_SECONDS = 60
-_OPTIONS_VERSION_KEY = "filter-options:version"
-
-
 def preload_model_choices(form: forms.Form, *, cache_key: str = "") -> None:
     """Give the form's model selects their options from one plain SELECT per queryset, shared by the fields
     over the same one (the filter panel's "agency" and "agency with its subordinates").
@@ -194,11 +191,10 @@ def preload_model_choices(form: forms.Form, *, cache_key: str = "") -> None:
     their order, labels and the empty choice are the iterator's own.
 
     With `cache_key` (what the querysets depend on: the user, the desk's agency, the language), the options
-    are kept in the cache for OPTIONS_CACHE_SECONDS: a ministry head's filter panel lists some 330 staff, and
-    building those lists was a tenth of the page's time. A change of staff, agencies or categories starts
-    new lists at once in this process (`filter_options_changed`) and in the others within that time.
+    are kept as a roster (appeals/rosters.py): a ministry head's filter panel lists some 330 staff, and
+    building those lists was a tenth of the page's time.
     """
-    key = f"filter-options:{cache.get_or_set(_OPTIONS_VERSION_KEY, 0)}:{cache_key}" if cache_key else ""
+    key = roster_key(f"filter-options:{cache_key}") if cache_key else ""
     cached: dict[str, list] | None = cache.get(key) if key else None
     options: dict[str, list] = {}
     loaded: dict[str, list] = {}
@@ -223,15 +219,7 @@ def preload_model_choices(form: forms.Form, *, cache_key: str = "") -> None:
         field.widget.choices = choices + options[name]
     if key and cached is None:
         cache.set(key, {name: [(value, str(label)) for value, label in rows] for name, rows in options.items()},
-                  OPTIONS_CACHE_SECONDS)  # fmt: skip
-
-
-def filter_options_changed(**kwargs) -> None:
-    """Staff, agencies or categories changed: the filter panels' cached option lists are not used again."""
-    try:
-        cache.incr(_OPTIONS_VERSION_KEY)
-    except ValueError:  # not in the cache (yet, or any more): the next panel starts from 0 and reads afresh
-        cache.set(_OPTIONS_VERSION_KEY, 1, None)
+                  ROSTER_CACHE_SECONDS)  # fmt: skip
 
 
 def _label_objects(queryset) -> list:

@@ -1,0 +1,42 @@
+"""A short-lived cache of what every page reads from the staff, agency and category tables.
+
+A ministry head's queue lists some 330 staff in its executor filter and works out which agencies'
+answers they approve on every request; neither changes from one request to the next. Such reads are
+kept in the cache for ROSTER_CACHE_SECONDS under a key that carries a version: any saved or deleted
+agency, category, user or membership bumps it (signals connected in AppealsConfig.ready), so this
+process reads afresh at once, and others within that time (at once, too, with a shared cache such
+as Redis: CACHE_URL).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from django.core.cache import cache
+
+ROSTER_CACHE_SECONDS = 60
+_VERSION_KEY = "rosters:version"
+
+
+def roster_key(key: str) -> str:
+    """`key` with the current version of the rosters."""
+    return f"rosters:{cache.get_or_set(_VERSION_KEY, 0, None)}:{key}"
+
+
+def roster_cached(key: str, compute: Callable[[], Any]) -> Any:
+    """compute(), or what it gave for `key` within the last ROSTER_CACHE_SECONDS of the same rosters."""
+    versioned = roster_key(key)
+    value = cache.get(versioned)
+    if value is None:
+        value = compute()
+        cache.set(versioned, value, ROSTER_CACHE_SECONDS)
+    return value
+
+
+def rosters_changed(**kwargs) -> None:
+    """An agency, category, user or membership was saved or deleted: cached reads are not used again."""
+    try:
+        cache.incr(_VERSION_KEY)
+    except ValueError:  # not in the cache (yet, or any more): the next read starts from 0 and reads afresh
+        cache.set(_VERSION_KEY, 1, None)
