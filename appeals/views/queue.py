@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -23,6 +24,7 @@ from agencies.selectors import agency_members
 from .. import services
 from ..forms import AgencySearchForm, SavedViewForm
 from ..queues import QUEUES, default_queue, desk_switch_agency
+from ..rosters import roster_cached
 from ..selectors import appeals_for_display, appeals_queue_page, appeals_visible_to, ordered
 from ..widgets import FastCheckboxSelectMultiple, preload_model_choices, speed_up_selects
 from .common import (
@@ -126,6 +128,19 @@ def search_ref_store(request: HttpRequest, text: str) -> str:
     return ref
 
 
+class Person(NamedTuple):
+    pk: int
+    display_name: str
+
+
+def _bulk_executors(agency: Agency) -> list[Person]:
+    """Whom a supervisor may assign the selected appeals to: the executors of the desk's agency (a roster)."""
+    return roster_cached(
+        f"executors:{agency.pk}",
+        lambda: [Person(u.pk, u.display_name) for u in agency_members(agency, role=Role.EXECUTOR)],
+    )
+
+
 def _decorate_filter_form(form, *, desk) -> None:
     for name in CHECKBOX_FILTERS:
         if name in form.fields:
@@ -169,7 +184,7 @@ def appeal_list(request: HttpRequest) -> HttpResponse:
     if data.get("q") and not data.get("qref"):
         save_query["q"] = data["q"]
     extra_filters = [filterset.form[name] for name in filterset.form.fields if name not in PANEL_FILTERS]
-    executors = list(agency_members(desk.agency, role=Role.EXECUTOR)) if desk.agency and desk.is_supervisor else []
+    executors = _bulk_executors(desk.agency) if desk.agency and desk.is_supervisor else []
     context = {
         "queue": QUEUES[key],
         "queue_key": key,
