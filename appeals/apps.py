@@ -16,9 +16,11 @@ class AppealsConfig(AppConfig):
 
         from agencies.models import Agency, Category, Membership, User
 
+        from .models import CalendarOverride, SavedView
         from .rosters import rosters_changed
 
-        # Cached rosters (appeals/rosters.py) are read from these: a change starts new ones.
-        for model in (Agency, Category, Membership, User):
+        # Cached rosters (appeals/rosters.py) are read from these (the calendar: the queues' dates): a change
+        # starts new ones.
+        for model in (Agency, Category, Membership, User, CalendarOverride, SavedView):
             for signal in (post_save, post_delete):
                 signal.connect(rosters_changed, sender=model, dispatch_uid=f"rosters-{model.__name__}")

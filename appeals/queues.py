@@ -20,6 +20,7 @@ from agencies.choices import Role
 from agencies.models import Agency, Membership, User
 from agencies.selectors import agency_ids_visible_to, user_agencies, user_memberships
 
+from .calendar import local_today
 from .choices import OPEN_STATUSES, AppealStatus
 from .models import Appeal
 from .policy import policy
@@ -250,19 +251,30 @@ def queue_queryset(desk: Desk, key: str, *, visible: QuerySet[Appeal] | None = N
     return visible
 
 
-def capped_counts(querysets: dict[str, QuerySet], cap: int | None = None) -> dict[str, int]:
-    """{key: min(count, cap + 1)} for every queryset, in one SQL statement of LIMITed subqueries."""
+def capped_count_sql(querysets: dict[str, QuerySet], cap: int | None = None) -> dict[str, tuple[str, tuple] | None]:
+    """The SQL (and parameters) of each queryset's first cap + 1 ids; None for a queryset that is empty by its
+    conditions (.none())."""
     cap = COUNT_CAP if cap is None else cap
+    compiled: dict[str, tuple[str, tuple] | None] = {}
+    for key, queryset in querysets.items():
+        try:
+            compiled[key] = queryset.order_by().values("pk")[: cap + 1].query.sql_with_params()
+        except EmptyResultSet:
+            compiled[key] = None
+    return compiled
+
+
+def capped_counts_of(compiled: dict[str, tuple[str, tuple] | None]) -> dict[str, int]:
+    """Run the capped counts of `capped_count_sql` in one statement."""
     parts: list[str] = []
     params: list = []
     keys: list[str] = []
     counts: dict[str, int] = {}
-    for key, queryset in querysets.items():
-        try:
-            sql, sql_params = queryset.order_by().values("pk")[: cap + 1].query.sql_with_params()
-        except EmptyResultSet:
+    for key, query in compiled.items():
+        if query is None:
             counts[key] = 0
             continue
+        sql, sql_params = query
         parts.append(f"(SELECT COUNT(*) FROM ({sql}) AS capped_{len(keys)})")  # noqa: S608 - compiled by the ORM
         params.extend(sql_params)
         keys.append(key)
@@ -272,3 +284,16 @@ def capped_counts(querysets: dict[str, QuerySet], cap: int | None = None) -> dic
             row = cursor.fetchone()
         counts.update(zip(keys, (int(value) for value in row), strict=True))
     return counts
+
+
+def queue_count_sql(desk: Desk) -> dict[str, tuple[str, tuple] | None]:
+    """The capped-count SQL of every queue of the side menu for this desk, compiled once a day per desk and
+    kept as a roster (appeals/rosters.py): only the text of the queries is kept, the counts are always
+    read afresh. The queues' conditions depend on the user, their roles and agencies, and today's date."""
+    agency = desk.agency.pk if desk.agency is not None else "all"
+
+    def compile_queues() -> dict[str, tuple[str, tuple] | None]:
+        visible = appeals_visible_to(desk.user)
+        return capped_count_sql({key: queue_queryset(desk, key, visible=visible) for key in queue_keys(desk)})
+
+    return roster_cached(f"queue-sql:{desk.user.pk}:{agency}:{local_today().isoformat()}", compile_queues)

@@ -3,9 +3,9 @@
 A ministry head's queue lists some 330 staff in its executor filter and works out which agencies'
 answers they approve on every request; neither changes from one request to the next. Such reads are
 kept in the cache for ROSTER_CACHE_SECONDS under a key that carries a version: any saved or deleted
-agency, category, user or membership bumps it (signals connected in AppealsConfig.ready), so this
-process reads afresh at once, and others within that time (at once, too, with a shared cache such
-as Redis: CACHE_URL).
+agency, category, user, membership, saved view or calendar override bumps it (signals connected in
+AppealsConfig.ready), so this process reads afresh at once, and others within that time (at once, too,
+with a shared cache such as Redis: CACHE_URL). Only rosters are kept, never appeals or their counts.
 """
 
 from __future__ import annotations

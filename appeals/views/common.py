@@ -12,8 +12,19 @@ from agencies.selectors import user_memberships
 
 from ..filters import AppealFilterSet
 from ..models import SavedView
-from ..queues import ALL, QUEUES, TREE, Desk, capped_counts, desk_for, queue_keys, queue_queryset
-from ..selectors import appeals_visible_to
+from ..queues import (
+    ALL,
+    QUEUES,
+    TREE,
+    Desk,
+    capped_count_sql,
+    capped_counts_of,
+    desk_for,
+    queue_count_sql,
+    queue_keys,
+    queue_queryset,
+)
+from ..rosters import roster_cached
 
 SAVED_VIEWS_IN_MENU = 20
 SEARCH_REFS_KEY = "desk_search_refs"
@@ -29,12 +40,17 @@ def request_desk(request: HttpRequest) -> Desk:
 
 def saved_views_for(request: HttpRequest):
     """The user's own views and those shared with their agencies (at most SAVED_VIEWS_IN_MENU)."""
-    agency_ids = sorted({m.agency_id for m in user_memberships(request.user)})
-    return list(
-        SavedView.objects.filter(Q(owner=request.user) | Q(agency_id__in=agency_ids))
-        .select_related("owner", "agency")
-        .order_by("name", "id")[:SAVED_VIEWS_IN_MENU]
-    )
+    user = request.user
+
+    def read() -> list[SavedView]:
+        agency_ids = sorted({m.agency_id for m in user_memberships(user)})
+        return list(
+            SavedView.objects.filter(Q(owner=user) | Q(agency_id__in=agency_ids))
+            .select_related("owner", "agency")
+            .order_by("name", "id")[:SAVED_VIEWS_IN_MENU]
+        )
+
+    return roster_cached(f"saved-views:{user.pk}", read)  # renewed when a view or a membership changes
 
 
 def saved_view_get(request: HttpRequest, pk) -> SavedView | None:
@@ -96,15 +112,15 @@ class MenuItem:
 def sidebar_context(request: HttpRequest, desk: Desk, *, active_queue: str = "", active_view: int | None = None):
     """Queues and saved views with capped counts: one query for the views, one for every count."""
     keys = queue_keys(desk)
-    visible = appeals_visible_to(desk.user)
-    querysets = {f"q:{key}": queue_queryset(desk, key, visible=visible) for key in keys}
+    compiled = {f"q:{key}": query for key, query in queue_count_sql(desk).items()}
     views = saved_views_for(request)
+    querysets = {}
     for view in views:
         data = effective_params(request, QueryDict(), view)
         _key, filterset = queue_filterset(request, desk, data)
         if filterset.is_valid():  # a saved view whose filters no longer apply shows no count
             querysets[f"v:{view.pk}"] = filterset.qs
-    counts = capped_counts(querysets)
+    counts = capped_counts_of({**compiled, **capped_count_sql(querysets)})
     list_url = reverse("appeals:list")
     queues = [
         MenuItem(
