@@ -19,14 +19,14 @@ ROSTER_CACHE_SECONDS = 60
 _VERSION_KEY = "rosters:version"
 
 
-def roster_key(key: str) -> str:
+def _versioned(key: str) -> str:
     """`key` with the current version of the rosters."""
     return f"rosters:{cache.get_or_set(_VERSION_KEY, 0, None)}:{key}"
 
 
 def roster_cached(key: str, compute: Callable[[], Any]) -> Any:
     """compute(), or what it gave for `key` within the last ROSTER_CACHE_SECONDS of the same rosters."""
-    versioned = roster_key(key)
+    versioned = _versioned(key)
     value = cache.get(versioned)
     if value is None:
         value = compute()

@@ -11,13 +11,12 @@ from __future__ import annotations
 from html import escape as _html_escape
 
 from django import forms
-from django.core.cache import cache
 from django.core.exceptions import EmptyResultSet
 from django.forms.utils import flatatt
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 
-from .rosters import ROSTER_CACHE_SECONDS, roster_key
+from .rosters import roster_cached
 
 
 def html_escape(value) -> str:
@@ -194,16 +193,12 @@ def preload_model_choices(form: forms.Form, *, cache_key: str = "") -> None:
     are kept as a roster (appeals/rosters.py): a ministry head's filter panel lists some 330 staff, and
     building those lists was a tenth of the page's time.
     """
-    key = roster_key(f"filter-options:{cache_key}") if cache_key else ""
-    cached: dict[str, list] | None = cache.get(key) if key else None
-    options: dict[str, list] = {}
-    loaded: dict[str, list] = {}
-    for name, field in form.fields.items():
-        if not isinstance(field, forms.ModelChoiceField):
-            continue
-        if cached is not None and name in cached:
-            options[name] = cached[name]
-        else:
+    fields = {name: field for name, field in form.fields.items() if isinstance(field, forms.ModelChoiceField)}
+
+    def read() -> dict[str, list]:
+        loaded: dict[str, list] = {}
+        options: dict[str, list] = {}
+        for name, field in fields.items():
             queryset = field.queryset
             try:
                 sql = f"{queryset.model._meta.label} {queryset.query}"
@@ -212,14 +207,15 @@ def preload_model_choices(form: forms.Form, *, cache_key: str = "") -> None:
             objects = loaded.get(sql)
             if objects is None:
                 objects = loaded[sql] = _label_objects(queryset) if sql else []
-            options[name] = [(field.prepare_value(obj), field.label_from_instance(obj)) for obj in objects]
+            options[name] = [(field.prepare_value(obj), str(field.label_from_instance(obj))) for obj in objects]
+        return options
+
+    options = roster_cached(f"filter-options:{type(form).__name__}:{cache_key}", read) if cache_key else read()
+    for name, field in fields.items():
         choices = [("", field.empty_label)] if field.empty_label is not None else []
         if getattr(field, "null_label", None) is not None:  # django-filter's "null" choice
             choices.append((field.null_value, field.null_label))
         field.widget.choices = choices + options[name]
-    if key and cached is None:
-        cache.set(key, {name: [(value, str(label)) for value, label in rows] for name, rows in options.items()},
-                  ROSTER_CACHE_SECONDS)  # fmt: skip
 
 
 def _label_objects(queryset) -> list:
