@@ -202,7 +202,7 @@ def test_a_read_only_token_may_not_submit_a_batch(ministry, routes):
 def test_anonymous_callers_are_refused(routes):
     from rest_framework.test import APIClient
 
-    assert APIClient().post(URL, batch(intake_body(1)), format="json").status_code in (401, 403)
+    assert_error(APIClient().post(URL, batch(intake_body(1)), format="json"), 401, "not_authenticated")
 
 
 def test_an_idempotency_key_is_refused_with_the_reason(portal_client, routes):

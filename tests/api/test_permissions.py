@@ -15,7 +15,7 @@ from appeals.models import AppealEvent
 
 from ..conftest import member
 from ..factories import AppealFactory
-from .conftest import make_integration, token_client
+from .conftest import assert_error, make_integration, token_client
 
 RELATIONS = ["own", "child", "parent", "sibling", "other"]
 ROLES = [Role.REGISTRAR, Role.EXECUTOR, Role.SUPERVISOR]
@@ -145,7 +145,7 @@ def test_an_inactive_user_is_refused(agency, appeal):
     client.force_login(user)
     user.is_active = False
     user.save()
-    assert client.get(f"/api/v1/appeals/{appeal.pk}/").status_code in {401, 403}
+    assert_error(client.get(f"/api/v1/appeals/{appeal.pk}/"), 401, "not_authenticated")
 
 
 def test_webhook_endpoints_are_for_integrations_only(staff_client, supervisor):

@@ -188,7 +188,7 @@ def test_an_unreachable_endpoint_is_an_error_and_a_retry(portal, route, settings
         submit(token)
     delivery = WebhookDelivery.objects.get()
     assert delivery.status == DeliveryStatus.PENDING and delivery.last_status_code is None
-    assert "Connection refused" in delivery.last_error or "URLError" in delivery.last_error
+    assert "Connection refused" in delivery.last_error
 
 
 def test_a_redirect_is_not_followed(hooked, route, receiver, django_capture_on_commit_callbacks):

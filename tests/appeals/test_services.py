@@ -440,7 +440,7 @@ def test_the_answer_round_trip(executor, supervisor, appeal, django_capture_on_c
     appeal.refresh_from_db()
     assert appeal.status == AppealStatus.ANSWERED and appeal.resolved_at and appeal.outcome == Outcome.SATISFIED
     assert response.status == ResponseStatus.SENT and response.return_count == 1
-    assert "в течение трех месяцев" in response.text or "three months" in response.text
+    assert "Вы вправе обжаловать данное решение" in response.text and "в течение трех месяцев" in response.text
     assert [m.to for m in mail.outbox] == [[appeal.applicant_email]]
     assert "до 1 июля" in mail.outbox[0].body
     kinds = list(appeal.events.values_list("kind", flat=True))

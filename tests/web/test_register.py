@@ -74,7 +74,7 @@ def test_a_wrong_iin_is_shown_next_to_the_field(client, agency, registrar, iin, 
     assert response.status_code == 422
     page = text_of(response)
     assert message in page
-    assert 'id="id_applicant_iin_error"' in page or 'aria-invalid="true"' in page
+    assert 'id="id_applicant_iin_error"' in page and 'aria-invalid="true"' in page
     assert not Appeal.objects.exists()
 
 
