@@ -136,7 +136,12 @@ def test_a_superuser_sees_and_acts_everywhere(agency, category, other_region):
     appeal = AppealFactory(agency=other_region, category=category)
     client = APIClient()
     client.force_login(root)
-    assert client.get(f"/api/v1/appeals/{appeal.pk}/").status_code == 200
+    body = client.get(f"/api/v1/appeals/{appeal.pk}/").json()
+    assert body["number"] == appeal.number
+    # ...and acts there: takes a note on an appeal of an agency it is no member of.
+    response = client.post(f"/api/v1/appeals/{appeal.pk}/notes/", {"text": "Checked"}, format="json")
+    assert response.status_code == 201
+    assert AppealEvent.objects.filter(appeal=appeal, actor=root).count() == 1
 
 
 def test_an_inactive_user_is_refused(agency, appeal):

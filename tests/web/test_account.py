@@ -27,7 +27,8 @@ def test_sign_out(client, executor):
     client.force_login(executor)
     response = client.post(reverse("logout"))
     assert response.status_code == 302
-    assert client.get("/appeals/").status_code == 302
+    after = client.get("/appeals/")
+    assert after.status_code == 302 and after["Location"].startswith(reverse("login"))
 
 
 def test_change_password(client, executor):
@@ -45,5 +46,6 @@ def test_change_password(client, executor):
 
 def test_a_signed_in_user_visiting_sign_in_goes_to_the_queue(client, executor):
     client.force_login(executor)
-    response = client.get(reverse("login"))
-    assert response.status_code == 302
+    response = client.get(reverse("login"), follow=True)
+    assert response.redirect_chain and response.status_code == 200
+    assert response.request["PATH_INFO"] == "/appeals/"

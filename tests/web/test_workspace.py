@@ -66,7 +66,8 @@ def test_a_supervisor_up_the_tree_sees_it(client, district, ministry_supervisor,
     appeal = make(agency=district)
     for user in (ministry_supervisor, supervisor):
         client.force_login(user)
-        assert client.get(appeal.get_absolute_url()).status_code == 200
+        response = client.get(appeal.get_absolute_url())
+        assert response.status_code == 200 and appeal.number in response.content.decode()
 
 
 def test_an_unknown_number_is_a_404_too(client, executor):
