@@ -27,10 +27,12 @@ def test_a_bad_token_is_a_401(db, header):
 
 def test_a_disabled_integration_or_an_old_token_is_a_401(portal):
     integration, token = portal
-    integration_rotate_token(integration=integration)
+    new_token = integration_rotate_token(integration=integration)
     assert_error(token_client(token).get("/api/v1/me/"), 401, "authentication_failed")
+    assert token_client(new_token).get("/api/v1/me/").status_code == 200
     integration.is_active = False
     integration.save()
+    assert_error(token_client(new_token).get("/api/v1/me/"), 401, "authentication_failed")
 
 
 def test_an_unknown_url_under_the_api_is_a_json_404(db):
