@@ -50,6 +50,7 @@ ACCESS_TESTS = (
 ACTION_TESTS = ("tests/appeals/test_services.py",)
 ON_TIME_TESTS = ("tests/dashboard/test_on_time_edges.py", "tests/dashboard/test_indicators.py")
 REMINDER_TESTS = (
+    "tests/reminders/test_claims.py",
     "tests/reminders/test_outbox.py",
     "tests/reminders/test_schedule.py",
     "tests/reminders/test_digest.py",
