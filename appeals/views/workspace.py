@@ -228,6 +228,8 @@ def _offered(actions: frozenset[str], appeal: Appeal) -> list[str]:
             continue
         if slug == "escalate" and (not appeal.is_overdue or appeal.escalated_at is not None):
             continue
+        if slug == "request_extension" and appeal.extension_requested_until is not None:
+            continue  # one request at a time: it awaits the supervisor's decision (shown in Details)
         offered.append(slug)
     return offered
 

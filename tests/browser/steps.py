@@ -48,3 +48,10 @@ def switch_language(page, language: str) -> None:
 def shot(page, name: str) -> None:
     SHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
+
+
+def act(page, selector: str) -> None:
+    """Click a button of the workspace and wait until htmx has swapped a new workspace in."""
+    page.evaluate("document.querySelector('#workspace').dataset.stale = '1'")
+    page.click(selector)
+    page.wait_for_function("() => { const w = document.querySelector('#workspace'); return w && !w.dataset.stale; }")
