@@ -485,9 +485,9 @@ LOGGING = {
 # Sign-in protection (django-axes), a second factor for supervisors and administrators (django-otp),
 # idle sessions, the Content-Security-Policy (django-csp) and the production hardening.
 INSTALLED_APPS += [
-    "axes",
+    "config.apps.AxesConfig",  # django-axes under a translated name (config/apps.py)
     "django_otp",
-    "django_otp.plugins.otp_totp",
+    "config.apps.TOTPConfig",  # django_otp.plugins.otp_totp under a translated name
     "csp",
 ]
 MIDDLEWARE.insert(MIDDLEWARE.index("django.middleware.security.SecurityMiddleware") + 1, "csp.middleware.CSPMiddleware")
