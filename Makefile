@@ -11,6 +11,8 @@ PYTEST_ARGS ?=
 # `make run PORT=8080` (or HOST=0.0.0.0 to listen beyond this machine).
 HOST ?= 127.0.0.1
 PORT ?= 8000
+# Test processes (pytest-xdist): one per core by default; PYTEST_WORKERS=0 runs in this process.
+PYTEST_WORKERS ?= auto
 
 .PHONY: help install run migrate seed seed-national test test-browser lint format bench load messages clean
 
@@ -42,10 +44,10 @@ run: seed
 	$(PY) manage.py rundev $(HOST):$(PORT)
 
 test: $(STAMP)
-	$(PY) -m pytest $(PYTEST_ARGS)
+	$(PY) -m pytest -n $(PYTEST_WORKERS) $(PYTEST_ARGS)
 
 test-browser: $(STAMP)
-	$(PY) -m pytest -m browser $(PYTEST_ARGS)
+	$(PY) -m pytest -n $(PYTEST_WORKERS) -m browser $(PYTEST_ARGS)
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
