@@ -15,7 +15,9 @@ How a notice travels:
      notice whose time has come: after a broker, worker or SMTP outage nothing is lost.
 
 A worker killed while sending leaves at most the one notice it held; its lease runs out and the
-catch-up sends it. Settings: NOTICE_OUTBOX in config/settings.py.
+catch-up sends it. If the SMTP server had already stored that message (killed, or disconnected,
+before the server's 250 reached us), the notice is delivered twice, with the same Message-ID: no
+notice is lost, and a copy is possible only in that window. Settings: NOTICE_OUTBOX in config/settings.py.
 """
 
 from __future__ import annotations
@@ -214,7 +216,7 @@ _RELATED = ("appeal", "appeal__agency", "appeal__agency__parent", "appeal__assig
 
 
 def notices_send(*, notice_ids: Sequence[int]) -> SendResult:
-    """Send these notices over one SMTP connection, each at most once; see the module docstring.
+    """Send these notices over one SMTP connection; see the module docstring for the one window of a copy.
 
     Each notice is claimed, then read afresh, so an appeal closed or given a new due date a moment
     ago is seen and the notice dropped.

@@ -43,9 +43,13 @@ def add_months(day: date, months: int) -> date:
     return date(year, month, min(day.day, last))
 
 
-def extension_limit(registered_at: datetime) -> date:
-    """The latest due date an extension may give: the whole term at most N months from registration."""
-    return add_months(timezone.localdate(registered_at), int(policy("EXTENSION_MAX_MONTHS")))
+def extension_limit(registered_at: datetime, cal: WorkingCalendar | None = None) -> date:
+    """The latest due date an extension may give: the whole term at most N months from registration.
+
+    Counted from the registration day (an appeal received on a day off is registered on the next
+    working day), like every other term, not from the local date it arrived.
+    """
+    return add_months(registration_day(registered_at, cal), int(policy("EXTENSION_MAX_MONTHS")))
 
 
 def redirect_deadline(registered_at: datetime, cal: WorkingCalendar | None = None) -> date:
