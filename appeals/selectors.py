@@ -42,7 +42,8 @@ def appeals_visible_to(user: User) -> QuerySet[Appeal]:
 def appeal_get_visible(user: User, pk: int) -> Appeal:
     """One appeal the user may see, with what the workspace shows, or Http404."""
     try:
-        return appeals_for_display(appeals_visible_to(user)).get(pk=pk)
+        # With where an Open311 report says the problem is (kept beside the text, not in it).
+        return appeals_for_display(appeals_visible_to(user)).select_related("open311").get(pk=pk)
     except (Appeal.DoesNotExist, ValueError, TypeError):
         raise Http404 from None
 
@@ -296,6 +297,13 @@ def after_due_date_and_id(due_date: date, pk: int) -> RawSQL:
     """Keyset pagination in (due_date, id) order: a row comparison the index serves as a range."""
     table = Appeal._meta.db_table
     return RawSQL(f'("{table}"."due_date", "{table}"."id") > (%s, %s)', (due_date, pk), output_field=BooleanField())  # noqa: S611 - no user input
+
+
+def appeals_public_open311() -> QuerySet[Appeal]:
+    """The appeals anyone may follow without a key (Open311 GeoReport v2 reads are public): those submitted
+    through Open311 (a report of a problem in a public place, by its nature), never one that reports a crime.
+    Only their public fields are ever shown (appeals/api/open311.py)."""
+    return Appeal.objects.filter(open311__isnull=False, reports_crime=False)
 
 
 def appeals_nearing_redirect_limit(*, registered_from: datetime, registered_before: datetime) -> QuerySet[Appeal]:
