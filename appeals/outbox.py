@@ -335,6 +335,16 @@ def redirect_limit_stage(appeal: Appeal, *, today: date, cal: WorkingCalendar) -
     return window if 0 <= left <= window else None
 
 
+def complaint_forward_stage(appeal: Appeal, *, today: date, cal: WorkingCalendar) -> int | None:
+    """The reminder stage of a complaint still to go up to the higher body: the reminder window, or None
+    (forwarded, finished, or its limit passed: then the workspace shows it late)."""
+    if appeal.status not in OPEN_STATUSES or appeal.forward_due_date is None:
+        return None
+    left = cal.working_days_left(appeal.forward_due_date, today)
+    window = int(policy("COMPLAINT_FORWARD_REMINDER_WORKING_DAYS"))
+    return window if 0 <= left <= window else None
+
+
 def notice_drop_reason(notice: Notice, *, today: date, cal: WorkingCalendar) -> str | None:
     """Why this notice must not be sent any more, or None.
 
@@ -370,4 +380,6 @@ def notice_drop_reason(notice: Notice, *, today: date, cal: WorkingCalendar) -> 
             return _("A newer reminder replaces it.")
     if notice.kind == NoticeKind.REDIRECT_LIMIT and redirect_limit_stage(appeal, today=today, cal=cal) is None:
         return _("The appeal was taken into work, or its redirect limit has passed.")
+    if notice.kind == NoticeKind.COMPLAINT_FORWARD and complaint_forward_stage(appeal, today=today, cal=cal) is None:
+        return _("The complaint went to the higher body, was finished, or its limit has passed.")
     return None

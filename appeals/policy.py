@@ -58,6 +58,13 @@ def redirect_deadline(registered_at: datetime, cal: WorkingCalendar | None = Non
     return cal.add_working_days(registration_day(registered_at, cal), int(policy("REDIRECT_LIMIT_WORKING_DAYS")))
 
 
+def complaint_forward_deadline(registered_at: datetime, cal: WorkingCalendar | None = None) -> date:
+    """The last day a complaint against an act may go to the higher body with the case file and be on time."""
+    cal = cal or get_calendar()
+    days = int(policy("COMPLAINT_FORWARD_WORKING_DAYS"))
+    return cal.add_working_days(registration_day(registered_at, cal), days)
+
+
 def challenge_deadline(answered_on: date) -> date:
     """The last day the applicant may challenge the result (months from learning of it)."""
     return add_months(answered_on, int(policy("CHALLENGE_PERIOD_MONTHS")))

@@ -75,6 +75,7 @@ def test_every_term_counts_from_the_registration_day(case):
     assert policy.due_date_for(kind="application", registered_at=received) == answer
     assert policy.redirect_deadline(received) == redirect
     assert policy.extension_limit(received) == extension
+    assert policy.complaint_forward_deadline(received) == forward
     assert policy.due_date_for(kind="complaint", registered_at=received) == review
 
 
