@@ -41,7 +41,7 @@ class Mutation:
 
 
 CALENDAR_TESTS = ("tests/appeals/test_calendar.py",)
-POLICY_TESTS = ("tests/appeals/test_calendar.py", "tests/reminders/test_schedule.py")
+POLICY_TESTS = ("tests/appeals/test_calendar.py", "tests/appeals/test_terms.py", "tests/reminders/test_schedule.py")
 VALIDATOR_TESTS = ("tests/appeals/test_validators.py",)
 ACCESS_TESTS = (
     "tests/appeals/test_selectors.py",
@@ -162,6 +162,22 @@ MUTATIONS = [
         "appeals/policy.py",
         "        if days_left <= before:\n",
         "        if days_left < before:\n",
+        POLICY_TESTS,
+    ),
+    Mutation(
+        "P7",
+        "a complaint's forwarding limit one working day late",
+        "appeals/policy.py",
+        "    return cal.add_working_days(registration_day(registered_at, cal), days)\n",
+        "    return cal.add_working_days(registration_day(registered_at, cal), days + 1)\n",
+        POLICY_TESTS,
+    ),
+    Mutation(
+        "P8",
+        "the extension limit counted from the day received, not the registration day",
+        "appeals/policy.py",
+        'return add_months(registration_day(registered_at, cal), int(policy("EXTENSION_MAX_MONTHS")))',
+        'return add_months(timezone.localdate(registered_at), int(policy("EXTENSION_MAX_MONTHS")))',
         POLICY_TESTS,
     ),
     # --- The IIN/BIN validator --------------------------------------------------------------------------
