@@ -15,6 +15,7 @@ from django.core.exceptions import EmptyResultSet
 from django.forms.utils import flatatt
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
+from django.utils.translation import gettext as _
 
 from .rosters import roster_cached
 
@@ -233,3 +234,29 @@ def _label_objects(queryset) -> list:
         obj.__dict__.update(zip(names, values, strict=True))
         objects.append(obj)
     return objects
+
+
+def date_range_html(field) -> str:
+    """A from–to date range of the filter panel: a legend and a label on each date input."""
+    after, before = (list(field.value() or []) + ["", ""])[:2]
+    name = field.html_name
+    return format_html(
+        '\n<fieldset class="field range"><legend>{}</legend>\n'
+        '  <label class="inline-label" for="f-{}-after">{}</label>\n'
+        '  <input type="date" id="f-{}-after" name="{}_after" value="{}">\n'
+        '  <label class="inline-label" for="f-{}-before">{}</label>\n'
+        '  <input type="date" id="f-{}-before" name="{}_before" value="{}">\n'
+        "  {}\n</fieldset>\n",
+        field.label,
+        name,
+        _("from"),
+        name,
+        name,
+        after or "",
+        name,
+        _("to"),
+        name,
+        name,
+        before or "",
+        str(field.errors) if field.errors else "",
+    )

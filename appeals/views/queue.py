@@ -6,6 +6,7 @@ import secrets
 from dataclasses import dataclass
 from typing import NamedTuple
 
+from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
@@ -17,18 +18,17 @@ from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from agencies.choices import Role
 from agencies.models import Agency, User
-from agencies.selectors import agency_members
+from agencies.selectors import agency_executors
 
 from .. import services
+from ..choices import OPEN_STATUSES, AppealStatus
 from ..forms import AgencySearchForm, SavedViewForm
-from ..queues import QUEUES, default_queue, desk_switch_agency
-from ..rosters import roster_cached
+from ..queues import ALL, QUEUES, capped_counts_of, default_queue, desk_switch_agency, queue_count_sql
 from ..selectors import appeals_for_display, appeals_queue_page, appeals_visible_to, ordered
 from ..widgets import FastCheckboxSelectMultiple, preload_model_choices, speed_up_selects
+from .chips import filter_chips
 from .common import (
-    NON_FILTER_PARAMS,
     SEARCH_REFS_KEY,
     effective_params,
     htmx_target,
@@ -133,22 +133,63 @@ class Person(NamedTuple):
     display_name: str
 
 
-def _bulk_executors(agency: Agency) -> list[Person]:
-    """Whom a supervisor may assign the selected appeals to: the executors of the desk's agency (a roster)."""
-    return roster_cached(
-        f"executors:{agency.pk}",
-        lambda: [Person(u.pk, u.display_name) for u in agency_members(agency, role=Role.EXECUTOR)],
+class ExecutorGroup(NamedTuple):
+    agency_name: str
+    people: list[Person]
+
+
+def _bulk_executors(desk, rows: list) -> list[ExecutorGroup]:
+    """Whom a supervisor may assign the page's appeals to: the active executors of each appeal's agency,
+    grouped by agency (one query for the page, whatever its size)."""
+    agency_ids = sorted({row.agency_id for row in rows})
+    if not agency_ids:
+        return []
+    groups: dict[int, ExecutorGroup] = {}
+    for membership in agency_executors(agency_ids):
+        group = groups.get(membership.agency_id)
+        if group is None:
+            group = groups[membership.agency_id] = ExecutorGroup(membership.agency.name, [])
+        group.people.append(Person(membership.user_id, membership.user.display_name))
+    return sorted(
+        groups.values(),
+        key=lambda group: (group.agency_name != desk.agency.name if desk.agency else 0, group.agency_name),
     )
 
 
+def _list_url(params: dict) -> str:
+    query = QueryDict(mutable=True)
+    for name, value in params.items():
+        if isinstance(value, list):
+            query.setlist(name, value)
+        else:
+            query[name] = value
+    return f"{reverse('appeals:list')}?{query.urlencode()}"
+
+
+def _cannot_match(queue, data: QueryDict) -> str:
+    """A sentence saying the status filter cannot match in this queue (empty when it can)."""
+    if queue.statuses is None:
+        return ""
+    chosen = {value for value in data.getlist("status") if value in AppealStatus.values}
+    impossible = bool(chosen) and not chosen & queue.statuses
+    impossible |= data.get("open") == "false" and queue.statuses <= OPEN_STATUSES
+    if not impossible:
+        return ""
+    labels = ", ".join(str(AppealStatus(value).label) for value in AppealStatus.values if value in queue.statuses)
+    return _("This queue holds only these statuses: %(statuses)s.") % {"statuses": labels}
+
+
 def _decorate_filter_form(form, *, desk) -> None:
-    for name in CHECKBOX_FILTERS:
-        if name in form.fields:
-            field = form.fields[name]
-            field.widget = FastCheckboxSelectMultiple(choices=field.choices)
-    for name in ("region", "category", "agency"):
-        if name in form.fields:
-            form.fields[name].widget.attrs.update({"size": 5})
+    """Checkboxes rather than Ctrl-click multi-selects, long lists in a scrolling box, one word ("Any") for
+    every empty choice."""
+    for name, field in form.fields.items():
+        if isinstance(field.widget, forms.SelectMultiple):
+            attrs = {"class": "checks-scroll"} if name not in CHECKBOX_FILTERS else {}
+            field.widget = FastCheckboxSelectMultiple(attrs=attrs, choices=field.choices)
+        elif isinstance(field, forms.ModelChoiceField):
+            field.empty_label = _("Any")
+        elif isinstance(field, forms.ChoiceField) and field.choices and field.choices[0][0] == "":
+            field.choices = [("", _("Any")), *field.choices[1:]]
     speed_up_selects(form)
     agency = desk.agency.pk if desk.agency is not None else "all"
     preload_model_choices(form, cache_key=f"{desk.user.pk}:{agency}:{get_language()}")
@@ -156,9 +197,10 @@ def _decorate_filter_form(form, *, desk) -> None:
 
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
-    """A signed-in user lands on their queue."""
+    """A signed-in user lands where their work is: the first non-empty of their queues (one counting query)."""
     desk = request_desk(request)
-    return redirect(f"{reverse('appeals:list')}?queue={default_queue(desk)}")
+    counts = capped_counts_of(queue_count_sql(desk))
+    return redirect(f"{reverse('appeals:list')}?queue={default_queue(desk, counts)}")
 
 
 @login_required
@@ -179,14 +221,15 @@ def appeal_list(request: HttpRequest) -> HttpResponse:
 
     save_query = QueryDict(mutable=True)
     for name in data:
-        if name not in {"page", "view", "q"} and any(data.getlist(name)):
+        if name not in {"page", "view", "q", "from"} and any(data.getlist(name)):
             save_query.setlist(name, data.getlist(name))
     if data.get("q") and not data.get("qref"):
         save_query["q"] = data["q"]
     extra_filters = [filterset.form[name] for name in filterset.form.fields if name not in PANEL_FILTERS]
-    executors = _bulk_executors(desk.agency) if desk.agency and desk.is_supervisor else []
+    queue = QUEUES[key]
+    chips = filter_chips(data, filterset.form, queue_key=key)
     context = {
-        "queue": QUEUES[key],
+        "queue": queue,
         "queue_key": key,
         "filterset": filterset,
         "form": filterset.form,
@@ -197,17 +240,19 @@ def appeal_list(request: HttpRequest) -> HttpResponse:
         "saved_view": saved,
         "searching_identifier": bool(data.get("qref")),
         "save_view_form": SavedViewForm(initial={"query": save_query.urlencode()}),
-        "bulk_executors": executors,
+        "bulk_executors": _bulk_executors(desk, page.rows) if desk.is_supervisor else [],
         "can_redirect": desk.is_supervisor or desk.is_registrar,
-        "filters_active": any(
-            data.getlist(name) and any(data.getlist(name))
-            for name in data
-            if name not in NON_FILTER_PARAMS | {"ordering"}
-        ),
+        "filters_active": bool(chips),
+        "chips": chips,
+        "reset_url": _list_url({"queue": key, **({"from": data["from"]} if data.get("from") else {})}),
+        "cannot_match": _cannot_match(queue, data),
+        "all_queue_url": _list_url({**{k: data.getlist(k) for k in save_query}, "queue": ALL}),
+        "from_dashboard": data.get("from") == "dashboard",
         "back_url": request.get_full_path(),
         "export_query": _export_query(request.GET),
     }
     if htmx_target(request) == "queue-results":
+        context["oob"] = True  # the export links, the sort and the save-view form follow the filters
         return render(request, "appeals/includes/queue_results.html", context)
     context.update(sidebar_context(request, desk, active_queue=key, active_view=saved.pk if saved else None))
     return render(request, "appeals/appeal_list.html", context)
