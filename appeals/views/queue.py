@@ -5,6 +5,7 @@ from __future__ import annotations
 import secrets
 from dataclasses import dataclass
 from typing import NamedTuple
+from urllib.parse import urlsplit
 
 from django import forms
 from django.contrib import messages
@@ -186,10 +187,10 @@ def _decorate_filter_form(form, *, desk) -> None:
         if isinstance(field.widget, forms.SelectMultiple):
             attrs = {"class": "checks-scroll"} if name not in CHECKBOX_FILTERS else {}
             field.widget = FastCheckboxSelectMultiple(attrs=attrs, choices=field.choices)
-        elif isinstance(field, forms.ModelChoiceField):
-            field.empty_label = _("Any")
-        elif isinstance(field, forms.ChoiceField) and field.choices and field.choices[0][0] == "":
-            field.choices = [("", _("Any")), *field.choices[1:]]
+        elif getattr(field, "empty_label", None) is not None:
+            field.empty_label = _("Any")  # a model select's options are listed below, with this label
+            if not isinstance(field, forms.ModelChoiceField):
+                field.widget.choices = [("", field.empty_label), *(c for c in field.widget.choices if c[0] != "")]
     speed_up_selects(form)
     agency = desk.agency.pk if desk.agency is not None else "all"
     preload_model_choices(form, cache_key=f"{desk.user.pk}:{agency}:{get_language()}")
@@ -248,6 +249,7 @@ def appeal_list(request: HttpRequest) -> HttpResponse:
         "cannot_match": _cannot_match(queue, data),
         "all_queue_url": _list_url({**{k: data.getlist(k) for k in save_query}, "queue": ALL}),
         "from_dashboard": data.get("from") == "dashboard",
+        "dashboard_url": _dashboard_back(request) if data.get("from") == "dashboard" else "",
         "back_url": request.get_full_path(),
         "export_query": _export_query(request.GET),
     }
@@ -256,6 +258,15 @@ def appeal_list(request: HttpRequest) -> HttpResponse:
         return render(request, "appeals/includes/queue_results.html", context)
     context.update(sidebar_context(request, desk, active_queue=key, active_view=saved.pk if saved else None))
     return render(request, "appeals/appeal_list.html", context)
+
+
+def _dashboard_back(request: HttpRequest) -> str:
+    """The dashboard page the user came from (with its period), else the dashboard."""
+    dashboard = reverse("appeals:dashboard")
+    referer = urlsplit(request.headers.get("referer", ""))
+    if referer.netloc == request.get_host() and referer.path == dashboard:
+        return f"{dashboard}?{referer.query}" if referer.query else dashboard
+    return dashboard
 
 
 def _export_query(params: QueryDict) -> str:
