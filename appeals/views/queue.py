@@ -255,7 +255,9 @@ def appeal_list(request: HttpRequest) -> HttpResponse:
     }
     if htmx_target(request) == "queue-results":
         context["oob"] = True  # the export links, the sort and the save-view form follow the filters
-        return render(request, "appeals/includes/queue_results.html", context)
+        response = render(request, "appeals/includes/queue_results.html", context)
+        response["HX-Push-Url"] = f"{reverse('appeals:list')}?{_without_empty(request.GET).urlencode()}"
+        return response
     context.update(sidebar_context(request, desk, active_queue=key, active_view=saved.pk if saved else None))
     return render(request, "appeals/appeal_list.html", context)
 
@@ -269,9 +271,19 @@ def _dashboard_back(request: HttpRequest) -> str:
     return dashboard
 
 
+def _without_empty(params: QueryDict) -> QueryDict:
+    """The parameters without the empty ones a submitted filter form carries (`executor=&overdue=&…`)."""
+    query = QueryDict(mutable=True)
+    for name in params:
+        values = [value for value in params.getlist(name) if value]
+        if values:
+            query.setlist(name, values)
+    return query
+
+
 def _export_query(params: QueryDict) -> str:
-    query = params.copy()
-    for name in ("page", "per_page"):
+    query = _without_empty(params)
+    for name in ("page", "per_page", "from"):
         query.pop(name, None)
     return query.urlencode()
 
