@@ -217,3 +217,20 @@ def test_the_tree_queue_with_grouped_executors_keeps_its_query_count(
     with django_assert_max_num_queries(14):
         response = client.get(LIST, {"queue": "tree", "status": ["registered"], "overdue": "false"})
     assert len(response.context["page"].rows) == n
+
+
+# --- The filter panel's checkboxes, drawn in Python for long flat lists -------------------------------------
+FLAT = [("", "Any"), (1, "Агентство <1>"), ("a&b", "A & B"), (None, "None"), ("3", 'Три "3"')]
+
+
+@pytest.mark.parametrize("value", [[], ["1"], ["a&b", "3"], [""]])
+@pytest.mark.parametrize("attrs", [{"id": "id_f"}, {}, {"id": "id_f", "class": "checks-scroll"}])
+def test_the_flat_fast_checkboxes_draw_exactly_what_django_draws(value, attrs):
+    from django import forms
+
+    from appeals.widgets import FastCheckboxSelectMultiple
+
+    widget_attrs = {"class": attrs["class"]} if "class" in attrs else None
+    call_attrs = {"id": attrs["id"]} if "id" in attrs else None
+    expected = forms.CheckboxSelectMultiple(choices=FLAT, attrs=widget_attrs).render("f", value, call_attrs)
+    assert FastCheckboxSelectMultiple(choices=FLAT, attrs=widget_attrs).render("f", value, call_attrs) == expected
