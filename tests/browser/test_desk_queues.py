@@ -66,26 +66,27 @@ def test_an_executor_finds_the_appeals_to_close_and_the_answers_returned(live_se
     page.click("#filter-panel .panel-actions button")
     expect(page.locator(".cannot-match")).to_be_visible()
     expect(page.locator(".cannot-match a")).to_have_attribute("href", re.compile(r"queue=all"))
-    page.click(".cannot-match a")
-    page.wait_for_load_state()
+    with page.expect_navigation():
+        page.click(".cannot-match a")
     expect(page.locator("table.queue")).to_contain_text(answered.number)
 
     # The queue of the executor's next steps: the answered appeal and the returned answer; its count is its list.
     next_step = page.locator("nav.sidebar a[href$='queue=next_step']")
     expect(next_step.locator(".count")).to_have_text("2")
-    next_step.click()
-    page.wait_for_load_state()
+    with page.expect_navigation():
+        next_step.click()
     expect(page.locator("tbody tr[data-row]")).to_have_count(2)
     expect(page.locator("table.queue")).to_contain_text(answered.number)
     expect(page.locator("table.queue")).to_contain_text(returned.number)
     expect(page.locator("table.queue")).not_to_contain_text(open_one.number)
 
-    page.click(f"a.rowlink:text('{answered.number}')")
+    with page.expect_navigation():
+        page.click(f"a.rowlink:text('{answered.number}')")
     act(page, "form[action$='/close/'] button")
     answered.refresh_from_db()
     assert answered.status == AppealStatus.CLOSED
-    page.click("nav.sidebar a[href$='queue=next_step']")
-    page.wait_for_load_state()
+    with page.expect_navigation():
+        page.click("nav.sidebar a[href$='queue=next_step']")
     expect(page.locator("tbody tr[data-row]")).to_have_count(1)
     expect(page.locator("nav.sidebar a[href$='queue=next_step'] .count")).to_have_text("1")
     context.close()
