@@ -458,3 +458,41 @@ def test_the_workspace_costs_the_same_queries_with_one_or_two_links(
     client.get(appeal.get_absolute_url())  # warm the per-desk caches
     with django_assert_max_num_queries(45):
         assert client.get(appeal.get_absolute_url()).status_code == 200
+
+
+def test_writing_again_to_a_body_that_redirected_down_is_a_repeat_not_an_escalation(
+    agency, district, housing, django_capture_on_commit_callbacks
+):
+    first = earlier(agency, subject="Нет отопления в доме", category=housing, days_ago=40)
+    earlier(district, subject="Нет отопления в доме", category=housing, days_ago=39, redirected_from=first)
+    again = register(django_capture_on_commit_callbacks, agency, subject="Нет отопления", category=housing)
+    assert (again.repeat_of, again.escalated_from) == (first, None)
+
+
+def test_an_import_applies_the_window_between_its_own_rows(agency, housing):
+    CategoryRouteFactory(category=housing, region=Region.ASTANA, agency=agency)
+    applicant = {"type": "individual", "full_name": "Омарова Сауле", "iin": IIN}
+    base = {"kind": "application", "channel": "portal", "language": "ru", "applicant": applicant}
+    base |= {"region": "astana", "category": "housing"}
+    report = import_rows(
+        [
+            {
+                **base,
+                "external_id": "w-1",
+                "subject": "Нет отопления в доме",
+                "registered_at": "2025-01-10T10:00:00+05:00",
+            },
+            # 13 months later: outside the window.
+            {**base, "external_id": "w-2", "subject": "Нет отопления", "registered_at": "2026-02-10T10:00:00+05:00"},
+            # 9 months after w-2: inside.
+            {
+                **base,
+                "external_id": "w-3",
+                "subject": "Опять нет отопления",
+                "registered_at": "2026-11-05T10:00:00+05:00",
+            },
+        ]
+    )
+    assert report.created == 3
+    repeats = dict(Appeal.objects.values_list("external_id", "repeat_of__external_id"))
+    assert repeats == {"w-1": None, "w-2": None, "w-3": "w-2"}
