@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from django.core.management import call_command
 from django.urls import reverse
 from django.utils import timezone
 
@@ -496,3 +497,14 @@ def test_an_import_applies_the_window_between_its_own_rows(agency, housing):
     assert report.created == 3
     repeats = dict(Appeal.objects.values_list("external_id", "repeat_of__external_id"))
     assert repeats == {"w-1": None, "w-2": None, "w-3": "w-2"}
+
+
+def test_the_catch_up_command_links_what_was_never_matched(agency, housing):
+    first = earlier(agency, subject="Нет отопления в доме", category=housing, days_ago=20)
+    later = earlier(agency, subject="Нет отопления", category=housing, days_ago=2)  # made without the lifecycle
+    call_command("match_appeals", "--since", (timezone.localdate() - timedelta(days=3)).isoformat())
+    later.refresh_from_db()
+    first.refresh_from_db()
+    assert (later.repeat_of, first.repeat_of) == (first, None)
+    call_command("match_appeals")  # twice: nothing more
+    assert AppealEvent.objects.filter(kind=EventKind.LINKED_REPEAT).count() == 1
