@@ -49,6 +49,7 @@ from .choices import (
     TerminateReason,
 )
 from .dashboard.rollups import rollups_reassign
+from .listening.matching import applicant_key, match_on_commit
 from .models import (
     Appeal,
     AppealEvent,
@@ -541,6 +542,7 @@ def appeals_register_many(*, actor: User | None, registrations: list[Registratio
     )
     notifications.appeals_changed(list(zip(appeals, events, strict=True)))
     notifications.applicant_notices_on_commit(appeals, notifications.APPLICANT_RECEIPT)
+    match_on_commit(appeals)  # repeats and escalations, found after commit (appeals.listening)
     return appeals
 
 
@@ -593,6 +595,9 @@ def _registration_build(
         applicant_email=applicant.email.strip(),
         applicant_phone=applicant.phone.strip(),
         applicant_address=applicant.address.strip(),
+        applicant_key=applicant_key(
+            iin=applicant.iin, bin=applicant.bin, phone=applicant.phone, email=applicant.email
+        ),
         is_collective=registration.is_collective,
         signatories=registration.signatories,
         is_repeated=registration.repeat_of is not None,
@@ -708,6 +713,7 @@ def appeal_redirect(
         applicant_email=appeal.applicant_email,
         applicant_phone=appeal.applicant_phone,
         applicant_address=appeal.applicant_address,
+        applicant_key=appeal.applicant_key,
         is_collective=appeal.is_collective,
         signatories=appeal.signatories,
         is_repeated=appeal.is_repeated,

@@ -61,3 +61,19 @@ def dashboard_rollups_refresh_task() -> int:
     from .dashboard.rollups import rollups_refresh
 
     return rollups_refresh(days=int(settings.DASHBOARD["ROLLUP_REFRESH_DAYS"]))
+
+
+@shared_task(acks_late=True)
+def appeal_match_task(appeal_id: int) -> int:
+    """Matter matching of a newly registered appeal (repeat / escalation links); safe to run twice."""
+    from .listening.matching import appeals_match
+
+    return len(appeals_match(appeal_ids=[appeal_id]).linked)
+
+
+@shared_task(acks_late=True)
+def appeals_match_task(appeal_ids: list[int]) -> int:
+    """Matter matching of a batch of newly registered appeals, in registration order; safe to run twice."""
+    from .listening.matching import appeals_match
+
+    return len(appeals_match(appeal_ids=appeal_ids).linked)

@@ -346,6 +346,12 @@ APPEAL_POLICY = {
     "ATTACHMENT_MAX_COUNT": 10,
     # The most appeals one batch intake (POST /api/v1/appeals/batch/) may carry.
     "INTAKE_BATCH_MAX": env_int("APPEAL_INTAKE_BATCH_MAX", 100),
+    # Matter matching (appeals/listening/matching.py): an applicant's earlier appeals within this many
+    # months are compared; the same matter is a subject and text at least this similar (0 to 1), or the
+    # same category and at least the second, lower similarity.
+    "MATCH_WINDOW_MONTHS": env_int("APPEAL_MATCH_WINDOW_MONTHS", 12),
+    "MATCH_MIN_SIMILARITY": 0.3,
+    "MATCH_SAME_CATEGORY_MIN_SIMILARITY": 0.12,
 }
 
 # --- The supervisors' dashboard (appeals/dashboard/) ----------------------------------------------
