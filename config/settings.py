@@ -381,7 +381,7 @@ LISTENING = {
     # tail whose Benjamini-Hochberg q-value is at most ALPHA, and MIN_APPLICANTS distinct applicants.
     "MIN_COUNT": env_int("LISTENING_MIN_COUNT", 10),
     "MIN_RATIO": 1.5,
-    "ALPHA": 0.05,
+    "ALPHA": 0.01,
     "MIN_APPLICANTS": env_int("LISTENING_MIN_APPLICANTS", 5),
     # Channel-driven: the channel's count in the pair against its usual share there (binomial, Bonferroni over
     # the channels) at most CHANNEL_ALPHA, carrying at least CHANNEL_EXCESS_SHARE of the excess, and a channel

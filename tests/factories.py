@@ -115,7 +115,12 @@ class AppealFactory(factory.django.DjangoModelFactory):
     applicant_iin = factory.Sequence(valid_iin)
     applicant_email = factory.Sequence(lambda n: f"citizen{n}@mail.kz")
     applicant_key = factory.LazyAttribute(
-        lambda a: key_of(iin=a.applicant_iin, bin=a.applicant_bin, phone=a.applicant_phone, email=a.applicant_email)
+        lambda a: key_of(
+            iin=a.applicant_iin,
+            bin=getattr(a, "applicant_bin", ""),
+            phone=getattr(a, "applicant_phone", ""),
+            email=a.applicant_email,
+        )
     )
     region = Region.ASTANA
     subject = factory.Sequence(lambda n: f"Ремонт дороги на улице {n}")

@@ -4,7 +4,8 @@ A signal is about many people and real persistence, not volume alone. For an age
 
 - **hotspot**: a (category, region) pair whose count in the period is improbably high against its own
   baseline, the median of the previous BASELINE_PERIODS periods of the same length (a median resists one bad
-  period). The test is the Poisson upper tail P(X >= observed | lambda = baseline), with Benjamini-Hochberg
+  period). The test is the Poisson upper tail P(X >= observed | lambda = baseline) (a negative binomial of the
+  same mean where the baseline periods vary more than Poisson would), with Benjamini-Hochberg
   over all the pairs compared at once (q <= ALPHA), a minimum count and a minimum ratio to the baseline.
   Hotspots are ranked by breadth first: the same test on the number of distinct applicants (IIN/BIN, else
   phone, else email; an appeal without any is one person), so 40 appeals from 3 people rank below 40 people.
@@ -40,8 +41,8 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from django.conf import settings
-from django.db.models import CharField, Count, F, Q, Value, Window
-from django.db.models.functions import Coalesce, NullIf, RowNumber
+from django.db.models import Count, F, Q, Window
+from django.db.models.functions import RowNumber
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
@@ -100,6 +101,38 @@ def poisson_sf(k: int, lam: float) -> float:
         if term < total * 1e-15 or i > k + 100_000:
             return min(1.0, total)
         i += 1
+
+
+def negative_binomial_sf(k: int, mean: float, variance: float) -> float:
+    """P(X >= k) for a count with this mean and a variance above it (a gamma-Poisson mixture); Poisson when the
+    variance is not above the mean."""
+    if variance <= mean or mean <= 0:
+        return poisson_sf(k, mean)
+    if k <= 0:
+        return 1.0
+    r = mean * mean / (variance - mean)
+    log_p, log_q = math.log(r / (r + mean)), math.log(mean / (r + mean))
+
+    def pmf(i: int) -> float:
+        return math.exp(math.lgamma(i + r) - math.lgamma(r) - math.lgamma(i + 1) + r * log_p + i * log_q)
+
+    if k <= mean:
+        return max(0.0, 1.0 - sum(pmf(i) for i in range(k)))
+    total, i = 0.0, k
+    while True:
+        term = pmf(i)
+        total += term
+        if term < total * 1e-15 or i > k + 100_000:
+            return min(1.0, total)
+        i += 1
+
+
+def count_p_value(count: int, history: list[int]) -> tuple[float, float]:
+    """(baseline, P(X >= count)) against the periods of `history`: the baseline is their median (never below
+    BASELINE_FLOOR); the tail is Poisson, or negative binomial where the history varies more than Poisson."""
+    baseline = _median_baseline(history)
+    variance = statistics.variance(history) if len(history) > 1 else 0.0
+    return baseline, negative_binomial_sf(count, baseline, variance)
 
 
 def poisson_upper_bound(lam: float, alpha: float) -> int:
@@ -243,15 +276,6 @@ def _registered(queryset, start: date, end: date):
     return queryset.filter(registered_at__gte=lo, registered_at__lt=hi)
 
 
-APPLICANT_KEY = Coalesce(
-    NullIf(F("applicant_iin"), Value("")),
-    NullIf(F("applicant_bin"), Value("")),
-    NullIf(F("applicant_phone"), Value("")),
-    NullIf(F("applicant_email"), Value("")),
-    output_field=CharField(),
-)
-
-
 def _pairs_q(pairs) -> Q:
     wanted = Q()
     for category_id, region in pairs:
@@ -260,16 +284,20 @@ def _pairs_q(pairs) -> Q:
 
 
 def applicants_by_pair(scope, pairs, start: date, end: date) -> dict[tuple, int]:
-    """Distinct applicants of each (category, region) in [start, end]: one query."""
+    """Distinct applicants of each (category, region) in [start, end] (by Appeal.applicant_key): one query."""
     if not pairs:
         return {}
     rows = (
         _registered(scope, start, end)
         .filter(_pairs_q(pairs))
-        .annotate(who=APPLICANT_KEY)
         .values("category_id", "region")
         .order_by()
-        .annotate(people=Count("who", distinct=True), nobody=Count("pk", filter=Q(who__isnull=True)))
+        .annotate(
+            # Appeal.applicant_key: the IIN, else the BIN, else the phone, else the email; without one, each
+            # appeal is a person of its own.
+            people=Count("applicant_key", distinct=True, filter=~Q(applicant_key="")),
+            nobody=Count("pk", filter=Q(applicant_key="")),
+        )
     )
     return {(r["category_id"], r["region"]): r["people"] + r["nobody"] for r in rows}
 
@@ -356,8 +384,8 @@ def signals_read(*, root: Agency, period: Period, source: Source) -> Signals:
                 if count >= min_count:
                     new_pairs.append((pair, count))
                 continue
-            baseline = _median_baseline([sum(past[pair][i].values()) for i in available])
-            tested.append((pair, count, baseline, poisson_sf(count, baseline)))
+            baseline, p = count_p_value(count, [sum(past[pair][i].values()) for i in available])
+            tested.append((pair, count, baseline, p))
     q_values = benjamini_hochberg([p for *_rest, p in tested])
     raised = [
         (pair, count, baseline, q)

@@ -162,12 +162,54 @@ def test_the_command_reads_csv_and_jsonl_and_writes_the_report(routed, tmp_path,
     table = tmp_path / "old.csv"
     with table.open("w", encoding="utf-8", newline="") as handle:
         writer = csv.writer(handle)
-        writer.writerow(["external_id", "kind", "channel", "language", "applicant.type", "applicant.full_name",
-                         "applicant.iin", "region", "category", "subject", "text", "registered_at"])
-        writer.writerow(["csv-1", "complaint", "email", "kk", "individual", "Нұрлан Ә.", valid_iin(9), "astana",
-                         "roads", "Жол жөндеу", "Көшедегі шұңқыр", "2026-02-02T09:00:00+05:00"])
-        writer.writerow(["csv-2", "complaint", "email", "xx", "individual", "Нұрлан Ә.", valid_iin(9), "astana",
-                         "roads", "Жол", "", "2026-02-03T09:00:00+05:00"])
+        writer.writerow(
+            [
+                "external_id",
+                "kind",
+                "channel",
+                "language",
+                "applicant.type",
+                "applicant.full_name",
+                "applicant.iin",
+                "region",
+                "category",
+                "subject",
+                "text",
+                "registered_at",
+            ]
+        )
+        writer.writerow(
+            [
+                "csv-1",
+                "complaint",
+                "email",
+                "kk",
+                "individual",
+                "Нұрлан Ә.",
+                valid_iin(9),
+                "astana",
+                "roads",
+                "Жол жөндеу",
+                "Көшедегі шұңқыр",
+                "2026-02-02T09:00:00+05:00",
+            ]
+        )
+        writer.writerow(
+            [
+                "csv-2",
+                "complaint",
+                "email",
+                "xx",
+                "individual",
+                "Нұрлан Ә.",
+                valid_iin(9),
+                "astana",
+                "roads",
+                "Жол",
+                "",
+                "2026-02-03T09:00:00+05:00",
+            ]
+        )
     call_command("import_appeals", str(table))
     err = capsys.readouterr().err
     assert "line 3 (csv-2): language" in err
