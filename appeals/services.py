@@ -595,9 +595,7 @@ def _registration_build(
         applicant_email=applicant.email.strip(),
         applicant_phone=applicant.phone.strip(),
         applicant_address=applicant.address.strip(),
-        applicant_key=applicant_key(
-            iin=applicant.iin, bin=applicant.bin, phone=applicant.phone, email=applicant.email
-        ),
+        applicant_key=applicant_key(iin=applicant.iin, bin=applicant.bin, phone=applicant.phone, email=applicant.email),
         is_collective=registration.is_collective,
         signatories=registration.signatories,
         is_repeated=registration.repeat_of is not None,

@@ -351,7 +351,7 @@ APPEAL_POLICY = {
     # same category and at least the second, lower similarity.
     "MATCH_WINDOW_MONTHS": env_int("APPEAL_MATCH_WINDOW_MONTHS", 12),
     "MATCH_MIN_SIMILARITY": 0.3,
-    "MATCH_SAME_CATEGORY_MIN_SIMILARITY": 0.12,
+    "MATCH_SAME_CATEGORY_MIN_SIMILARITY": 0.18,
 }
 
 # --- The supervisors' dashboard (appeals/dashboard/) ----------------------------------------------
