@@ -148,9 +148,10 @@ def _agency(code: str, **fields) -> Agency:
     return found or agency_save(agency=Agency(code=code, **fields))  # the service sets the tree path
 
 
-def planted_tree(prefix: str = "pl") -> PlantedTree:
-    """The planted agencies and categories (made once, found after)."""
-    top = _agency(
+def planted_tree(prefix: str = "pl", *, top: Agency | None = None) -> PlantedTree:
+    """The planted agencies and categories (made once, found after), under `top` (by default a Presidential
+    Administration of their own)."""
+    top = top or _agency(
         f"{prefix}-pa",
         name_ru="Администрация Президента (PL)",
         name_kk="Президент Әкімшілігі (PL)",
@@ -185,8 +186,8 @@ def planted_tree(prefix: str = "pl") -> PlantedTree:
 
 
 class _Writer:
-    def __init__(self, rng: random.Random, tree: PlantedTree, now: datetime) -> None:
-        self.rng, self.tree, self.now = rng, tree, now
+    def __init__(self, rng: random.Random, tree: PlantedTree, now: datetime, prefix: str) -> None:
+        self.rng, self.tree, self.now, self.prefix = rng, tree, now, prefix
         self.rows: list[dict] = []
         self.iins: set[str] = set()
 
@@ -236,12 +237,12 @@ class _Writer:
             if again:
                 text = AGAIN_KK[(again - 1) % len(AGAIN_KK)].format(text=text, **fill)
                 subject = "Қайталап: " + subject
-        number = f"PL-{len(self.rows) + 1:06d}"
+        number = f"{self.prefix.upper()}-{len(self.rows) + 1:06d}"
         age = (self.now - when).days
         if answered is None:
             answered = age > 25 and self.rng.random() < 0.9
         row = {
-            "external_id": f"planted-{len(self.rows) + 1}",
+            "external_id": f"{self.prefix}-planted-{len(self.rows) + 1}",
             "number": number,
             "kind": "application",
             "channel": channel or self.rng.choices(list(CHANNELS), weights=list(CHANNELS.values()))[0],
@@ -266,8 +267,10 @@ class _Writer:
         return number
 
     def moment(self, start: date, end: date) -> datetime:
-        day = start + timedelta(days=self.rng.randint(0, (end - start).days))
-        return datetime.combine(day, time(self.rng.randint(9, 17), self.rng.randint(0, 59)), tzinfo=ALMATY)
+        day = start + timedelta(days=self.rng.randint(0, max(0, (end - start).days)))
+        moment = datetime.combine(day, time(self.rng.randint(9, 17), self.rng.randint(0, 59)), tzinfo=ALMATY)
+        latest = self.now - timedelta(hours=1)  # today's appeals: registered before now
+        return moment if moment <= latest else latest - timedelta(minutes=self.rng.randint(0, 300))
 
     def district(self, region: str) -> str:
         return self.tree.districts[region][0 if self.rng.random() < 0.55 else 1]
@@ -284,14 +287,33 @@ def _poisson(rng: random.Random, lam: float) -> int:
         k += 1
 
 
-def planted_rows(tree: PlantedTree, *, seed: int = 15, today: date = date(2026, 7, 10)) -> Planted:
+def planted_rows(
+    tree: PlantedTree,
+    *,
+    seed: int = 15,
+    today: date = date(2026, 7, 10),
+    now: datetime | None = None,
+    current: bool = False,
+    prefix: str = "pl",
+) -> Planted:
+    """The rows and the truth. The patterns are in the month before `today`, or with `current` in the month
+    of `today` so far (the dashboard's default period: the demo)."""
     rng = random.Random(seed)  # noqa: S311 - seeded planted data, not a secret
-    period_end = today.replace(day=1) - timedelta(days=1)
-    period_start = period_end.replace(day=1)
-    first = add_months(period_start, -11)  # twelve complete months, the read one the last
+    if current:
+        period_start, period_end = today.replace(day=1), today
+    else:
+        period_end = today.replace(day=1) - timedelta(days=1)
+        period_start = period_end.replace(day=1)
+    first = add_months(period_start, -11)  # twelve months, the read one the last
     months = [(add_months(first, i), add_months(first, i + 1) - timedelta(days=1)) for i in range(12)]
-    now = datetime.combine(today, time(12), tzinfo=ALMATY)
-    w = _Writer(rng, tree, now)
+    # The long-standing problem: the last four complete months (and on into the current one).
+    last_complete = len(months) - 1 if period_end == months[-1][1] else len(months) - 2
+    now = now or datetime.combine(today, time(12), tzinfo=ALMATY)
+    w = _Writer(rng, tree, now, prefix)
+
+    def within(start: date, end: date) -> tuple[date, date]:
+        return max(start, period_start), min(end, period_end)
+
     truth: dict[str, set] = {
         k: set() for k in ("hotspot", "new", "long_standing", "channel_driven", "repeat", "escalation")
     }
@@ -310,12 +332,14 @@ def planted_rows(tree: PlantedTree, *, seed: int = 15, today: date = date(2026, 
     for m, (start, end) in enumerate(months):
         for pair in pairs:
             category, region = pair
-            lam = level[pair] * (1 + 0.1 * math.cos(2 * math.pi * (start.month - 1) / 12))
-            if pair == long_pair and m >= len(months) - 4:
+            until = min(end, period_end)
+            share = ((until - start).days + 1) / ((end - start).days + 1)
+            lam = share * level[pair] * (1 + 0.1 * math.cos(2 * math.pi * (start.month - 1) / 12))
+            if pair == long_pair and m >= last_complete - 3:
                 lam *= 2.4
             for _ in range(_poisson(rng, lam)):
                 w.add(
-                    when=w.moment(start, end),
+                    when=w.moment(start, until),
                     agency=w.district(region),
                     region=region,
                     matter=w.matter(category),
@@ -366,7 +390,9 @@ def planted_rows(tree: PlantedTree, *, seed: int = 15, today: date = date(2026, 
         )
         for again in range(1, 2 + (i % 2)):
             language = "kk" if (i + again) % 3 == 0 else "ru"
-            when = w.moment(period_start + timedelta(days=(again - 1) * 12), period_start + timedelta(days=again * 12))
+            when = w.moment(
+                *within(period_start + timedelta(days=(again - 1) * 12), period_start + timedelta(days=again * 12))
+            )
             truth["repeat"].add(
                 w.add(
                     when=when,
@@ -432,8 +458,28 @@ def planted_rows(tree: PlantedTree, *, seed: int = 15, today: date = date(2026, 
     return Planted(
         rows=w.rows,
         today=today,
-        period_date=period_start + timedelta(days=14),
+        period_date=min(period_start + timedelta(days=14), period_end),
         period_start=period_start,
         period_end=period_end,
         truth=truth,
     )
+
+
+def planted_demo(*, out=print) -> Planted:
+    """The demo's listening data (seed_demo): the planted year under the demo's Presidential Administration
+    ("pa"), its patterns in the current month so far (the dashboard's default period), loaded through the
+    history import. `pa.head` then sees a repeat, an escalation over a body's head, a long-standing problem
+    and a social-media spike, each a click away from its appeals."""
+    from django.utils import timezone
+
+    from ..calendar import local_today
+    from .imports import import_rows
+
+    tree = planted_tree("lst", top=Agency.objects.get(code="pa"))
+    planted = planted_rows(tree, seed=2026, today=local_today(), now=timezone.now(), current=True, prefix="lst")
+    report = import_rows(planted.rows)
+    out(
+        f"  listening: {report.created} appeals over a year under the Presidential Administration "
+        f"({report.repeats} repeats, {report.escalations} escalations linked)"
+    )
+    return planted
