@@ -212,6 +212,7 @@ class NoticeKind(models.TextChoices):
     OVERDUE_REMINDER = "overdue_reminder", _("Overdue reminder")
     REDIRECT_LIMIT = "redirect_limit", _("Redirect limit near")
     DIGEST = "digest", _("Daily digest")
+    SIGNALS = "signals", _("Weekly signals")
 
 
 # Notices to the applicant's address (never to a user).

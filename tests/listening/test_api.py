@@ -128,7 +128,7 @@ def test_the_endpoint_is_in_the_openapi_schema(supervisor):
 @pytest.mark.parametrize("n", [1, 20])
 def test_the_query_count_is_constant(agency, district, supervisor, category, django_assert_max_num_queries, n):
     plant(agency, category, hot=10 + n, lower=district, higher=agency)
-    for i in range(n):  # n bodies' worth of escalations and n repeats
+    for _ in range(n):  # n more escalations and repeats
         first = AppealFactory(agency=district, category=category, registered_at=at(2026, 3, 2))
         AppealFactory(agency=agency, registered_at=at(2026, 4, 8), escalated_from=first, repeat_of=first)
     client = staff(supervisor)
