@@ -9,8 +9,8 @@ A signal is about many people and real persistence, not volume alone. For an age
   over all the pairs compared at once (q <= ALPHA), a minimum count and a minimum ratio to the baseline.
   Hotspots are ranked by breadth first: the same test on the number of distinct applicants (IIN/BIN, else
   phone, else email; an appeal without any is one person), so 40 appeals from 3 people rank below 40 people.
-- **few_applicants**: such a pair whose appeals come from fewer than MIN_APPLICANTS people (a persistent
-  few), listed apart, never a hotspot.
+- **few_applicants**: such a pair (or a new one) whose appeals come from fewer than MIN_APPLICANTS people (a
+  persistent few), listed apart, never a hotspot.
 - **new**: a pair with no appeal at all in the baseline periods but at least MIN_COUNT now: listed apart,
   never "infinitely above" a baseline of zero. Without MIN_BASELINE_PERIODS periods of history in the
   system, nothing is tested (a thin history would make every pair a hotspot).
@@ -469,10 +469,10 @@ def signals_read(*, root: Agency, period: Period, source: Source) -> Signals:
                     **common,
                 )
             )
+        elif who < min_people:  # a persistent few, with or without history
+            out.append(Signal(kind=FEW_APPLICANTS, score=q, score_name="q" if q is not None else "", **common))
         elif q is None:
             out.append(Signal(kind=NEW, score=None, score_name="", **common))
-        elif who < min_people:
-            out.append(Signal(kind=FEW_APPLICANTS, score=q, score_name="q", **common))
         else:
             out.append(Signal(kind=HOTSPOT, score=q, score_name="q", **common))
 
