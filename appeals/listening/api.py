@@ -92,6 +92,7 @@ class SignalListView(APIView):
     """The signals of what is unusual in the caller's subtree for a period."""
 
     integration_scope = None  # staff only
+    validates_query = True  # the period form: a 400 names the wrong parameter
 
     @extend_schema(
         summary="Signals of what is unusual",

@@ -39,6 +39,7 @@ import statistics
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from functools import lru_cache
 
 from django.conf import settings
 from django.db.models import Count, F, Q, Window
@@ -82,6 +83,7 @@ def listening_setting(key: str):
 
 
 # --- Tests for counts --------------------------------------------------------------------------------
+@lru_cache(maxsize=65536)
 def poisson_sf(k: int, lam: float) -> float:
     """P(X >= k) for X ~ Poisson(lam)."""
     if k <= 0:
@@ -103,6 +105,7 @@ def poisson_sf(k: int, lam: float) -> float:
         i += 1
 
 
+@lru_cache(maxsize=65536)
 def negative_binomial_sf(k: int, mean: float, variance: float) -> float:
     """P(X >= k) for a count with this mean and a variance above it (a gamma-Poisson mixture); Poisson when the
     variance is not above the mean."""
@@ -135,12 +138,22 @@ def count_p_value(count: int, history: list[int]) -> tuple[float, float]:
     return baseline, negative_binomial_sf(count, baseline, variance)
 
 
+@lru_cache(maxsize=4096)
 def poisson_upper_bound(lam: float, alpha: float) -> int:
-    """The smallest u with P(X > u) <= alpha: a count above u is above the baseline's upper bound."""
-    u = max(0, int(lam))
-    while poisson_sf(u + 1, lam) > alpha:
-        u += 1
-    return u
+    """The smallest u with P(X > u) <= alpha: a count above u is above the baseline's upper bound.
+
+    Baselines are medians of counts (whole or half numbers), so a few values serve every pair: cached, and
+    found by bisection (a pair-month loop computing tails term by term cost seconds at a ministry's scale)."""
+    lo, hi = max(0, int(lam)), max(1, int(lam + 10 * math.sqrt(lam) + 10))
+    while poisson_sf(hi + 1, lam) > alpha:
+        hi *= 2
+    while lo < hi:
+        mid = (lo + hi) // 2
+        if poisson_sf(mid + 1, lam) > alpha:
+            lo = mid + 1
+        else:
+            hi = mid
+    return lo
 
 
 def binomial_sf(k: int, n: int, p: float) -> float:
