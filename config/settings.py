@@ -159,6 +159,8 @@ SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", 8 * 60 * 60)
 LANGUAGE_CODE = "ru"
 LANGUAGES = [("kk", _("Kazakh")), ("ru", _("Russian")), ("en", _("English"))]
 LOCALE_PATHS = [BASE_DIR / "locale"]
+# Our own locale formats first: Django ships none for kk (a decimal comma, like ru).
+FORMAT_MODULE_PATH = ["config.formats"]
 USE_I18N = True
 TIME_ZONE = "Asia/Almaty"
 USE_TZ = True
@@ -316,12 +318,18 @@ APPEAL_POLICY = {
     # An appeal is considered within this many working days from registration.
     "CONSIDERATION_WORKING_DAYS": env_int("APPEAL_CONSIDERATION_WORKING_DAYS", 15),
     # Per-kind terms that differ from the one above (kind value -> working days).
-    # A complaint is reviewed by the higher body within 20 working days.
+    # A complaint is reviewed by the higher body within 20 working days (from its registration there).
     "WORKING_DAYS_BY_KIND": {"complaint": env_int("APPEAL_COMPLAINT_REVIEW_WORKING_DAYS", 20)},
+    # A complaint against an act goes, with the case file, to the higher body (the agency's parent) within
+    # this many working days of its registration in the body whose act it challenges.
+    "COMPLAINT_FORWARD_WORKING_DAYS": env_int("APPEAL_COMPLAINT_FORWARD_WORKING_DAYS", 3),
+    # Registrars (and the assignee) are reminded of a complaint not yet forwarded this many working days
+    # before that limit, or less.
+    "COMPLAINT_FORWARD_REMINDER_WORKING_DAYS": 1,
     # The whole term, extensions included, at most this many months from registration.
     "EXTENSION_MAX_MONTHS": env_int("APPEAL_EXTENSION_MAX_MONTHS", 2),
-    # The applicant is told of an extension within this many working days of the decision.
-    "EXTENSION_NOTICE_WORKING_DAYS": 3,
+    # (The law gives 3 working days to tell the applicant of an extension: the desk writes the notice in the
+    # same transaction as the extension and sends it at once, so there is no term to configure.)
     # A redirect to the competent body is due within this many working days of registration.
     "REDIRECT_LIMIT_WORKING_DAYS": env_int("APPEAL_REDIRECT_LIMIT_WORKING_DAYS", 3),
     # The applicant may challenge the result within this many months.
@@ -520,9 +528,9 @@ LOGGING = {
 # Sign-in protection (django-axes), a second factor for supervisors and administrators (django-otp),
 # idle sessions, the Content-Security-Policy (django-csp) and the production hardening.
 INSTALLED_APPS += [
-    "axes",
+    "config.apps.AxesConfig",  # django-axes under a translated name (config/apps.py)
     "django_otp",
-    "django_otp.plugins.otp_totp",
+    "config.apps.TOTPConfig",  # django_otp.plugins.otp_totp under a translated name
     "csp",
 ]
 MIDDLEWARE.insert(MIDDLEWARE.index("django.middleware.security.SecurityMiddleware") + 1, "csp.middleware.CSPMiddleware")

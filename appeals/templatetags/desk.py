@@ -6,7 +6,7 @@ from django import template
 from django.utils.html import format_html
 from django.utils.translation import gettext as _
 
-from ..presenters import appeal_deadline
+from ..presenters import appeal_deadline, complaint_forward_clock
 from ..queues import COUNT_CAP
 from ..rows import QueueRowRenderer
 from ..validators import mask_identifier
@@ -16,12 +16,27 @@ register = template.Library()
 
 
 @register.simple_tag
-def deadline(appeal, today=None):
-    """A coloured badge: 'N working days left', 'due today' or 'overdue by N working days'."""
+def deadline(appeal, today=None, hide_done=False):
+    """A coloured badge: 'N working days left', 'due today' or 'overdue by N working days'.
+
+    For a finished appeal it repeats the status in plain text, unless `hide_done` (the workspace,
+    whose status badge is already beside it).
+    """
     info = appeal_deadline(appeal, today=today)
     if info.state == "done":
+        if hide_done:
+            return ""
         return format_html('<span class="muted">{}</span>', appeal.get_status_display())
     return format_html('<span class="badge deadline-{}">{}</span>', info.state, info.text)
+
+
+@register.simple_tag
+def forward_clock(appeal, today=None):
+    """A badge for a complaint still to go up to the higher body: 'within N working days', 'today' or 'late'."""
+    info = complaint_forward_clock(appeal, today=today)
+    if info is None:
+        return ""
+    return format_html('<span class="badge deadline-{}" id="forward-clock">{}</span>', info.state, info.text)
 
 
 @register.simple_tag
