@@ -380,6 +380,15 @@ class ApplicantData:
     address: str = ""
 
 
+# The choices a registration is checked against, as sets (a TextChoices' `.values` builds a list on each call;
+# the history import checks millions of rows).
+_KINDS = frozenset(AppealKind.values)
+_CHANNELS = frozenset(Channel.values)
+_LANGUAGES = frozenset(Language.values)
+_REGIONS = frozenset(Region.values)
+_APPLICANT_TYPES = frozenset(ApplicantType.values)
+
+
 def _validate_registration(
     *,
     applicant: ApplicantData,
@@ -395,13 +404,13 @@ def _validate_registration(
     def add(field: str, message: str) -> None:
         errors.setdefault(field, []).append(message)
 
-    if kind not in AppealKind.values:
+    if kind not in _KINDS:
         add("kind", _("Choose one of the kinds of appeal."))
-    if channel not in Channel.values:
+    if channel not in _CHANNELS:
         add("channel", _("Choose one of the channels."))
-    if language not in Language.values:
+    if language not in _LANGUAGES:
         add("language", _("An appeal is in Kazakh or Russian."))
-    if region not in Region.values:
+    if region not in _REGIONS:
         add("region", _("Choose one of the regions."))
     if not subject.strip():
         add("subject", _("Write the subject of the appeal."))
@@ -416,7 +425,7 @@ def _validate_registration(
             _("The text is longer than %(max)s characters.") % {"max": policy.policy("TEXT_MAX_LENGTH")},
         )
 
-    if applicant.type not in ApplicantType.values:
+    if applicant.type not in _APPLICANT_TYPES:
         add("applicant_type", _("Choose individual, legal entity or anonymous."))
     elif applicant.type == ApplicantType.ANONYMOUS:
         if applicant.name or applicant.iin or applicant.bin:

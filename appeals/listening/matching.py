@@ -37,6 +37,7 @@ from datetime import datetime
 from functools import partial
 
 from django.db import transaction
+from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
 from agencies.choices import AgencyKind
@@ -212,11 +213,15 @@ _COLUMNS = (
 )
 
 
+def _row(columns) -> _Row:
+    pk, number, key, at, category, path, kind, subject, text, repeat_of, escalated_from = columns
+    return _Row(
+        pk, number, key, at, category, path, kind, subject, (text or "")[:TEXT_PREFIX], repeat_of, escalated_from
+    )
+
+
 def _rows(queryset) -> list[_Row]:
-    return [
-        _Row(pk, number, key, at, cat, path, kind, subject, (text or "")[:TEXT_PREFIX], rep, esc)
-        for pk, number, key, at, cat, path, kind, subject, text, rep, esc in queryset.values_list(*_COLUMNS)
-    ]
+    return [_row(columns) for columns in queryset.values_list(*_COLUMNS)]
 
 
 @dataclass(frozen=True)
@@ -280,19 +285,31 @@ def appeals_match(*, appeal_ids: Iterable[int]) -> MatchReport:
 
 
 def _match_batch(ids: list[int], report: MatchReport) -> None:
-    appeals = [
-        row
-        for row in _rows(Appeal.objects.filter(pk__in=ids).exclude(applicant_key="").order_by("registered_at", "pk"))
-        if row.repeat_of_id is None or row.escalated_from_id is None
-    ]
+    undone_kinds = {
+        how: Exists(AppealEvent.objects.filter(appeal=OuterRef("pk"), kind=kind)) for how, kind in UNLINK_EVENTS.items()
+    }
+    queryset = (
+        Appeal.objects.filter(pk__in=ids)
+        .exclude(applicant_key="")
+        .annotate(undone_repeat=undone_kinds[REPEAT], undone_escalation=undone_kinds[ESCALATION])
+        .order_by("registered_at", "pk")
+    )
+    appeals: list[_Row] = []
+    undone: set[tuple[int, str]] = set()
+    for *columns, undone_repeat, undone_escalation in queryset.values_list(
+        *_COLUMNS, "undone_repeat", "undone_escalation"
+    ):
+        row = _row(columns)
+        if row.repeat_of_id is not None and row.escalated_from_id is not None:
+            continue
+        appeals.append(row)
+        if undone_repeat:
+            undone.add((row.pk, REPEAT))
+        if undone_escalation:
+            undone.add((row.pk, ESCALATION))
     report.checked += len(appeals)
     if not appeals:
         return
-    undone: set[tuple[int, str]] = set()
-    for appeal_id, kind in AppealEvent.objects.filter(
-        appeal_id__in=[a.pk for a in appeals], kind__in=list(UNLINK_EVENTS.values())
-    ).values_list("appeal_id", "kind"):
-        undone.add((appeal_id, REPEAT if kind == UNLINK_EVENTS[REPEAT] else ESCALATION))
     keys = {a.key for a in appeals}
     earliest = min(window_start(a.registered_at) for a in appeals)
     latest = max(a.registered_at for a in appeals)

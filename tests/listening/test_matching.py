@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from django.core.management import call_command
 from django.urls import reverse
 from django.utils import timezone
 
@@ -458,3 +459,52 @@ def test_the_workspace_costs_the_same_queries_with_one_or_two_links(
     client.get(appeal.get_absolute_url())  # warm the per-desk caches
     with django_assert_max_num_queries(45):
         assert client.get(appeal.get_absolute_url()).status_code == 200
+
+
+def test_writing_again_to_a_body_that_redirected_down_is_a_repeat_not_an_escalation(
+    agency, district, housing, django_capture_on_commit_callbacks
+):
+    first = earlier(agency, subject="Нет отопления в доме", category=housing, days_ago=40)
+    earlier(district, subject="Нет отопления в доме", category=housing, days_ago=39, redirected_from=first)
+    again = register(django_capture_on_commit_callbacks, agency, subject="Нет отопления", category=housing)
+    assert (again.repeat_of, again.escalated_from) == (first, None)
+
+
+def test_an_import_applies_the_window_between_its_own_rows(agency, housing):
+    CategoryRouteFactory(category=housing, region=Region.ASTANA, agency=agency)
+    applicant = {"type": "individual", "full_name": "Омарова Сауле", "iin": IIN}
+    base = {"kind": "application", "channel": "portal", "language": "ru", "applicant": applicant}
+    base |= {"region": "astana", "category": "housing"}
+    report = import_rows(
+        [
+            {
+                **base,
+                "external_id": "w-1",
+                "subject": "Нет отопления в доме",
+                "registered_at": "2025-01-10T10:00:00+05:00",
+            },
+            # 13 months later: outside the window.
+            {**base, "external_id": "w-2", "subject": "Нет отопления", "registered_at": "2026-02-10T10:00:00+05:00"},
+            # 9 months after w-2: inside.
+            {
+                **base,
+                "external_id": "w-3",
+                "subject": "Опять нет отопления",
+                "registered_at": "2026-11-05T10:00:00+05:00",
+            },
+        ]
+    )
+    assert report.created == 3
+    repeats = dict(Appeal.objects.values_list("external_id", "repeat_of__external_id"))
+    assert repeats == {"w-1": None, "w-2": None, "w-3": "w-2"}
+
+
+def test_the_catch_up_command_links_what_was_never_matched(agency, housing):
+    first = earlier(agency, subject="Нет отопления в доме", category=housing, days_ago=20)
+    later = earlier(agency, subject="Нет отопления", category=housing, days_ago=2)  # made without the lifecycle
+    call_command("match_appeals", "--since", (timezone.localdate() - timedelta(days=3)).isoformat())
+    later.refresh_from_db()
+    first.refresh_from_db()
+    assert (later.repeat_of, first.repeat_of) == (first, None)
+    call_command("match_appeals")  # twice: nothing more
+    assert AppealEvent.objects.filter(kind=EventKind.LINKED_REPEAT).count() == 1

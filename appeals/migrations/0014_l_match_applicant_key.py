@@ -30,7 +30,7 @@ def backfill_applicant_key(apps, schema_editor):
 class Migration(migrations.Migration):
     dependencies = [
         ("agencies", "0001_initial"),
-        ("appeals", "0012_open_assignee_agency_index"),
+        ("appeals", "0013_h_law_complaint_forward"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
