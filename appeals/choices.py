@@ -213,6 +213,7 @@ class NoticeKind(models.TextChoices):
     REDIRECT_LIMIT = "redirect_limit", _("Redirect limit near")
     COMPLAINT_FORWARD = "complaint_forward", _("Complaint to the higher body: limit near")
     DIGEST = "digest", _("Daily digest")
+    SIGNALS = "signals", _("Weekly signals")
 
 
 # Notices to the applicant's address (never to a user).

@@ -32,6 +32,14 @@ def reminders_scan_task() -> dict[str, int]:
 
 
 @shared_task(acks_late=True)
+def signals_email_send_task() -> int:
+    """The supervisors' weekly signals email (Mondays; once a week however often it runs)."""
+    from .listening.emails import signals_email_send
+
+    return signals_email_send()
+
+
+@shared_task(acks_late=True)
 def digests_send_task() -> int:
     """The supervisors' daily digest (skipped on days off)."""
     return reminders.digests_send()
