@@ -3,7 +3,8 @@
 PostgreSQL refuses the NUL character (U+0000) in text, so a NUL that reached a query would answer
 500. `RequestGuardMiddleware` refuses it with a 400 that names the field, before any view runs, in
 the address, every query parameter, every header and every field (and file name) of a form post;
-the API's JSON parser (appeals/api/parsers.py) does the same for JSON bodies, with `nul_field_in`.
+the API's parsers (appeals/api/parsers.py) do the same for the bodies of /api/ and /open311/, with
+`nul_field_in` (DRF reads those bodies itself).
 It also answers 413 for a body over DATA_UPLOAD_MAX_MEMORY_SIZE (= API_MAX_BODY_BYTES) instead of
 Django's RequestDataTooBig. Errors come in the shape of the part of the site that was called: the
 API's {"error": …}, Open311's [{"code", "description"}], or a short HTML page for staff.
@@ -23,6 +24,7 @@ from django.utils.translation import gettext as _
 NUL = "\x00"
 API_PREFIX = "/api/"
 OPEN311_PREFIX = "/open311/"
+DRF_PREFIXES = (API_PREFIX, OPEN311_PREFIX)
 FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
 
 
@@ -123,7 +125,8 @@ class RequestGuardMiddleware:
         limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
         if limit is not None and length > int(limit) and content_type != "multipart/form-data":
             return _too_large(request)  # before anything reads it (uploaded files are bounded by the views)
-        if request.method == "POST" and content_type in FORM_TYPES:
+        # The API and Open311 parse their own bodies (DRF): their parsers check them (appeals/api/parsers.py).
+        if request.method == "POST" and content_type in FORM_TYPES and not request.path_info.startswith(DRF_PREFIXES):
             try:
                 field = _first_nul(request.POST.lists())
                 if field is None:

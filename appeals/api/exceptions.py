@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 
+from django.conf import settings
 from django.core.exceptions import NON_FIELD_ERRORS, RequestDataTooBig, ValidationError
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.http import Http404, JsonResponse
@@ -133,8 +134,9 @@ def api_exception_handler(exc, context):
         return Response(error_body("invalid", message, fields), status=status.HTTP_400_BAD_REQUEST)
 
     if isinstance(exc, RequestDataTooBig):
-        # A body over DATA_UPLOAD_MAX_MEMORY_SIZE that RequestGuardMiddleware could not see coming.
-        exc = RequestTooLarge()
+        # A body over DATA_UPLOAD_MAX_MEMORY_SIZE that RequestGuardMiddleware could not see coming (multipart).
+        limit = int(settings.DATA_UPLOAD_MAX_MEMORY_SIZE)
+        exc = RequestTooLarge(_("The request body is larger than %(mb)s MB.") % {"mb": limit // (1024 * 1024)})
     if isinstance(exc, Http404):
         exc = exceptions.NotFound(_("Not found, or outside the agencies you may see."))
     elif isinstance(exc, DjangoPermissionDenied):

@@ -29,7 +29,6 @@ from django.views.decorators.csrf import csrf_exempt
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import exceptions, serializers, status
-from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -44,7 +43,7 @@ from ..services import ApplicantData
 from ..validators import validate_iin
 from .authentication import IntegrationTokenAuthentication, Open311ApiKeyAuthentication, request_integration
 from .exceptions import api_exception_handler
-from .parsers import LimitedJSONParser
+from .parsers import CheckedFormParser, CheckedMultiPartParser, LimitedJSONParser
 from .permissions import PublicAccess
 from .schema import Open311ErrorSerializer
 from .serializers import PHONE_RE
@@ -327,7 +326,7 @@ JURISDICTION = OpenApiParameter(
 
 class Open311View(APIView):
     authentication_classes = [Open311ApiKeyAuthentication, IntegrationTokenAuthentication]
-    parser_classes = [FormParser, MultiPartParser, LimitedJSONParser]
+    parser_classes = [CheckedFormParser, CheckedMultiPartParser, LimitedJSONParser]
     error_serializer = Open311ErrorSerializer
     error_is_list = True
     validates_query = True

@@ -9,7 +9,7 @@ import json
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 from rest_framework import exceptions, status
-from rest_framework.parsers import JSONParser
+from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 
 from ..requestguard import nul_field_in
 
@@ -25,6 +25,39 @@ class RequestTooLarge(exceptions.APIException):
 
 def _too_large(limit: int) -> RequestTooLarge:
     return RequestTooLarge(_("The request body is larger than %(mb)s MB.") % {"mb": limit // (1024 * 1024)})
+
+
+def _refuse_nul(field: str | None) -> None:
+    if field is not None:
+        name = field.replace("\x00", "\\0") or "body"
+        raise exceptions.ValidationError({name: [_("The NUL character (\\0) is not allowed in text.")]}, code="invalid")
+
+
+def _refuse_nul_in_form(data, files=None) -> None:
+    for key, values in data.lists():
+        if "\x00" in key or any(isinstance(value, str) and "\x00" in value for value in values):
+            _refuse_nul(key)
+    for key, uploads in files.lists() if files is not None else []:
+        if any("\x00" in (upload.name or "") for upload in uploads):
+            _refuse_nul(key)
+
+
+class CheckedFormParser(FormParser):
+    """DRF's form parser, refusing a NUL in any field (Open311 posts forms)."""
+
+    def parse(self, stream, media_type=None, parser_context=None):
+        data = super().parse(stream, media_type, parser_context)
+        _refuse_nul_in_form(data)
+        return data
+
+
+class CheckedMultiPartParser(MultiPartParser):
+    """DRF's multipart parser, refusing a NUL in any field or file name."""
+
+    def parse(self, stream, media_type=None, parser_context=None):
+        parsed = super().parse(stream, media_type, parser_context)
+        _refuse_nul_in_form(parsed.data, parsed.files)
+        return parsed
 
 
 class LimitedJSONParser(JSONParser):
@@ -51,9 +84,5 @@ class LimitedJSONParser(JSONParser):
         field, deep = nul_field_in(data, max_depth=MAX_JSON_DEPTH)
         if deep:
             raise too_deep
-        if field is not None:
-            name = field.replace("\x00", "\\0") or "body"
-            raise exceptions.ValidationError(
-                {name: [_("The NUL character (\\0) is not allowed in text.")]}, code="invalid"
-            )
+        _refuse_nul(field)
         return data
