@@ -401,7 +401,7 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["appeals.api.permissions.ApiAccess"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_PARSER_CLASSES": ["appeals.api.parsers.LimitedJSONParser"],
-    "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    "DEFAULT_FILTER_BACKENDS": ["appeals.api.filters.ApiFilterBackend"],
     "DEFAULT_PAGINATION_CLASS": "appeals.api.pagination.ApiPagination",
     "DEFAULT_THROTTLE_CLASSES": [
         "appeals.api.throttling.IntegrationRateThrottle",

@@ -31,6 +31,17 @@ class ApiPagination(PageNumberPagination):
             )
         return value
 
+    def get_page_number(self, request, paginator):
+        """`page` from 1 (past the last page: 404), else 400 (DRF would read `page=` as page 1)."""
+        raw = request.query_params.get(self.page_query_param)
+        if raw is None:
+            return 1
+        if raw in self.last_page_strings:
+            return paginator.num_pages
+        if not (raw.isascii() and raw.isdigit() and 0 < len(raw) <= 9 and int(raw) >= 1):
+            raise serializers.ValidationError({self.page_query_param: [_("page is a whole number from 1.")]})
+        return int(raw)
+
     def get_schema_operation_parameters(self, view):
         parameters = super().get_schema_operation_parameters(view)
         for parameter in parameters:

@@ -231,3 +231,22 @@ def test_an_open311_end_date_that_is_no_date_answers_400(portal, value):
     response = token_client(portal[1]).get(f"/open311/v2/requests.json?api_key={portal[1]}&end_date={quote(value)}")
     assert response.status_code == 400
     assert response.json()[0]["description"].startswith("end_date: ")
+
+
+@pytest.mark.parametrize("value", ["", "abc", "0", "-1", "1.5"])
+def test_a_page_that_is_not_a_whole_number_from_1_answers_400(portal, value):
+    error = assert_error(token_client(portal[1]).get(f"/api/v1/appeals/?page={value}"), 400, "invalid", ["page"])
+    assert error["fields"]["page"] == ["page is a whole number from 1."]
+
+
+def test_a_page_past_the_last_one_is_still_a_404(portal):
+    assert_error(token_client(portal[1]).get("/api/v1/appeals/?page=2"), 404, "not_found")
+
+
+@pytest.mark.parametrize("query", ["registered_after=", "status=", "agency=", "parent=", "ordering="])
+def test_an_empty_typed_filter_answers_400_but_an_empty_search_is_no_filter(portal, query):
+    url = "/api/v1/agencies/" if query.startswith("parent") else "/api/v1/appeals/"
+    name = query.rstrip("=")
+    error = assert_error(token_client(portal[1]).get(f"{url}?{query}"), 400, "invalid", [name])
+    assert error["fields"][name] == ["Give a value, or leave the parameter out."]
+    assert token_client(portal[1]).get("/api/v1/appeals/?q=").status_code == 200
