@@ -21,6 +21,7 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import connection, transaction
 from django.db.models import F, Q
 from django.utils import timezone, translation
+from django.utils.dateformat import format as date_format
 from django.utils.translation import gettext as _
 
 from agencies.choices import Region, Role
@@ -853,6 +854,11 @@ def _record_notice(appeal: Appeal, *, kind: str, text: str, author: User | None,
 def appeal_request_extension(*, appeal: Appeal, actor: User, until: date, reason: str) -> Appeal:
     """The executor asks the supervisor for more time, with the reason (facts to establish)."""
     _check(actor, appeal, AppealAction.REQUEST_EXTENSION)
+    if appeal.extension_requested_until is not None:
+        raise AppealError(
+            _("An extension until %(until)s is already requested and awaits the supervisor's decision.")
+            % {"until": date_format(appeal.extension_requested_until, "d.m.Y")}
+        )
     _validate_extension(appeal, until, reason)
     _move(
         appeal,
@@ -871,11 +877,12 @@ def _validate_extension(appeal: Appeal, until: date, reason: str) -> None:
         errors["reason"] = [_("An extension needs a reasoned decision: write which facts must be established.")]
     limit = policy.extension_limit(appeal.registered_at)
     if until <= appeal.due_date:
-        errors["until"] = [_("The new due date must be after the current one (%(due)s).") % {"due": appeal.due_date}]
+        due = date_format(appeal.due_date, "d.m.Y")
+        errors["until"] = [_("The new due date must be after the current one (%(due)s).") % {"due": due}]
     elif until > limit:
         errors["until"] = [
             _("The whole term may not exceed %(months)s months from registration: the latest date is %(limit)s.")
-            % {"months": policy.policy("EXTENSION_MAX_MONTHS"), "limit": limit}
+            % {"months": policy.policy("EXTENSION_MAX_MONTHS"), "limit": date_format(limit, "d.m.Y")}
         ]
     elif not get_calendar().is_working_day(until):
         errors["until"] = [_("The new due date must be a working day.")]

@@ -161,6 +161,8 @@ SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", 8 * 60 * 60)
 LANGUAGE_CODE = "ru"
 LANGUAGES = [("kk", _("Kazakh")), ("ru", _("Russian")), ("en", _("English"))]
 LOCALE_PATHS = [BASE_DIR / "locale"]
+# Our own locale formats first: Django ships none for kk (a decimal comma, like ru).
+FORMAT_MODULE_PATH = ["config.formats"]
 USE_I18N = True
 TIME_ZONE = "Asia/Almaty"
 USE_TZ = True
@@ -494,9 +496,9 @@ LOGGING = {
 # Sign-in protection (django-axes), a second factor for supervisors and administrators (django-otp),
 # idle sessions, the Content-Security-Policy (django-csp) and the production hardening.
 INSTALLED_APPS += [
-    "axes",
+    "config.apps.AxesConfig",  # django-axes under a translated name (config/apps.py)
     "django_otp",
-    "django_otp.plugins.otp_totp",
+    "config.apps.TOTPConfig",  # django_otp.plugins.otp_totp under a translated name
     "csp",
 ]
 MIDDLEWARE.insert(MIDDLEWARE.index("django.middleware.security.SecurityMiddleware") + 1, "csp.middleware.CSPMiddleware")
