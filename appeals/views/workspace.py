@@ -48,6 +48,7 @@ from ..forms import (
     TerminateForm,
     add_service_errors,
 )
+from ..listening.links import appeal_matter_context
 from ..models import Appeal, AppealLink, Attachment, CannedResponse
 from ..personal_data import identifier_needed, mask_address, mask_phone, reveal_active, reveal_remember
 from ..presenters import appeal_deadline, timeline_entries
@@ -401,6 +402,7 @@ def workspace_context(
         "responses": [r for r in responses if r is not working],
         "timeline": timeline_entries(events),
         "links": _links(appeal, user),
+        "matter": appeal_matter_context(appeal=appeal, user=user),
         "same_applicant": list(appeals_of_same_applicant(appeal, visible=_visible(user))[:10]),
         "attachments": list(appeal.attachments.select_related("uploaded_by")),
         "attachment_form": AttachmentForm(appeal=appeal, user=user, slug="attachment")

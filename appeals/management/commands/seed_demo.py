@@ -44,6 +44,11 @@ class Command(BaseCommand):
         if count:
             self.stdout.write(f"Adding {count} appeals…")
             seed_appeals(count, days=options["days"] or 60, seed=options["seed"], out=self.stdout.write)
+        if not existed:
+            from appeals.listening.planted import planted_demo
+
+            self.stdout.write("Adding a year of appeals with patterns to listen to…")
+            planted_demo(out=self.stdout.write)
         self.stdout.write(self.style.SUCCESS(f"Demo logins (password for all: {DEMO_PASSWORD}):"))
         for username, description in logins:
             self.stdout.write(f"  {username:<24} {description}")
