@@ -83,7 +83,8 @@ def test_the_access_matrix_is_the_same_with_the_staff_flag(role, relation, agenc
             mismatches.append(f"{ep.name}: expected {want}, got {response.status_code}")
         elif ep.lists and want == 200:
             shown = appeal.number.encode() in body(response)
-            if shown != (relation == "own" or (role == "supervisor" and relation == "child")):
+            sees = relation == "own" or (role == "supervisor" and relation == "child")
+            if shown != (sees and not ep.public_read):  # Open311's keyless reads list only its own requests
                 mismatches.append(f"{ep.name}: the appeal is {'shown' if shown else 'missing'}")
     if mismatches:
         pytest.fail("\n".join(mismatches), pytrace=False)
