@@ -61,3 +61,14 @@ def dashboard_rollups_refresh_task() -> int:
     from .dashboard.rollups import rollups_refresh
 
     return rollups_refresh(days=int(settings.DASHBOARD["ROLLUP_REFRESH_DAYS"]))
+
+
+@shared_task(acks_late=True)
+def router_train_task() -> int | None:
+    """Nightly: train a new routing model from the finished appeals; None when the history is too short."""
+    from .routing.services import NotEnoughHistory, router_train
+
+    try:
+        return router_train().version
+    except NotEnoughHistory:
+        return None

@@ -272,6 +272,12 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
         "schedule": crontab(hour=1, minute=15),
         "options": {"expires": 6 * 60 * 60.0},
     },
+    # The routing model (appeals.routing): retrained nightly from the finished appeals.
+    "router-train": {
+        "task": "appeals.tasks.router_train_task",
+        "schedule": crontab(hour=2, minute=30),
+        "options": {"expires": 6 * 60 * 60.0},
+    },
 }
 
 # --- The outbox of notices (appeals.outbox) -----------------------------------------------------
