@@ -38,6 +38,8 @@ from ..integrations import (
     webhook_endpoints_of,
 )
 from ..models import Appeal, AppealEvent, AppealResponse, Attachment, IntegrationScope, WebhookDelivery
+from ..routing.selectors import routing_suggest
+from ..routing.services import appeal_text
 from ..selectors import appeal_timeline, appeals_for_display, appeals_visible_to, ordered
 from ..services import ApplicantData
 from ..webhooks import webhook_ping_create
@@ -152,6 +154,7 @@ class AppealViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
         "create": IntegrationScope.INTAKE,
         "batch": IntegrationScope.INTAKE,
         "attachments": IntegrationScope.INTAKE,
+        "suggest": IntegrationScope.INTAKE,
     }
 
     def get_integration_scope(self) -> str | None:
@@ -268,6 +271,25 @@ class AppealViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
             context={"request": request, "created": created},
         ).data
         return Response({"appeals": body}, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
+
+    @extend_schema(
+        summary="Suggest the category and the competent body from the text",
+        description=(
+            "The routing model's three most probable categories for the subject and text, with calibrated "
+            "probabilities and the body each category routes to in the region. Registers nothing. "
+            "`model_version` is null and the list empty while no model is trained. Needs the `intake` scope "
+            "(or a staff session)."
+        ),
+        request=s.SuggestRequestSerializer,
+        responses=s.SuggestAnswerSerializer,
+    )
+    @action(detail=False, methods=["post"], filterset_class=None, pagination_class=None)
+    def suggest(self, request):
+        serializer = s.SuggestRequestSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        version, suggestions = routing_suggest(text=appeal_text(data["subject"], data["text"]), region=data["region"])
+        return Response(s.SuggestAnswerSerializer({"model_version": version, "suggestions": suggestions}).data)
 
     # --- Reads ---------------------------------------------------------------------------------------
     @extend_schema(
