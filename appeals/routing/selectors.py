@@ -30,16 +30,17 @@ class Suggestion:
 
 def router_current() -> tuple[int, Router] | None:
     """(version, model) of the newest trained model, or None when none was trained. One query."""
-    version = RouterModel.objects.order_by("-version").values_list("version", flat=True).first()
-    if version is None:
+    newest = RouterModel.objects.order_by("-version").values_list("version", "trained_at").first()
+    if newest is None:
         return None
-    if _loaded["version"] != version:
+    # keyed by version and training time: a database rebuilt from scratch numbers its versions from 1 again
+    if _loaded["version"] != newest:
         with _lock:
-            if _loaded["version"] != version:
-                data = RouterModel.objects.filter(version=version).values_list("data", flat=True).first()
+            if _loaded["version"] != newest:
+                data = RouterModel.objects.filter(version=newest[0]).values_list("data", flat=True).first()
                 _loaded["router"] = Router.loads(data)
-                _loaded["version"] = version
-    return version, _loaded["router"]  # type: ignore[return-value]
+                _loaded["version"] = newest
+    return newest[0], _loaded["router"]  # type: ignore[return-value]
 
 
 def routing_suggest(*, text: str, region: str = "", k: int = 3) -> tuple[int | None, list[Suggestion]]:
