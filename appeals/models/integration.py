@@ -47,16 +47,6 @@ class Integration(models.Model):
         help_text=_("Requests per period, e.g. 600/min; empty: the default of the settings (API_RATE_LIMIT)."),
     )
     is_active = models.BooleanField(_("active"), default=True)
-    auto_route_threshold = models.FloatField(
-        _("automatic routing from the text above"),
-        null=True,
-        blank=True,
-        help_text=_(
-            "Empty: off. A probability between 0.5 and 1: an appeal submitted without a category gets the "
-            "category the routing model suggests, and goes to the body it routes to, when the model is at least "
-            "this sure."
-        ),
-    )
     created_at = models.DateTimeField(_("created"), default=timezone.now, editable=False)
 
     class Meta:
