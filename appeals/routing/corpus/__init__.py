@@ -8,8 +8,12 @@ address and a closing and made noisier (typos, no capitals or punctuation, Kazak
 Russian look-alike letters, a Russian phrase in a Kazakh appeal). The frames are the same for every
 category, so they carry no label.
 
-The split is by situation: every fourth situation of a category is held out with both its
-renderings, so the test texts describe matters the model never saw in training.
+Two measures, both honest, of different things:
+- split by situation: every fourth situation of a category is held out with both its renderings,
+  so the test texts describe matters the model never saw in training in any words (the hard case);
+- `new_appeals()`: `new_appeals.txt`, about 170 appeals written separately (other citizens' words about
+  the kinds of matters the corpus holds, as a deployment's history holds them), rendered the same
+  way, measured against a model trained on the whole corpus (the everyday case).
 """
 
 from __future__ import annotations
@@ -19,6 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 SITUATIONS = Path(__file__).with_name("situations.txt")
+NEW_APPEALS = Path(__file__).with_name("new_appeals.txt")
 
 RU_OPENERS = [
     "Здравствуйте.",
@@ -95,11 +100,11 @@ class Item:
     split: str  # "train" or "test"
 
 
-def situations() -> list[tuple[str, str, str, str]]:
-    """(category, language, also, text) for each line of situations.txt."""
+def situations(path: Path = SITUATIONS) -> list[tuple[str, str, str, str]]:
+    """(category, language, also, text) for each line of situations.txt (or another file of its format)."""
     found = []
     category = ""
-    for raw in SITUATIONS.read_text(encoding="utf-8").splitlines():
+    for raw in path.read_text(encoding="utf-8").splitlines():
         line = raw.strip()
         if not line or line.startswith("#"):
             continue
@@ -179,5 +184,17 @@ def corpus() -> list[Item]:
         for rendering in render(index, category, language, text):
             items.append(
                 Item(text=rendering, category=category, language=language, situation=index, also=also, split=split)
+            )
+    return items
+
+
+def new_appeals() -> list[Item]:
+    """The appeals of new_appeals.txt, rendered as the corpus is (split "new"): other citizens' words about
+    the kinds of matters the corpus holds. For measuring a model trained on the whole corpus."""
+    items = []
+    for index, (category, language, also, text) in enumerate(situations(NEW_APPEALS), start=10_000):
+        for rendering in render(index, category, language, text):
+            items.append(
+                Item(text=rendering, category=category, language=language, situation=index, also=also, split="new")
             )
     return items
