@@ -436,7 +436,13 @@ class AppealIntakeSerializer(StrictSerializer):
     )
     applicant = ApplicantInSerializer()
     region = _region_field()
-    category = _category_field(help_text=_("The category's code (GET /api/v1/categories/)."))
+    category = _category_field(
+        required=False,
+        help_text=_(
+            "The category's code (GET /api/v1/categories/). May be left out only by an integration that opted "
+            "in to automatic routing from the text."
+        ),
+    )
     subject = serializers.CharField(max_length=int(policy.policy("SUBJECT_MAX_LENGTH")))
     text = serializers.CharField(max_length=int(policy.policy("TEXT_MAX_LENGTH")))
     agency = _agency_field(
@@ -724,3 +730,14 @@ class SuggestionSerializer(serializers.Serializer):
 class SuggestAnswerSerializer(serializers.Serializer):
     model_version = serializers.IntegerField(allow_null=True, help_text=_("Null: no model is trained yet."))
     suggestions = SuggestionSerializer(many=True)
+
+
+class AppealIntakeCreatedSerializer(AppealCreatedSerializer):
+    """The answer to a single intake: the receipt, and what the routing model reads in the text."""
+
+    route_suggestions = serializers.SerializerMethodField()
+
+    @extend_schema_field(SuggestAnswerSerializer)
+    def get_route_suggestions(self, appeal) -> dict:
+        version, suggestions = self.context.get("route_suggestions") or (None, [])
+        return SuggestAnswerSerializer({"model_version": version, "suggestions": suggestions}).data

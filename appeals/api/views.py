@@ -122,7 +122,7 @@ def _intake_data(data: dict[str, Any]) -> IntakeData:
             phone=applicant.get("phone", ""),
             address=applicant.get("address", ""),
         ),
-        category=data["category"],
+        category=data.get("category"),
         agency=data.get("agency"),
         received_at=data.get("received_at"),
         external_id=data["external_id"],
@@ -188,13 +188,16 @@ class AppealViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
             "Registers the appeal and answers 201 with its registration number, agency and due date. "
             "Idempotent: the same `external_id` from the same integration, or the same `Idempotency-Key` "
             "header, answers 200 with the first appeal and never creates a second one. Without `agency` the "
-            "appeal goes to the agency that handles its category in its region. Needs the `intake` scope."
+            "appeal goes to the agency that handles its category in its region. Without either, an integration "
+            "that opted in to automatic routing has them chosen by the routing model when it is sure enough "
+            "(the decision is in the appeal's timeline). `route_suggestions` holds the model's three most "
+            "probable categories for the text, as POST /api/v1/appeals/suggest/ answers. Needs the `intake` scope."
         ),
         request=s.AppealIntakeSerializer,
         parameters=[IDEMPOTENCY_KEY],
         responses={
-            201: OpenApiResponse(s.AppealCreatedSerializer, description="Registered."),
-            200: OpenApiResponse(s.AppealCreatedSerializer, description="A retry: the appeal registered before."),
+            201: OpenApiResponse(s.AppealIntakeCreatedSerializer, description="Registered."),
+            200: OpenApiResponse(s.AppealIntakeCreatedSerializer, description="A retry: the appeal registered before."),
         },
     )
     def create(self, request):
@@ -214,7 +217,10 @@ class AppealViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
         )
         # The receipt shows the appeal's own fields and its agency: one query, not the full representation's.
         appeal = Appeal.objects.select_related("agency").get(pk=appeal.pk)
-        body = s.AppealCreatedSerializer(appeal, context={"request": request}).data
+        suggested = routing_suggest(text=appeal_text(appeal.subject, appeal.text), region=appeal.region)
+        body = s.AppealIntakeCreatedSerializer(
+            appeal, context={"request": request, "route_suggestions": suggested}
+        ).data
         return Response(
             body,
             status=status.HTTP_201_CREATED if created else status.HTTP_200_OK,

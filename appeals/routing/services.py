@@ -5,14 +5,18 @@ from __future__ import annotations
 import time
 import zlib
 from collections.abc import Callable
+from dataclasses import dataclass
 
 from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 
+from agencies.models import Agency, Category
+
 from ..choices import AppealStatus
-from ..models import Appeal, RouterModel
+from ..models import Appeal, Integration, RouterModel
 from . import learn
+from .selectors import routing_suggest
 
 # Finished on the merits, in the body that answered: their category is the final one after any
 # redirects (a redirected appeal ends REDIRECTED; its successor carries the category it ended in).
@@ -97,3 +101,36 @@ def router_train_corpus(*, out: Callable[[str], None] = lambda _s: None) -> Rout
     return router_train_from(
         [(str(item.situation), item.text, item.category) for item in corpus()], source="corpus", out=out
     )
+
+
+@dataclass(frozen=True)
+class AutoRoute:
+    """A routing decision the model made alone: recorded in the appeal's `registered` event."""
+
+    category: Category
+    agency: Agency
+    version: int
+    score: float
+
+    def payload(self) -> dict:
+        return {
+            "model": self.version,
+            "score": round(self.score, 4),
+            "category": self.category.code,
+            "agency": self.agency.pk,
+        }
+
+
+def intake_auto_route(*, integration: Integration | None, subject: str, text: str, region: str) -> AutoRoute | None:
+    """The category and body for an appeal an integration sent without either, when the integration opted in
+    (`auto_route_threshold`) and the model is at least that sure of a category that routes somewhere."""
+    threshold = integration.auto_route_threshold if integration is not None else None
+    if threshold is None:
+        return None
+    version, suggestions = routing_suggest(text=appeal_text(subject, text), region=region, k=1)
+    if not suggestions or version is None:
+        return None
+    best = suggestions[0]
+    if best.probability < threshold or best.agency is None:
+        return None
+    return AutoRoute(category=best.category, agency=best.agency, version=version, score=best.probability)

@@ -7,7 +7,7 @@ from django.urls import reverse
 
 from agencies.choices import Region
 from appeals.choices import AppealStatus, EventKind
-from appeals.models import AppealEvent, RouterModel
+from appeals.models import Appeal, AppealEvent, RouterModel
 from appeals.routing.services import router_train
 from appeals.tasks import router_train_task
 
@@ -164,3 +164,46 @@ def test_the_nightly_task_adds_a_version(history):
     assert router_train_task() == 1
     assert router_train_task() == 2
     assert RouterModel.objects.count() == 2
+
+
+def _opted_in(agency, threshold, name="portal"):
+    integration, token = make_integration(agency, name=name)
+    integration.auto_route_threshold = threshold
+    integration.save(update_fields=["auto_route_threshold"])
+    return integration, token
+
+
+def _intake(token, **overrides):
+    from ..api.conftest import intake_body
+
+    body = intake_body()
+    body.pop("category", None)
+    body.pop("agency", None)
+    body.update(overrides)
+    return token_client(token).post("/api/v1/appeals/", body, format="json")
+
+
+def test_an_integration_that_opted_in_has_a_sure_appeal_routed_by_the_model(ministry, agency, model):
+    _integration, token = _opted_in(ministry, 0.5)
+    response = _intake(
+        token, subject="Крыша течёт", text="Течёт крыша над квартирой, с потолка капает", region="astana"
+    )
+    assert response.status_code == 201, response.content
+    appeal = Appeal.objects.get(pk=response.json()["id"])
+    assert (appeal.category.code, appeal.agency) == ("housing", agency)
+    event = AppealEvent.objects.get(appeal=appeal, kind=EventKind.REGISTERED)
+    decision = event.payload["auto_route"]
+    assert (decision["model"], decision["category"], decision["agency"]) == (1, "housing", agency.pk)
+    assert 0.5 <= decision["score"] <= 1
+    # the receipt carries the suggestions too
+    assert response.json()["route_suggestions"]["suggestions"][0]["category"] == "housing"
+
+
+def test_without_opting_in_or_below_the_threshold_the_model_decides_nothing(ministry, agency, model):
+    before = Appeal.objects.count()
+    _integration, token = make_integration(ministry, name="off")
+    response = _intake(token, subject="Крыша течёт", text="Течёт крыша", region="astana")
+    assert response.status_code == 400  # as before: no category, no agency
+    _integration, token = _opted_in(ministry, 1.0, name="too sure")
+    assert _intake(token, subject="Крыша течёт", text="Течёт крыша", region="astana").status_code == 400
+    assert Appeal.objects.count() == before
