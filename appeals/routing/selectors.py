@@ -4,11 +4,16 @@ from __future__ import annotations
 
 import threading
 from dataclasses import dataclass
+from datetime import timedelta
+
+from django.db.models import Count, Q
+from django.utils import timezone
 
 from agencies.models import Agency, Category
 from agencies.selectors import category_routes
 
-from ..models import RouterModel
+from ..choices import EventKind
+from ..models import AppealEvent, RouterModel
 from .learn import Router
 
 # The loaded model of this process, keyed by version: a new version is loaded once, on first use.
@@ -66,3 +71,85 @@ def routing_suggest(*, text: str, region: str = "", k: int = 3) -> tuple[int | N
 def routing_models() -> list[RouterModel]:
     """The trained models, newest first, without their bytes."""
     return list(RouterModel.objects.defer("data").order_by("-version"))
+
+
+@dataclass
+class EffectRow:
+    agency: Agency
+    redirects_before: int
+    redirects_after: int
+    registered_before: int
+    registered_after: int
+
+    @staticmethod
+    def _per_100(redirects: int, registered: int) -> float | None:
+        return round(100 * redirects / registered, 1) if registered else None
+
+    @property
+    def rate_before(self) -> float | None:
+        return self._per_100(self.redirects_before, self.registered_before)
+
+    @property
+    def rate_after(self) -> float | None:
+        return self._per_100(self.redirects_after, self.registered_after)
+
+
+def routing_effect(*, root: Agency, now=None, max_days: int = 90) -> dict | None:
+    """What routing from the text changed in `root`'s subtree, or None before the first model.
+
+    Per body: appeals redirected elsewhere (each redirect means the first routing was wrong) and appeals
+    registered, in equal windows before and after the first model went live (at most `max_days` each);
+    and how often registrars shown suggestions chose the first one. A constant five queries.
+    """
+    live_at = RouterModel.objects.order_by("version").values_list("trained_at", flat=True).first()
+    if live_at is None:
+        return None
+    now = now or timezone.now()
+    window = min(now - live_at, timedelta(days=max_days))
+    start = live_at - window
+    events = AppealEvent.objects.filter(
+        appeal__agency__path__startswith=root.path,
+        kind__in=[EventKind.REDIRECTED, EventKind.REGISTERED],
+        created_at__gte=start,
+        created_at__lt=now,
+    )
+
+    def counted(kind, before):
+        period = Q(created_at__lt=live_at) if before else Q(created_at__gte=live_at)
+        return Count("pk", filter=Q(kind=kind) & period)
+
+    counts = (
+        events.values("appeal__agency_id")
+        .annotate(
+            rb=counted(EventKind.REDIRECTED, True),
+            ra=counted(EventKind.REDIRECTED, False),
+            gb=counted(EventKind.REGISTERED, True),
+            ga=counted(EventKind.REGISTERED, False),
+        )
+        .order_by()
+    )
+    counts = {row["appeal__agency_id"]: row for row in counts}
+    agencies = Agency.objects.in_bulk(list(counts))
+    rows = [
+        EffectRow(
+            agency=agencies[pk],
+            redirects_before=row["rb"],
+            redirects_after=row["ra"],
+            registered_before=row["gb"],
+            registered_after=row["ga"],
+        )
+        for pk, row in counts.items()
+        if pk in agencies and (row["rb"] or row["ra"])
+    ]
+    rows.sort(key=lambda r: (-(r.redirects_before + r.redirects_after), r.agency.path))
+    shown = events.filter(kind=EventKind.REGISTERED, payload__has_key="suggestion").aggregate(
+        shown=Count("pk"), accepted=Count("pk", filter=Q(payload__suggestion__accepted_first=True))
+    )
+    return {
+        "live_at": live_at,
+        "days": window.days,
+        "rows": rows,
+        "shown": shown["shown"],
+        "accepted": shown["accepted"],
+        "accepted_share": round(100 * shown["accepted"] / shown["shown"]) if shown["shown"] else None,
+    }
