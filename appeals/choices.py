@@ -207,6 +207,7 @@ class NoticeKind(models.TextChoices):
     DUE_REMINDER = "due_reminder", _("Deadline reminder")
     OVERDUE_REMINDER = "overdue_reminder", _("Overdue reminder")
     REDIRECT_LIMIT = "redirect_limit", _("Redirect limit near")
+    COMPLAINT_FORWARD = "complaint_forward", _("Complaint to the higher body: limit near")
     DIGEST = "digest", _("Daily digest")
 
 
@@ -226,6 +227,7 @@ DEADLINE_NOTICE_KINDS: tuple[str, ...] = (
     NoticeKind.DUE_REMINDER,
     NoticeKind.OVERDUE_REMINDER,
     NoticeKind.REDIRECT_LIMIT,
+    NoticeKind.COMPLAINT_FORWARD,
 )
 
 

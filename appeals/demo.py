@@ -35,7 +35,7 @@ from .choices import (
     ResponseStatus,
 )
 from .models import Appeal, AppealEvent, AppealResponse, CannedResponse, RegistrationCounter
-from .policy import due_date_for
+from .policy import complaint_forward_deadline, due_date_for
 from .validators import make_valid_number
 
 DEMO_PASSWORD = "demo12345"  # noqa: S105 - printed for the demo; never used outside seed_demo
@@ -579,6 +579,10 @@ def _make_appeal(ctx: _Context, cal, now: datetime, days: int) -> tuple[Appeal, 
         status=AppealStatus.REGISTERED,
         due_date=due,
         original_due_date=due,
+        # A complaint in a body with a higher body goes up there within 3 working days (services do the same).
+        forward_due_date=complaint_forward_deadline(registered, cal)
+        if kind == AppealKind.COMPLAINT and agency.parent_id
+        else None,
         is_repeated=rng.random() < 0.06,
         created_at=registered,
         updated_at=registered,

@@ -38,6 +38,7 @@ _TEMPLATES: dict[str, str] = {
     NoticeKind.DUE_REMINDER: "staff_reminder",
     NoticeKind.OVERDUE_REMINDER: "staff_reminder",
     NoticeKind.REDIRECT_LIMIT: "staff_redirect_limit",
+    NoticeKind.COMPLAINT_FORWARD: "staff_complaint_forward",
     NoticeKind.DIGEST: "staff_digest",
 }
 
@@ -91,6 +92,9 @@ def notice_message(notice: Notice, *, today: date, cal: WorkingCalendar) -> Emai
         limit = redirect_deadline(appeal.registered_at, cal)
         context["redirect_limit"] = limit
         context["redirect_days_left"] = cal.working_days_left(limit, today)
+    if notice.kind == NoticeKind.COMPLAINT_FORWARD and appeal.forward_due_date is not None:
+        context["forward_limit"] = appeal.forward_due_date
+        context["forward_days_left"] = cal.working_days_left(appeal.forward_due_date, today)
     return build_email(
         template=template, to=[user.email], language=user.language, context=context, headers=_headers(notice)
     )

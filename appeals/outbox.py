@@ -15,7 +15,9 @@ How a notice travels:
      notice whose time has come: after a broker, worker or SMTP outage nothing is lost.
 
 A worker killed while sending leaves at most the one notice it held; its lease runs out and the
-catch-up sends it. Settings: NOTICE_OUTBOX in config/settings.py.
+catch-up sends it. If the SMTP server had already stored that message (killed, or disconnected,
+before the server's 250 reached us), the notice is delivered twice, with the same Message-ID: no
+notice is lost, and a copy is possible only in that window. Settings: NOTICE_OUTBOX in config/settings.py.
 """
 
 from __future__ import annotations
@@ -214,7 +216,7 @@ _RELATED = ("appeal", "appeal__agency", "appeal__agency__parent", "appeal__assig
 
 
 def notices_send(*, notice_ids: Sequence[int]) -> SendResult:
-    """Send these notices over one SMTP connection, each at most once; see the module docstring.
+    """Send these notices over one SMTP connection; see the module docstring for the one window of a copy.
 
     Each notice is claimed, then read afresh, so an appeal closed or given a new due date a moment
     ago is seen and the notice dropped.
@@ -333,6 +335,16 @@ def redirect_limit_stage(appeal: Appeal, *, today: date, cal: WorkingCalendar) -
     return window if 0 <= left <= window else None
 
 
+def complaint_forward_stage(appeal: Appeal, *, today: date, cal: WorkingCalendar) -> int | None:
+    """The reminder stage of a complaint still to go up to the higher body: the reminder window, or None
+    (forwarded, finished, or its limit passed: then the workspace shows it late)."""
+    if appeal.status not in OPEN_STATUSES or appeal.forward_due_date is None:
+        return None
+    left = cal.working_days_left(appeal.forward_due_date, today)
+    window = int(policy("COMPLAINT_FORWARD_REMINDER_WORKING_DAYS"))
+    return window if 0 <= left <= window else None
+
+
 def notice_drop_reason(notice: Notice, *, today: date, cal: WorkingCalendar) -> str | None:
     """Why this notice must not be sent any more, or None.
 
@@ -368,4 +380,6 @@ def notice_drop_reason(notice: Notice, *, today: date, cal: WorkingCalendar) -> 
             return _("A newer reminder replaces it.")
     if notice.kind == NoticeKind.REDIRECT_LIMIT and redirect_limit_stage(appeal, today=today, cal=cal) is None:
         return _("The appeal was taken into work, or its redirect limit has passed.")
+    if notice.kind == NoticeKind.COMPLAINT_FORWARD and complaint_forward_stage(appeal, today=today, cal=cal) is None:
+        return _("The complaint went to the higher body, was finished, or its limit has passed.")
     return None

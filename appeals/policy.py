@@ -43,15 +43,26 @@ def add_months(day: date, months: int) -> date:
     return date(year, month, min(day.day, last))
 
 
-def extension_limit(registered_at: datetime) -> date:
-    """The latest due date an extension may give: the whole term at most N months from registration."""
-    return add_months(timezone.localdate(registered_at), int(policy("EXTENSION_MAX_MONTHS")))
+def extension_limit(registered_at: datetime, cal: WorkingCalendar | None = None) -> date:
+    """The latest due date an extension may give: the whole term at most N months from registration.
+
+    Counted from the registration day (an appeal received on a day off is registered on the next
+    working day), like every other term, not from the local date it arrived.
+    """
+    return add_months(registration_day(registered_at, cal), int(policy("EXTENSION_MAX_MONTHS")))
 
 
 def redirect_deadline(registered_at: datetime, cal: WorkingCalendar | None = None) -> date:
     """The last day a redirect to the competent body is on time."""
     cal = cal or get_calendar()
     return cal.add_working_days(registration_day(registered_at, cal), int(policy("REDIRECT_LIMIT_WORKING_DAYS")))
+
+
+def complaint_forward_deadline(registered_at: datetime, cal: WorkingCalendar | None = None) -> date:
+    """The last day a complaint against an act may go to the higher body with the case file and be on time."""
+    cal = cal or get_calendar()
+    days = int(policy("COMPLAINT_FORWARD_WORKING_DAYS"))
+    return cal.add_working_days(registration_day(registered_at, cal), days)
 
 
 def challenge_deadline(answered_on: date) -> date:

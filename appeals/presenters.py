@@ -39,6 +39,23 @@ def appeal_deadline(appeal: Appeal, *, today: date | None = None) -> Deadline:
     return Deadline("soon" if days <= int(policy("DUE_SOON_WORKING_DAYS")) else "ok", days, text)
 
 
+def complaint_forward_clock(appeal: Appeal, *, today: date | None = None) -> Deadline | None:
+    """How long a complaint has left to go up to the higher body with its case file; None without that clock."""
+    if not appeal.is_open or appeal.forward_due_date is None:
+        return None
+    today = today or local_today()
+    days = get_calendar().working_days_left(appeal.forward_due_date, today)
+    if days < 0:
+        text = _("late for the higher body since %(day)s") % {"day": appeal.forward_due_date.strftime("%d.%m.%Y")}
+        return Deadline("overdue", days, text)
+    if days == 0:
+        return Deadline("soon", 0, _("to the higher body today"))
+    text = ngettext(
+        "to the higher body within %(n)s working day", "to the higher body within %(n)s working days", days
+    ) % {"n": days}
+    return Deadline("soon", days, text)
+
+
 def _day(value: str | None) -> str:
     if not value:
         return ""
@@ -92,6 +109,10 @@ def timeline_entries(events: list[AppealEvent]) -> list[TimelineEntry]:
                 lines.append((_("Redirected from"), payload["redirected_from"]))
             if payload.get("due_date"):
                 lines.append((_("Due date"), _day(payload["due_date"])))
+            if payload.get("forward_by"):
+                lines.append((_("To the higher body by"), _day(payload["forward_by"])))
+            if payload.get("forwarded_complaint"):
+                lines.append(("", _("A complaint sent up with its case file: the review by the higher body.")))
         elif kind == EventKind.ASSIGNED:
             lines.append((_("Executor"), users.get(payload.get("assignee"), "—")))
             if payload.get("previous_assignee"):
@@ -102,9 +123,16 @@ def timeline_entries(events: list[AppealEvent]) -> list[TimelineEntry]:
             lines.append((_("Reason"), payload.get("reason", "")))
             if payload.get("part"):
                 lines.append((_("Part redirected"), payload["part"]))
+            if payload.get("forwarded"):
+                lines.append(("", _("The complaint went to the higher body with the case file.")))
             if payload.get("late"):
                 limit = _day(payload.get("limit"))
-                entry.warning = _("Later than the limit for a redirect (%(day)s).") % {"day": limit}
+                if payload.get("forwarded"):
+                    entry.warning = _("Later than the limit for sending a complaint to the higher body (%(day)s).") % {
+                        "day": limit
+                    }
+                else:
+                    entry.warning = _("Later than the limit for a redirect (%(day)s).") % {"day": limit}
         elif kind == EventKind.EXTENSION_REQUESTED:
             lines.append((_("Until"), _day(payload.get("until"))))
             lines.append((_("Reason"), payload.get("reason", "")))

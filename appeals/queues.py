@@ -13,6 +13,7 @@ from typing import Any
 from django.core.exceptions import EmptyResultSet
 from django.db import connection
 from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.http import HttpRequest, QueryDict
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext_lazy
 
@@ -22,6 +23,7 @@ from agencies.selectors import agency_ids_visible_to, user_agencies, user_member
 
 from .calendar import local_today
 from .choices import OPEN_STATUSES, AppealStatus
+from .filters import AppealFilterSet
 from .models import Appeal
 from .policy import policy
 from .rosters import roster_cached
@@ -251,6 +253,31 @@ def queue_queryset(desk: Desk, key: str, *, visible: QuerySet[Appeal] | None = N
     return visible
 
 
+# Filters a queue applies when the URL does not set them (the menu's link sets none): the whole tree shows
+# what is still running unless asked otherwise. The menu counts go through the same defaults.
+QUEUE_DEFAULT_PARAMS: dict[str, dict[str, str]] = {TREE: {"open": "true"}}
+
+
+def queue_filterset_for(
+    desk: Desk,
+    key: str,
+    data: QueryDict,
+    *,
+    request: HttpRequest | None = None,
+    visible: QuerySet[Appeal] | None = None,
+) -> AppealFilterSet:
+    """The FilterSet of queue `key` over `data` (the URL's parameters), with the queue's default sort and
+    filters: the one place both the list page and its menu count are built from, so the two always agree."""
+    data = data.copy()
+    if not data.get("ordering"):
+        data["ordering"] = QUEUES[key].ordering[0]
+    defaults = QUEUE_DEFAULT_PARAMS.get(key, {})
+    if defaults and not any(name in data for name in ("status", *defaults)):
+        for name, value in defaults.items():
+            data[name] = value
+    return AppealFilterSet(data=data, queryset=queue_queryset(desk, key, visible=visible), request=request)
+
+
 def capped_count_sql(querysets: dict[str, QuerySet], cap: int | None = None) -> dict[str, tuple[str, tuple] | None]:
     """The SQL (and parameters) of each queryset's first cap + 1 ids; None for a queryset that is empty by its
     conditions (.none())."""
@@ -294,6 +321,12 @@ def queue_count_sql(desk: Desk) -> dict[str, tuple[str, tuple] | None]:
 
     def compile_queues() -> dict[str, tuple[str, tuple] | None]:
         visible = appeals_visible_to(desk.user)
-        return capped_count_sql({key: queue_queryset(desk, key, visible=visible) for key in queue_keys(desk)})
+        return capped_count_sql(
+            {
+                # What the menu's link (?queue=<key>) opens: the queue with its default filters.
+                key: queue_filterset_for(desk, key, QueryDict(f"queue={key}"), visible=visible).qs
+                for key in queue_keys(desk)
+            }
+        )
 
-    return roster_cached(f"queue-sql:{desk.user.pk}:{agency}:{local_today().isoformat()}", compile_queues)
+    return roster_cached(f"queue-sql:2:{desk.user.pk}:{agency}:{local_today().isoformat()}", compile_queues)

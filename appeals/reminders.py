@@ -7,6 +7,8 @@ of our calendar (appeals.calendar):
   - the supervisors up the tree: an immediate notice when an appeal becomes overdue (the scan
     escalates it once through appeals.services.appeal_escalate), and a daily digest of their
     subtree's appeals due within DIGEST_DUE_WITHIN_WORKING_DAYS or overdue;
+  - the registrars (and the assignee): complaints still to go up to the higher body, their limit
+    COMPLAINT_FORWARD_REMINDER_WORKING_DAYS away or less;
   - the registrars: unassigned appeals whose redirect limit is REDIRECT_LIMIT_REMINDER_WORKING_DAYS
     away or less.
 No reminder or digest goes out on a day off (an escalation does: it is immediate).
@@ -45,6 +47,7 @@ from .selectors import (
     after_due_date_and_id,
     agency_paths_with_appeals_due,
     appeals_due_for_reminder,
+    appeals_nearing_complaint_forward,
     appeals_nearing_redirect_limit,
     appeals_to_escalate,
     digest_due_limit,
@@ -58,6 +61,7 @@ class ScanResult:
     appeals: int = 0  # open appeals whose assignee was owed a reminder
     reminders: int = 0  # new reminders to assignees
     redirect_limit: int = 0  # new reminders to registrars
+    complaint_forward: int = 0  # new reminders of complaints to send up to the higher body
     escalated: int = 0  # appeals escalated (their supervisors notified)
 
     def as_dict(self) -> dict[str, int]:
@@ -95,6 +99,7 @@ def reminders_scan(*, now: datetime | None = None) -> ScanResult:
 
     if working_day:
         result.redirect_limit = _redirect_limit_reminders(today=today, cal=cal, chunk_size=chunk_size)
+        result.complaint_forward = _complaint_forward_reminders(today=today, cal=cal, chunk_size=chunk_size)
     logger.info("reminder scan for %s: %s", today.isoformat(), result.as_dict())
     return result
 
@@ -220,6 +225,58 @@ def _redirect_limit_reminders(*, today: date, cal: WorkingCalendar, chunk_size: 
                 for user in registrars.get(appeal.agency_id, [])
             ]
         )
+
+
+def _complaint_forward_reminders(*, today: date, cal: WorkingCalendar, chunk_size: int) -> int:
+    """Tell the registrars, and the assignee if there is one, of each open complaint whose limit to go up to
+    the higher body is COMPLAINT_FORWARD_REMINDER_WORKING_DAYS away or less (once per complaint)."""
+    stage = int(policy("COMPLAINT_FORWARD_REMINDER_WORKING_DAYS"))
+    queryset = appeals_nearing_complaint_forward(today=today, last_day=cal.add_working_days(today, stage))
+    created = 0
+    last: tuple[date, int] | None = None
+    while True:
+        page = (
+            queryset
+            if last is None
+            else queryset.filter(Q(forward_due_date__gt=last[0]) | Q(forward_due_date=last[0], pk__gt=last[1]))
+        )
+        chunk = list(
+            page.select_related("assignee").only(
+                "id", "agency_id", "forward_due_date", "due_date", "assignee__email", "assignee__is_active"
+            )[:chunk_size]
+        )
+        if not chunk:
+            return created
+        last = (chunk[-1].forward_due_date, chunk[-1].pk)
+        registrars: dict[int, list] = {}
+        memberships = (
+            Membership.objects.filter(
+                agency_id__in={appeal.agency_id for appeal in chunk}, role=Role.REGISTRAR, user__is_active=True
+            )
+            .exclude(user__email="")
+            .select_related("user")
+            .order_by("user_id")
+        )
+        for membership in memberships:
+            registrars.setdefault(membership.agency_id, []).append(membership.user)
+        candidates = []
+        for appeal in chunk:
+            users = {user.pk: user for user in registrars.get(appeal.agency_id, [])}
+            assignee = appeal.assignee
+            if assignee is not None and assignee.is_active and assignee.email:
+                users.setdefault(assignee.pk, assignee)
+            candidates += [
+                Notice(
+                    appeal_id=appeal.pk,
+                    kind=NoticeKind.COMPLAINT_FORWARD,
+                    user_id=user.pk,
+                    email=user.email,
+                    due_date=appeal.due_date,
+                    days_left=stage,
+                )
+                for user in users.values()
+            ]
+        created += _claim_and_hand_over(candidates)
 
 
 # --- The supervisors' daily digest -----------------------------------------------------------------------

@@ -23,7 +23,7 @@ from agencies.selectors import agency_ids_visible_to, user_memberships
 
 from . import policy
 from .calendar import get_calendar, local_today
-from .choices import OPEN_STATUSES, AppealStatus, EventKind, NoticeKind, NoticeState
+from .choices import OPEN_STATUSES, AppealKind, AppealStatus, EventKind, NoticeKind, NoticeState
 from .models import Appeal, AppealEvent, AppealResponse, Notice
 
 
@@ -42,7 +42,8 @@ def appeals_visible_to(user: User) -> QuerySet[Appeal]:
 def appeal_get_visible(user: User, pk: int) -> Appeal:
     """One appeal the user may see, with what the workspace shows, or Http404."""
     try:
-        return appeals_for_display(appeals_visible_to(user)).get(pk=pk)
+        # With where an Open311 report says the problem is (kept beside the text, not in it).
+        return appeals_for_display(appeals_visible_to(user)).select_related("open311").get(pk=pk)
     except (Appeal.DoesNotExist, ValueError, TypeError):
         raise Http404 from None
 
@@ -296,6 +297,30 @@ def after_due_date_and_id(due_date: date, pk: int) -> RawSQL:
     """Keyset pagination in (due_date, id) order: a row comparison the index serves as a range."""
     table = Appeal._meta.db_table
     return RawSQL(f'("{table}"."due_date", "{table}"."id") > (%s, %s)', (due_date, pk), output_field=BooleanField())  # noqa: S611 - no user input
+
+
+def appeals_nearing_complaint_forward(*, today: date, last_day: date) -> QuerySet[Appeal]:
+    """Open complaints still to go up to the higher body by a day in [today, last_day] whose registrars have not
+    been reminded yet (the `appeal_complaint_forward` index), in (forward_due_date, id) order."""
+    reminded = Notice.objects.filter(
+        appeal=OuterRef("pk"), kind=NoticeKind.COMPLAINT_FORWARD, due_date=OuterRef("due_date")
+    )
+    return (
+        appeals_open(
+            Appeal.objects.filter(
+                kind=AppealKind.COMPLAINT, forward_due_date__gte=today, forward_due_date__lte=last_day
+            )
+        )
+        .filter(~Exists(reminded))
+        .order_by("forward_due_date", "id")
+    )
+
+
+def appeals_public_open311() -> QuerySet[Appeal]:
+    """The appeals anyone may follow without a key (Open311 GeoReport v2 reads are public): those submitted
+    through Open311 (a report of a problem in a public place, by its nature), never one that reports a crime.
+    Only their public fields are ever shown (appeals/api/open311.py)."""
+    return Appeal.objects.filter(open311__isnull=False, reports_crime=False)
 
 
 def appeals_nearing_redirect_limit(*, registered_from: datetime, registered_before: datetime) -> QuerySet[Appeal]:

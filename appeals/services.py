@@ -531,6 +531,7 @@ def appeals_register_many(*, actor: User | None, registrations: list[Registratio
                         "number": appeal.number,
                         "agency": appeal.agency_id,
                         "due_date": appeal.due_date.isoformat(),
+                        "forward_by": appeal.forward_due_date.isoformat() if appeal.forward_due_date else None,
                         **payload,
                     }.items()
                     if v is not None
@@ -579,6 +580,7 @@ def _registration_build(
             )
     due = policy.due_date_for(kind=kind, registered_at=now, cal=cal)
     appeal = Appeal(
+        forward_due_date=complaint_forward_by(kind=kind, agency=agency, registered_at=now, cal=cal),
         agency=agency,
         registered_at=now,
         received_at=registration.received_at or now,
@@ -612,6 +614,15 @@ def _registration_build(
         **(registration.extra_fields or {}),
     )
     return appeal, dict(registration.event_payload or {})
+
+
+def complaint_forward_by(*, kind: str, agency: Agency, registered_at: datetime, cal=None) -> date | None:
+    """When a complaint must be with the higher body: one registered in a body that has a higher body (its
+    parent) challenges that body's act and goes up with the case file within N working days (DOMAIN.md).
+    None for any other appeal, and for a complaint registered at the top of the tree (reviewed there)."""
+    if kind != AppealKind.COMPLAINT or agency.parent_id is None:
+        return None
+    return policy.complaint_forward_deadline(registered_at, cal)
 
 
 def _placeholder(agency: Agency) -> Appeal:
@@ -689,10 +700,18 @@ def appeal_redirect(
     partial = bool(part_text.strip())
 
     now = timezone.now()
-    limit = policy.redirect_deadline(appeal.registered_at)
+    # A complaint sent up to a higher body (an ancestor) is the complaint going up with its case file: its
+    # own clock (COMPLAINT_FORWARD_WORKING_DAYS) decides whether it is late; there the review term runs.
+    forwarding = not partial and appeal.kind == AppealKind.COMPLAINT and appeal.agency.path.startswith(to_agency.path)
+    if forwarding:
+        limit = appeal.forward_due_date or policy.complaint_forward_deadline(appeal.registered_at)
+    else:
+        limit = policy.redirect_deadline(appeal.registered_at)
     late = timezone.localdate(now) > limit
     due = policy.due_date_for(kind=appeal.kind, registered_at=now)
+    forward_by = None if forwarding else complaint_forward_by(kind=appeal.kind, agency=to_agency, registered_at=now)
     new_appeal = Appeal.objects.create(
+        forward_due_date=forward_by,
         number=_next_number(to_agency, timezone.localdate(now).year),
         agency=to_agency,
         registered_at=now,
@@ -749,6 +768,8 @@ def appeal_redirect(
         due_date=due.isoformat(),
         redirected_from=appeal.number,
         partial=partial or None,
+        forward_by=forward_by.isoformat() if forward_by else None,
+        forwarded_complaint=forwarding or None,
     )
     notifications.appeal_changed(new_appeal, registered_event)
     payload = {
@@ -758,6 +779,8 @@ def appeal_redirect(
         "late": late,
         "limit": limit.isoformat(),
     }
+    if forwarding:
+        payload["forwarded"] = True
     if partial:
         _move(
             appeal,

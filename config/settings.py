@@ -322,12 +322,18 @@ APPEAL_POLICY = {
     # An appeal is considered within this many working days from registration.
     "CONSIDERATION_WORKING_DAYS": env_int("APPEAL_CONSIDERATION_WORKING_DAYS", 15),
     # Per-kind terms that differ from the one above (kind value -> working days).
-    # A complaint is reviewed by the higher body within 20 working days.
+    # A complaint is reviewed by the higher body within 20 working days (from its registration there).
     "WORKING_DAYS_BY_KIND": {"complaint": env_int("APPEAL_COMPLAINT_REVIEW_WORKING_DAYS", 20)},
+    # A complaint against an act goes, with the case file, to the higher body (the agency's parent) within
+    # this many working days of its registration in the body whose act it challenges.
+    "COMPLAINT_FORWARD_WORKING_DAYS": env_int("APPEAL_COMPLAINT_FORWARD_WORKING_DAYS", 3),
+    # Registrars (and the assignee) are reminded of a complaint not yet forwarded this many working days
+    # before that limit, or less.
+    "COMPLAINT_FORWARD_REMINDER_WORKING_DAYS": 1,
     # The whole term, extensions included, at most this many months from registration.
     "EXTENSION_MAX_MONTHS": env_int("APPEAL_EXTENSION_MAX_MONTHS", 2),
-    # The applicant is told of an extension within this many working days of the decision.
-    "EXTENSION_NOTICE_WORKING_DAYS": 3,
+    # (The law gives 3 working days to tell the applicant of an extension: the desk writes the notice in the
+    # same transaction as the extension and sends it at once, so there is no term to configure.)
     # A redirect to the competent body is due within this many working days of registration.
     "REDIRECT_LIMIT_WORKING_DAYS": env_int("APPEAL_REDIRECT_LIMIT_WORKING_DAYS", 3),
     # The applicant may challenge the result within this many months.

@@ -46,7 +46,15 @@ def _fresh_calendar():
 
 
 def redis_url() -> str:
-    return os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+    """The Redis database tests may flush: TEST_REDIS_URL's, one lower for each further pytest-xdist worker
+    (gw0 → 15, gw1 → 14 …), so that parallel workers never flush each other's broker."""
+    base = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "gw0")
+    offset = int(worker.removeprefix("gw") or 0) if worker.startswith("gw") else 0
+    prefix, _, db = base.rpartition("/")
+    if not offset or not db.isdigit():
+        return base
+    return f"{prefix}/{(int(db) - offset) % 16}"
 
 
 def redis_answers() -> bool:

@@ -4,11 +4,20 @@ appeal and follow it.
 - GET  services.json            the categories (public, as the spec has it)
 - GET  services/{code}.json     a category's attributes (region, IIN, language, kind, subject)
 - POST requests.json            submit (form-encoded; api_key = an integration token with `intake`)
-- GET  requests.json            list (api_key with `read`: appeals carry personal data)
+- GET  requests.json            list; public (see below), the full record with api_key (scope `read`)
 - GET  requests/{id}.json       one request; service_request_id is the registration number
+
+Reads are public, as GeoReport v2 has them. Without an api_key a caller sees only the requests that were
+submitted through Open311 (the public reports of a problem, the way a city's 311 shows them), and of those
+only the public fields: status, status notes, service, agency, dates. Never the applicant, the description,
+the address, the coordinates or the photo, and never an appeal that reports a crime. An appeal that came by
+post, e-mail or the JSON API is never shown without a key. With a valid key: the full record of the
+token's agencies; a key that is not valid is a 403, never a silent public answer.
 
 Status is `open` while the appeal runs against its deadline and `closed` once this body is done
 with it (answered, redirected, left without consideration …); status_notes says which.
+The description is stored as it came; where the problem is (address, coordinates, photo) is kept
+in the appeal's Open311 details, not in its text.
 Errors are Open311's: a list of {"code": <HTTP status>, "description": "…"}.
 """
 
@@ -39,12 +48,13 @@ from .. import policy
 from ..choices import OPEN_STATUSES, AppealKind, ApplicantType, Channel, Language
 from ..intake import IntakeData, appeal_intake, request_fingerprint
 from ..models import Appeal, IntegrationScope
+from ..selectors import appeals_public_open311
 from ..services import ApplicantData
 from ..validators import validate_iin
 from .authentication import IntegrationTokenAuthentication, Open311ApiKeyAuthentication, request_integration
 from .exceptions import api_exception_handler
 from .parsers import LimitedJSONParser
-from .permissions import PublicAccess
+from .permissions import Open311ReadAccess, PublicAccess
 from .schema import Open311ErrorSerializer
 from .serializers import PHONE_RE
 from .views import visible_appeals
@@ -121,9 +131,11 @@ def _w3(value: datetime | None) -> str | None:
 
 
 def _status_notes(appeal: Appeal) -> str:
+    """The status, with the outcome when it says more ("Answered: Satisfied", not "Redirected: Redirected")."""
     notes = str(appeal.get_status_display())
-    if appeal.outcome:
-        notes = f"{notes}: {appeal.get_outcome_display()}"
+    outcome = str(appeal.get_outcome_display()) if appeal.outcome else ""
+    if outcome and outcome != notes:
+        notes = f"{notes}: {outcome}"
     return notes
 
 
@@ -167,24 +179,19 @@ class Open311CreatedSerializer(serializers.Serializer):
     account_id = serializers.CharField(allow_null=True)
 
 
-class Open311RequestOutSerializer(serializers.Serializer):
+class Open311PublicRequestSerializer(serializers.Serializer):
+    """What anyone may read of a request without an api_key: nothing about the person or the place."""
+
     service_request_id = serializers.CharField(source="number")
     status = serializers.SerializerMethodField()
     status_notes = serializers.SerializerMethodField()
     service_name = serializers.SerializerMethodField()
     service_code = serializers.SerializerMethodField()
-    description = serializers.CharField(source="text")
     agency_responsible = serializers.CharField(source="agency.name")
     service_notice = serializers.SerializerMethodField()
     requested_datetime = serializers.SerializerMethodField()
     updated_datetime = serializers.SerializerMethodField()
     expected_datetime = serializers.SerializerMethodField()
-    address = serializers.SerializerMethodField()
-    address_id = serializers.SerializerMethodField()
-    zipcode = serializers.SerializerMethodField()
-    lat = serializers.SerializerMethodField()
-    long = serializers.SerializerMethodField()
-    media_url = serializers.SerializerMethodField()
 
     def get_status(self, appeal) -> str:
         return "open" if appeal.status in OPEN_STATUSES else "closed"
@@ -212,6 +219,19 @@ class Open311RequestOutSerializer(serializers.Serializer):
             return None
         end_of_day = datetime.combine(appeal.due_date, time(23, 59, 59), tzinfo=timezone.get_current_timezone())
         return end_of_day.isoformat(timespec="seconds")
+
+
+class Open311RequestOutSerializer(Open311PublicRequestSerializer):
+    """The full record, for a caller with a valid api_key (scope `read`). The fields below are absent from
+    a keyless answer."""
+
+    description = serializers.CharField(source="text", required=False)
+    address = serializers.SerializerMethodField()
+    address_id = serializers.SerializerMethodField()
+    zipcode = serializers.SerializerMethodField()
+    lat = serializers.SerializerMethodField()
+    long = serializers.SerializerMethodField()
+    media_url = serializers.SerializerMethodField()
 
     def _details(self, appeal):
         try:
@@ -259,7 +279,10 @@ class Open311SubmitSerializer(serializers.Serializer):
     last_name = serializers.CharField(required=False, allow_blank=True, max_length=120)
     phone = serializers.CharField(required=False, allow_blank=True, max_length=32)
     description = serializers.CharField(
-        required=False, allow_blank=True, max_length=int(policy.policy("TEXT_MAX_LENGTH"))
+        required=False,
+        allow_blank=True,
+        trim_whitespace=False,  # stored and read back exactly as sent
+        max_length=int(policy.policy("TEXT_MAX_LENGTH")),
     )
     media_url = serializers.URLField(required=False, allow_blank=True, max_length=1000)
 
@@ -446,19 +469,6 @@ def _guess_language(text: str) -> str:
     return Language.KAZAKH if any(ch in KAZAKH_LETTERS for ch in text) else Language.RUSSIAN
 
 
-def _text_with_location(data: dict, language: str) -> str:
-    """The description, with where the problem is, so that staff read it with the appeal."""
-    lines = [data.get("description", "").strip()]
-    with translation.override(language):
-        if data.get("address_string", "").strip():
-            lines.append(_("Location: %(address)s") % {"address": data["address_string"].strip()})
-        if data.get("lat") is not None and data.get("long") is not None:
-            lines.append(_("Coordinates: %(lat).6f, %(long).6f") % {"lat": data["lat"], "long": data["long"]})
-        if data.get("media_url"):
-            lines.append(_("Photo: %(url)s") % {"url": data["media_url"]})
-    return "\n\n".join(line for line in lines if line)
-
-
 def _parse_w3(request, name: str) -> datetime | None:
     raw = request.query_params.get(name)
     if not raw:
@@ -475,21 +485,45 @@ def _comma_list(request, name: str) -> list[str]:
     return [item.strip() for item in request.query_params.get(name, "").split(",") if item.strip()]
 
 
+def _is_public(request) -> bool:
+    """A read without an api_key (a key that is not valid never gets here: it is a 403)."""
+    return request_integration(request) is None
+
+
+def _readable(request) -> QuerySet[Appeal]:
+    """The requests the caller may read: the token's agencies with a key, the public ones without."""
+    queryset = appeals_public_open311() if _is_public(request) else visible_appeals(request)
+    return queryset.select_related("agency", "category", "open311")
+
+
+def _represent(request, appeals) -> list:
+    serializer = Open311PublicRequestSerializer if _is_public(request) else Open311RequestOutSerializer
+    return serializer(appeals, many=True).data
+
+
+_READ_DESCRIPTION = (
+    " Public: without api_key only requests submitted through Open311 are shown, with the public fields "
+    "(no description, address, lat/long, media_url, nor anything about the applicant). With api_key (scope "
+    "`read`): the full record of the token's agencies."
+)
+
+
 class RequestListView(Open311View):
     integration_scope = IntegrationScope.READ
+    permission_classes = [Open311ReadAccess]
 
     def get_integration_scope(self):
         return IntegrationScope.INTAKE if self.request.method == "POST" else IntegrationScope.READ
 
     def get_queryset(self) -> QuerySet[Appeal]:
-        return visible_appeals(self.request).select_related("agency", "category", "open311")
+        return _readable(self.request)
 
     @extend_schema(
         operation_id="open311_requests_list",
         summary="Open311: list service requests",
         description=(
             "The appeals of the token's agencies. Without service_request_id or dates: the last 90 days. "
-            f"At most {MAX_RESULTS}, newest first."
+            f"At most {MAX_RESULTS}, newest first." + _READ_DESCRIPTION
         ),
         tags=["open311"],
         parameters=[
@@ -527,7 +561,7 @@ class RequestListView(Open311View):
         if end is not None:
             queryset = queryset.filter(registered_at__lte=end)
         appeals = queryset.order_by("-registered_at", "-id")[:MAX_RESULTS]
-        return Response(Open311RequestOutSerializer(appeals, many=True).data)
+        return Response(_represent(request, appeals))
 
     @extend_schema(
         operation_id="open311_requests_create",
@@ -580,7 +614,7 @@ class RequestListView(Open311View):
                 language=language,
                 region=data["attribute[region]"],
                 subject=subject,
-                text=_text_with_location(data, language),
+                text=description,  # the location goes to its own fields (Open311Details), shown beside the text
                 applicant=applicant,
                 category=category,
                 open311={
@@ -611,17 +645,17 @@ class RequestListView(Open311View):
 
 class RequestDetailView(Open311View):
     integration_scope = IntegrationScope.READ
+    permission_classes = [Open311ReadAccess]
 
     @extend_schema(
         operation_id="open311_request",
         summary="Open311: one service request",
+        description="An appeal outside what the caller may read is a 404." + _READ_DESCRIPTION,
         tags=["open311"],
         parameters=[JURISDICTION],
         responses=Open311RequestOutSerializer(many=True),
     )
     def get(self, request, number: str):
         _check_jurisdiction(request)
-        appeal = get_object_or_404(
-            visible_appeals(request).select_related("agency", "category", "open311"), number=number
-        )
-        return Response(Open311RequestOutSerializer([appeal], many=True).data)
+        appeal = get_object_or_404(_readable(request), number=number)
+        return Response(_represent(request, [appeal]))

@@ -60,3 +60,14 @@ class PublicAccess(BasePermission):
 
     def has_permission(self, request, view) -> bool:
         return True
+
+
+class Open311ReadAccess(ApiAccess):
+    """Open311 requests: reads are public, as GeoReport v2 has them (the view then shows only the public
+    requests and fields, see appeals/api/open311.py); a write needs a token with its scope. A key that is
+    not valid never reaches here: authentication refuses it (403)."""
+
+    def has_permission(self, request, view) -> bool:
+        if request.method in ("GET", "HEAD", "OPTIONS") and request_integration(request) is None:
+            return True
+        return super().has_permission(request, view)

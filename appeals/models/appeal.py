@@ -98,6 +98,15 @@ class Appeal(models.Model):
     )
     due_date = models.DateField(_("due date"))
     original_due_date = models.DateField(_("statutory due date"))
+    forward_due_date = models.DateField(
+        _("to the higher body by"),
+        null=True,
+        blank=True,
+        help_text=_(
+            "A complaint against an act goes to the higher body with the case file by this day "
+            "(empty for other appeals)."
+        ),
+    )
     extension_count = models.PositiveSmallIntegerField(_("extensions"), default=0)
     extension_requested_until = models.DateField(_("extension requested until"), null=True, blank=True)
     outcome = models.CharField(_("outcome"), max_length=32, choices=Outcome.choices, blank=True)
@@ -172,6 +181,12 @@ class Appeal(models.Model):
                 fields=["registered_at"],
                 condition=Q(status="registered", assignee__isnull=True),
                 name="appeal_unassigned_registered",
+            ),
+            # The reminder of complaints still to go up to the higher body: only the open ones with that clock.
+            models.Index(
+                fields=["forward_due_date", "id"],
+                condition=_OPEN & Q(kind="complaint", forward_due_date__isnull=False),
+                name="appeal_complaint_forward",
             ),
             # History: lists and dashboards by registration date.
             models.Index(fields=["agency", "registered_at"], name="appeal_agency_registered"),

@@ -6,7 +6,7 @@ from django import template
 from django.utils.html import format_html
 from django.utils.translation import gettext as _
 
-from ..presenters import appeal_deadline
+from ..presenters import appeal_deadline, complaint_forward_clock
 from ..queues import COUNT_CAP
 from ..rows import QueueRowRenderer
 from ..validators import mask_identifier
@@ -22,6 +22,15 @@ def deadline(appeal, today=None):
     if info.state == "done":
         return format_html('<span class="muted">{}</span>', appeal.get_status_display())
     return format_html('<span class="badge deadline-{}">{}</span>', info.state, info.text)
+
+
+@register.simple_tag
+def forward_clock(appeal, today=None):
+    """A badge for a complaint still to go up to the higher body: 'within N working days', 'today' or 'late'."""
+    info = complaint_forward_clock(appeal, today=today)
+    if info is None:
+        return ""
+    return format_html('<span class="badge deadline-{}" id="forward-clock">{}</span>', info.state, info.text)
 
 
 @register.simple_tag

@@ -15,14 +15,13 @@ from ..models import SavedView
 from ..queues import (
     ALL,
     QUEUES,
-    TREE,
     Desk,
     capped_count_sql,
     capped_counts_of,
     desk_for,
     queue_count_sql,
+    queue_filterset_for,
     queue_keys,
-    queue_queryset,
 )
 from ..rosters import roster_cached
 
@@ -87,17 +86,11 @@ def effective_params(request: HttpRequest, params: QueryDict, saved: SavedView |
 
 
 def queue_filterset(request: HttpRequest, desk: Desk, data: QueryDict) -> tuple[str, AppealFilterSet]:
-    """The queue key and its FilterSet over the queue's appeals, with the queue's default sort."""
+    """The queue key and its FilterSet over the queue's appeals, with the queue's default sort and filters."""
     key = data.get("queue") or ALL
     if key not in QUEUES or (key != ALL and key not in queue_keys(desk)):
         key = ALL
-    data = data.copy()
-    if not data.get("ordering"):
-        data["ordering"] = QUEUES[key].ordering[0]
-    if key == TREE and "open" not in data and "status" not in data:
-        data["open"] = "true"  # the whole tree shows what is still running unless asked otherwise
-    filterset = AppealFilterSet(data=data, queryset=queue_queryset(desk, key), request=request)
-    return key, filterset
+    return key, queue_filterset_for(desk, key, data, request=request)
 
 
 @dataclass

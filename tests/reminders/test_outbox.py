@@ -1,4 +1,4 @@
-"""The outbox: notices written with their cause, sent at most once, nothing lost when the broker or SMTP is down."""
+"""The outbox: notices written with their cause, sent once but for test_smtp_window.py's window, never lost."""
 
 from datetime import date, timedelta
 
