@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('appeals', '0012_open_assignee_agency_index'),
+        ('appeals', '0013_h_law_complaint_forward'),
     ]
 
     operations = [
