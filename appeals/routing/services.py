@@ -7,6 +7,7 @@ import zlib
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
@@ -90,7 +91,13 @@ def router_history(limit: int | None = None) -> list[tuple[str, str, str]]:
 
 
 def router_train(*, limit: int | None = None, out: Callable[[str], None] = lambda _s: None) -> RouterModel:
-    """Train a new version from this deployment's finished appeals (their final category)."""
+    """Train a new version from this deployment's newest finished appeals (their final category).
+
+    At most `limit` (default: the ROUTER_TRAIN_LIMIT setting) appeals: the training time grows linearly with
+    the history, and ten categories are learnt as well from the newest hundred thousand as from a million.
+    """
+    if limit is None:
+        limit = int(getattr(settings, "ROUTER_TRAIN_LIMIT", 0)) or None
     return router_train_from(router_history(limit), source="history", out=out)
 
 

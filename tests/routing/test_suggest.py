@@ -207,3 +207,10 @@ def test_without_opting_in_or_below_the_threshold_the_model_decides_nothing(mini
     _integration, token = _opted_in(ministry, 1.0, name="too sure")
     assert _intake(token, subject="Крыша течёт", text="Течёт крыша", region="astana").status_code == 400
     assert Appeal.objects.count() == before
+
+
+def test_training_reads_at_most_the_newest_router_train_limit_appeals(history, settings):
+    settings.ROUTER_TRAIN_LIMIT = 30
+    assert router_train().history_size == 30
+    settings.ROUTER_TRAIN_LIMIT = 0  # 0: all of them
+    assert router_train().history_size == 54
