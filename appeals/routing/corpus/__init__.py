@@ -1,6 +1,6 @@
 """A labelled corpus of citizens' appeals over the demo's categories, in Russian and Kazakh.
 
-`situations.txt` holds about 330 situations written by hand the way citizens write (colloquial,
+`situations.txt` holds 339 situations written by hand the way citizens write (colloquial,
 often without the word a keyword list would look for, some ambiguous between two categories,
 about 40 % in Kazakh). Each situation is rendered twice with a seeded random generator: once as
 written (sometimes cut to its first clause, as a short appeal), once wrapped in a greeting, an
