@@ -8,13 +8,16 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 PYTEST_ARGS ?=
+# `make run PORT=8080` (or HOST=0.0.0.0 to listen beyond this machine).
+HOST ?= 127.0.0.1
+PORT ?= 8000
 # Test processes (pytest-xdist): one per core by default; PYTEST_WORKERS=0 runs in this process.
 PYTEST_WORKERS ?= auto
 
 .PHONY: help install run migrate seed seed-national test test-browser lint format bench load messages clean
 
 help:
-	@echo "make run     - install, migrate, load the demo once, run the web server and a Celery worker"
+	@echo "make run     - install, migrate, load the demo once, run the web server and a Celery worker (PORT=8000)"
 	@echo "make test    - run the test suite (SQLite and the embedded broker unless DATABASE_URL/CELERY_BROKER_URL say otherwise)"
 	@echo "make lint    - ruff"
 	@echo "make bench   - benchmarks against PostgreSQL (see BENCHMARKS.md); BENCH_APPEALS=100000 for a smaller dataset"
@@ -38,7 +41,7 @@ seed: migrate
 	$(PY) manage.py seed_demo --if-empty
 
 run: seed
-	$(PY) manage.py rundev
+	$(PY) manage.py rundev $(HOST):$(PORT)
 
 test: $(STAMP)
 	$(PY) -m pytest -n $(PYTEST_WORKERS) $(PYTEST_ARGS)

@@ -19,7 +19,7 @@ class UserAdmin(DjangoUserAdmin):
     search_fields = ["username", "first_name", "last_name", "email"]
     fieldsets = (
         *DjangoUserAdmin.fieldsets,
-        (_("Otinish Desk"), {"fields": ("patronymic", "language", "receive_digest")}),
+        (_("Otinish Desk"), {"fields": ("patronymic", "language", "receive_digest", "receive_signals")}),
     )
     inlines = [MembershipInline]
 

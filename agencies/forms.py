@@ -11,3 +11,11 @@ class NotificationSettingsForm(forms.Form):
             "working day or overdue, by agency and executor."
         ),
     )
+    receive_signals = forms.BooleanField(
+        label=_("Send me the weekly signals"),
+        required=False,
+        help_text=_(
+            "On Monday mornings, for supervisors: hotspots, long-standing problems, spikes carried by one channel, "
+            "repeat appeals and appeals taken over a body's head in the agencies you supervise last week."
+        ),
+    )

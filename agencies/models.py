@@ -25,6 +25,11 @@ class User(AbstractUser):
         default=True,
         help_text=_("Overdue notices are always sent; only the daily digest can be switched off."),
     )
+    receive_signals = models.BooleanField(
+        _("receive the weekly signals"),
+        default=True,
+        help_text=_("A supervisor's weekly email of what is unusual in their agencies' appeals."),
+    )
 
     class Meta(AbstractUser.Meta):
         verbose_name = _("user")

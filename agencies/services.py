@@ -67,6 +67,13 @@ def user_set_receive_digest(*, user: User, receive_digest: bool) -> User:
     return user
 
 
+def user_set_receive_signals(*, user: User, receive_signals: bool) -> User:
+    """Switch the supervisor's weekly signals email on or off."""
+    User.objects.filter(pk=user.pk).update(receive_signals=receive_signals)
+    user.receive_signals = receive_signals
+    return user
+
+
 def user_set_language(*, user: User, language: str) -> None:
     """Remember the interface language a member of staff chose (used at their next sign-in)."""
     from django.conf import settings

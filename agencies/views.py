@@ -6,7 +6,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from .forms import NotificationSettingsForm
-from .services import user_set_receive_digest
+from .services import user_set_receive_digest, user_set_receive_signals
 
 
 @login_required
@@ -16,9 +16,12 @@ def notification_settings(request):
     user = request.user
     # An unticked box sends nothing: an empty POST is still a submitted form.
     data = request.POST if request.method == "POST" else None
-    form = NotificationSettingsForm(data, initial={"receive_digest": user.receive_digest})
+    form = NotificationSettingsForm(
+        data, initial={"receive_digest": user.receive_digest, "receive_signals": user.receive_signals}
+    )
     if request.method == "POST" and form.is_valid():
         user_set_receive_digest(user=user, receive_digest=form.cleaned_data["receive_digest"])
+        user_set_receive_signals(user=user, receive_signals=form.cleaned_data["receive_signals"])
         if form.cleaned_data["receive_digest"]:
             messages.success(request, _("The daily digest is switched on."))
         else:

@@ -131,6 +131,10 @@ class EventKind(models.TextChoices):
     PERSONAL_DATA_REVEALED = "personal_data_revealed", _("Personal data revealed")
     NOTICE_SENT = "notice_sent", _("Notice sent")
     RATED = "rated", _("Applicant's rating recorded")
+    LINKED_REPEAT = "linked_repeat", _("Linked as a repeat")
+    LINKED_ESCALATION = "linked_escalation", _("Linked as an escalation")
+    UNLINKED_REPEAT = "unlinked_repeat", _("Repeat link undone")
+    UNLINKED_ESCALATION = "unlinked_escalation", _("Escalation link undone")
 
 
 class ResponseKind(models.TextChoices):
@@ -209,6 +213,7 @@ class NoticeKind(models.TextChoices):
     REDIRECT_LIMIT = "redirect_limit", _("Redirect limit near")
     COMPLAINT_FORWARD = "complaint_forward", _("Complaint to the higher body: limit near")
     DIGEST = "digest", _("Daily digest")
+    SIGNALS = "signals", _("Weekly signals")
 
 
 # Notices to the applicant's address (never to a user).

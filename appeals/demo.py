@@ -34,6 +34,7 @@ from .choices import (
     ResponseKind,
     ResponseStatus,
 )
+from .listening.matching import applicant_key
 from .models import Appeal, AppealEvent, AppealResponse, CannedResponse, RegistrationCounter
 from .policy import complaint_forward_deadline, due_date_for
 from .validators import make_valid_number
@@ -586,6 +587,9 @@ def _make_appeal(ctx: _Context, cal, now: datetime, days: int) -> tuple[Appeal, 
         is_repeated=rng.random() < 0.06,
         created_at=registered,
         updated_at=registered,
+    )
+    appeal.applicant_key = applicant_key(
+        iin=appeal.applicant_iin, phone=appeal.applicant_phone, email=appeal.applicant_email
     )
     plan = {"status": status, "executor": rng.choice(executors) if executors else None}
     return appeal, plan

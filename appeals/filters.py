@@ -7,6 +7,7 @@ import django_filters
 from django import forms
 from django.db.models import Exists, F, OuterRef, Q, QuerySet
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import extend_schema_field
 
 from agencies.choices import Region
 from agencies.models import Agency, Category, User
@@ -127,8 +128,10 @@ class AppealFilterSet(django_filters.FilterSet):
         widget=django_filters.widgets.DateRangeWidget(attrs={"type": "date"}),
     )
     overdue = django_filters.BooleanFilter(label=_("Overdue"), method="filter_overdue")
-    due_within = django_filters.NumberFilter(
-        label=_("Due within, working days"), method="filter_due_within", min_value=0, max_value=60
+    due_within = extend_schema_field({"type": "number", "minimum": 0, "maximum": 60})(
+        django_filters.NumberFilter(
+            label=_("Due within, working days"), method="filter_due_within", min_value=0, max_value=60
+        )
     )
     repeated = django_filters.BooleanFilter(label=_("Repeated"), field_name="is_repeated")
     escalated = django_filters.BooleanFilter(label=_("Escalated"), method="filter_escalated")
@@ -156,6 +159,7 @@ class AppealFilterSet(django_filters.FilterSet):
             "escalated",
             "extended",
             "redirected_in",
+            "repeat",
             *DRILL_DOWN_BOOLEANS,
         ):
             self.filters[name].field.widget = forms.Select(
@@ -217,6 +221,18 @@ class AppealFilterSet(django_filters.FilterSet):
         widget=django_filters.widgets.DateRangeWidget(attrs={"type": "date"}),
     )
     event_late = django_filters.BooleanFilter(label=_("Redirect after the limit"), method="filter_event_options")
+    # The listening signals (appeals/listening/): repeats, and appeals citizens took over a body's head.
+    repeat = django_filters.BooleanFilter(label=_("Repeat appeal"), method="filter_repeat")
+    taken_higher = django_filters.DateFromToRangeFilter(
+        label=_("Taken over the body's head"),
+        method="filter_taken_higher",
+        widget=django_filters.widgets.DateRangeWidget(attrs={"type": "date"}),
+    )
+    escalated_from_agency = ModelChoiceByIdFilter(
+        label=_("Escalated from the agency or its subordinates"),
+        queryset=_visible_agencies,
+        method="filter_escalated_from_agency",
+    )
 
     def filter_agency_subtree(self, queryset: QuerySet[Appeal], name: str, value: Agency | None) -> QuerySet[Appeal]:
         return queryset.filter(agency__path__startswith=value.path) if value else queryset
@@ -257,6 +273,31 @@ class AppealFilterSet(django_filters.FilterSet):
 
     def filter_event_options(self, queryset: QuerySet[Appeal], name: str, value) -> QuerySet[Appeal]:
         return queryset  # read by filter_event
+
+    def filter_repeat(self, queryset: QuerySet[Appeal], name: str, value: bool | None) -> QuerySet[Appeal]:
+        """A repeat: flagged as repeated or linked to the earlier appeal of the same matter."""
+        if value is None:
+            return queryset
+        condition = Q(is_repeated=True) | Q(repeat_of__isnull=False)
+        return queryset.filter(condition) if value else queryset.exclude(condition)
+
+    def filter_taken_higher(self, queryset: QuerySet[Appeal], name: str, value) -> QuerySet[Appeal]:
+        """Appeals that citizens took over the body's head: another appeal, registered in the range (Almaty
+        dates), names this one in escalated_from."""
+        if not value or (value.start is None and value.stop is None):
+            return queryset
+        condition = Q(escalated_from=OuterRef("pk"))
+        if value.start is not None:
+            condition &= Q(registered_at__gte=value.start)
+        if value.stop is not None:
+            condition &= Q(registered_at__lte=value.stop)
+        return queryset.filter(Exists(Appeal.objects.filter(condition)))
+
+    def filter_escalated_from_agency(
+        self, queryset: QuerySet[Appeal], name: str, value: Agency | None
+    ) -> QuerySet[Appeal]:
+        """Appeals written over the head of the agency (or its subordinates) about one of its appeals."""
+        return queryset.filter(escalated_from__agency__path__startswith=value.path) if value else queryset
 
 
 def closed_appeals(queryset: QuerySet[Appeal]) -> QuerySet[Appeal]:

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.utils import timezone
+from django.utils.dateformat import format as date_format
 from django.utils.translation import gettext_lazy as _
 
 from agencies.choices import Region, Role
 from agencies.models import Agency, Category
 from agencies.selectors import agency_members
 
+from . import policy
 from .choices import (
     ANSWER_OUTCOMES,
     AppealKind,
@@ -99,12 +102,49 @@ class RedirectForm(ActionForm):
 
 
 class ExtensionForm(ActionForm):
-    until = forms.DateField(label=_("New due date"), widget=forms.DateInput(attrs={"type": "date"}))
+    """The new due date is typed as dd.mm.yyyy like every date of the desk, and the allowed range is shown
+    before submitting (the limit comes from appeals.policy.extension_limit)."""
+
+    until = forms.DateField(
+        label=_("New due date"),
+        input_formats=["%d.%m.%Y", "%Y-%m-%d"],
+        widget=forms.DateInput(format="%d.%m.%Y", attrs={"inputmode": "numeric", "autocomplete": "off"}),
+        error_messages={"invalid": _("Enter the date as dd.mm.yyyy, e.g. 25.12.2026.")},
+    )
     reason = forms.CharField(
         label=_("Reason: which facts must be established"),
         widget=forms.Textarea(attrs={"rows": 3}),
         max_length=2000,
     )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        appeal = self.appeal
+        limit = policy.extension_limit(appeal.registered_at)
+        field = self.fields["until"]
+        field.widget.attrs["placeholder"] = _("dd.mm.yyyy")
+        values = {
+            "due": date_format(appeal.due_date, "d.m.Y"),
+            "limit": date_format(limit, "d.m.Y"),
+            "months": policy.policy("EXTENSION_MAX_MONTHS"),
+            "registered": date_format(timezone.localdate(appeal.registered_at), "d.m.Y"),
+        }
+        if limit > appeal.due_date:
+            field.help_text = (
+                _(
+                    "A working day after %(due)s and no later than %(limit)s: the whole term may not exceed "
+                    "%(months)s months from registration (%(registered)s)."
+                )
+                % values
+            )
+        else:
+            field.help_text = (
+                _(
+                    "The term cannot be extended: the due date %(due)s already reaches the limit of %(months)s "
+                    "months from registration (%(limit)s)."
+                )
+                % values
+            )
 
 
 class NoteForm(ActionForm):

@@ -66,6 +66,10 @@ def notice_message(notice: Notice, *, today: date, cal: WorkingCalendar) -> Emai
     """The email of `notice` as of `today` (raises NothingToSend when it has nothing left to say)."""
     if notice.kind == NoticeKind.DIGEST:
         return _digest_message(notice, today=today, cal=cal)
+    if notice.kind == NoticeKind.SIGNALS:
+        from .listening.emails import signals_message  # the listening package reads the dashboard's modules
+
+        return signals_message(notice, today=today, headers=_headers(notice))
     appeal = notice.appeal
     assert appeal is not None
     template = _TEMPLATES[notice.kind]

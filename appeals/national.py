@@ -47,6 +47,7 @@ from .choices import (
     ResponseStatus,
 )
 from .demo import CATEGORIES, CHANNEL_MIX, FIRST_NAMES, KIND_MIX, random_iin
+from .listening.matching import applicant_key
 from .models import Appeal, AppealEvent, AppealResponse, RegistrationCounter
 from .policy import due_date_for, extension_limit
 
@@ -394,7 +395,7 @@ APPEAL_COLUMNS = (
     "signatories", "is_repeated", "reports_crime", "region", "subject", "text", "status", "due_date",
     "original_due_date", "extension_count", "extension_requested_until", "outcome", "resolved_at", "first_action_at",
     "escalated_at", "external_id", "version", "created_at", "updated_at", "agency_id", "assignee_id", "category_id",
-    "registered_by_id",
+    "registered_by_id", "applicant_key",
 )  # fmt: skip
 EVENT_COLUMNS = ("id", "appeal_id", "actor_id", "kind", "from_status", "to_status", "payload", "created_at")
 RESPONSE_COLUMNS = (
@@ -650,15 +651,17 @@ class AppealFactory:
                         version += 1
                 self.response_id += 1
         updated = at
+        phone = f"+7 70{rng.randint(0, 9)} {rng.randint(100, 999)} {rng.randint(1000, 9999)}"
         out.appeals.append(
             (
                 appeal_id, number, registered, registered, kind, channel, language, applicant_type, name, iin, bin_,
-                email, f"+7 70{rng.randint(0, 9)} {rng.randint(100, 999)} {rng.randint(1000, 9999)}",
+                email, phone,
                 f"ул. {rng.choice(STREETS)}, д. {rng.randint(1, 200)}", False, None, rng.random() < 0.06,
                 False, region or Region.ASTANA, subject,
                 subject + (". Шараларды қабылдауды сұраймын." if language == "kk" else ". Прошу принять меры."),
                 status, due, original_due, extension_count, None, outcome, resolved, first_action, escalated, "",
                 version, registered, updated, agency_id, assignee, category_id, registrar,
+                applicant_key(iin=iin, bin=bin_, phone=phone, email=email),
             )
         )  # fmt: skip
 

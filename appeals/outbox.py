@@ -74,7 +74,7 @@ def notices_add(notices: Sequence[Notice]) -> list[int]:
 
 def notice_key(notice: Notice) -> tuple:
     """What the unique constraints hold a deadline notice or a digest to."""
-    if notice.kind == NoticeKind.DIGEST:
+    if notice.kind in (NoticeKind.DIGEST, NoticeKind.SIGNALS):
         return (notice.kind, notice.user_id, notice.due_date)
     return (notice.kind, notice.appeal_id, notice.user_id, notice.due_date, notice.days_left)
 
@@ -355,6 +355,12 @@ def notice_drop_reason(notice: Notice, *, today: date, cal: WorkingCalendar) -> 
     user = notice.user
     if user is not None and (not user.is_active or not user.email):
         return _("The recipient is inactive or has no email address.")
+    if notice.kind == NoticeKind.SIGNALS:
+        if not user or not user.receive_signals:
+            return _("The recipient has switched the weekly signals off.")
+        if notice.due_date != today - timedelta(days=today.weekday()):
+            return _("A newer weekly email replaces it.")
+        return None
     if notice.kind == NoticeKind.DIGEST:
         if not user or not user.receive_digest:
             return _("The recipient has switched the daily digest off.")

@@ -70,6 +70,13 @@ def challenge_deadline(answered_on: date) -> date:
     return add_months(answered_on, int(policy("CHALLENGE_PERIOD_MONTHS")))
 
 
+def matter_window_start(registered_at: datetime) -> datetime:
+    """The earliest registration of an earlier appeal that matter matching compares (MATCH_WINDOW_MONTHS before)."""
+    local = timezone.localtime(registered_at)
+    day = add_months(local.date(), -int(policy("MATCH_WINDOW_MONTHS")))
+    return local.replace(year=day.year, month=day.month, day=day.day)
+
+
 def reminder_stage(days_left: int) -> int | None:
     """The assignee's reminder an appeal `days_left` working days from its due date belongs to.
 

@@ -19,8 +19,9 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import connection, transaction
-from django.db.models import Case, F, Q, Value, When
+from django.db.models import F, Q
 from django.utils import timezone, translation
+from django.utils.dateformat import format as date_format
 from django.utils.translation import gettext as _
 
 from agencies.choices import Region, Role
@@ -49,6 +50,7 @@ from .choices import (
     TerminateReason,
 )
 from .dashboard.rollups import rollups_reassign
+from .listening.matching import applicant_key, match_on_commit
 from .models import (
     Appeal,
     AppealEvent,
@@ -311,36 +313,35 @@ def _move(
 def _next_numbers(appeals: list[Appeal], year: int) -> dict[int, Iterator[str]]:
     """Reserve the next registration numbers (AGENCY-YYYY-NNNNNN) of each agency of `appeals` in `year`.
 
-    The counter rows are bumped with UPDATE ... SET last = last + n inside the caller's transaction,
-    so concurrent registrations queue on the row locks and never share a number. With several
-    agencies the rows are first locked in agency order, so two batches cannot deadlock.
+    One statement creates or bumps every counter row and returns the new values:
+    INSERT … ON CONFLICT (agency, year) DO UPDATE SET last = last + n RETURNING. The row lock it
+    takes lasts until the caller's transaction ends, so a concurrent registration waits for it and
+    then bumps the committed value: two registrations can never read the same number, not even for
+    the first appeal of an agency in a year (no separate "create the row" step to race on). The rows
+    are written in agency order, so two batches over the same agencies cannot deadlock.
+    PostgreSQL and SQLite (3.35+) share this syntax.
     """
     counts = Counter(appeal.agency_id for appeal in appeals)
     codes = {appeal.agency_id: appeal.agency.code.upper() for appeal in appeals}
     ids = sorted(counts)
-    counters = RegistrationCounter.objects.filter(agency_id__in=ids, year=year)
-    if len(ids) > 1 and connection.features.has_select_for_update:
-        list(counters.select_for_update().order_by("agency_id").values_list("pk", flat=True))
-
-    def bump(agency_ids: list[int]) -> dict[int, int]:
-        step = (
-            Value(counts[agency_ids[0]])
-            if len(agency_ids) == 1
-            else Case(*(When(agency_id=i, then=Value(counts[i])) for i in agency_ids))
-        )
-        subset = counters.filter(agency_id__in=agency_ids)
-        subset.update(last_number=F("last_number") + step)
-        return dict(subset.values_list("agency_id", "last_number"))
-
-    last = bump(ids)
-    missing = [i for i in ids if i not in last]
-    if missing:
-        # The first appeal of an agency in a year: create its counter (another registration may
-        # create it at the same moment: then its row is kept) and bump it.
-        RegistrationCounter.objects.bulk_create(
-            [RegistrationCounter(agency_id=i, year=year, last_number=0) for i in missing], ignore_conflicts=True
-        )
-        last.update(bump(missing))
+    if not ids:
+        return {}
+    meta = RegistrationCounter._meta
+    quote = connection.ops.quote_name
+    table = quote(meta.db_table)
+    agency_col, year_col, last_col = (quote(meta.get_field(name).column) for name in ("agency", "year", "last_number"))
+    values = ", ".join(["(%s, %s, %s)"] * len(ids))
+    sql = (
+        f"INSERT INTO {table} ({agency_col}, {year_col}, {last_col}) VALUES {values} "  # noqa: S608 - names quoted
+        f"ON CONFLICT ({agency_col}, {year_col}) DO UPDATE SET {last_col} = {table}.{last_col} + excluded.{last_col} "
+        f"RETURNING {agency_col}, {last_col}"
+    )
+    params: list[int] = []
+    for agency_id in ids:
+        params += [agency_id, year, counts[agency_id]]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        last = dict(cursor.fetchall())
     return {i: iter([f"{codes[i]}-{year}-{n:06d}" for n in range(last[i] - counts[i] + 1, last[i] + 1)]) for i in ids}
 
 
@@ -378,6 +379,15 @@ class ApplicantData:
     address: str = ""
 
 
+# The choices a registration is checked against, as sets (a TextChoices' `.values` builds a list on each call;
+# the history import checks millions of rows).
+_KINDS = frozenset(AppealKind.values)
+_CHANNELS = frozenset(Channel.values)
+_LANGUAGES = frozenset(Language.values)
+_REGIONS = frozenset(Region.values)
+_APPLICANT_TYPES = frozenset(ApplicantType.values)
+
+
 def _validate_registration(
     *,
     applicant: ApplicantData,
@@ -393,13 +403,13 @@ def _validate_registration(
     def add(field: str, message: str) -> None:
         errors.setdefault(field, []).append(message)
 
-    if kind not in AppealKind.values:
+    if kind not in _KINDS:
         add("kind", _("Choose one of the kinds of appeal."))
-    if channel not in Channel.values:
+    if channel not in _CHANNELS:
         add("channel", _("Choose one of the channels."))
-    if language not in Language.values:
+    if language not in _LANGUAGES:
         add("language", _("An appeal is in Kazakh or Russian."))
-    if region not in Region.values:
+    if region not in _REGIONS:
         add("region", _("Choose one of the regions."))
     if not subject.strip():
         add("subject", _("Write the subject of the appeal."))
@@ -414,7 +424,7 @@ def _validate_registration(
             _("The text is longer than %(max)s characters.") % {"max": policy.policy("TEXT_MAX_LENGTH")},
         )
 
-    if applicant.type not in ApplicantType.values:
+    if applicant.type not in _APPLICANT_TYPES:
         add("applicant_type", _("Choose individual, legal entity or anonymous."))
     elif applicant.type == ApplicantType.ANONYMOUS:
         if applicant.name or applicant.iin or applicant.bin:
@@ -542,6 +552,7 @@ def appeals_register_many(*, actor: User | None, registrations: list[Registratio
     )
     notifications.appeals_changed(list(zip(appeals, events, strict=True)))
     notifications.applicant_notices_on_commit(appeals, notifications.APPLICANT_RECEIPT)
+    match_on_commit(appeals)  # repeats and escalations, found after commit (appeals.listening)
     return appeals
 
 
@@ -595,6 +606,7 @@ def _registration_build(
         applicant_email=applicant.email.strip(),
         applicant_phone=applicant.phone.strip(),
         applicant_address=applicant.address.strip(),
+        applicant_key=applicant_key(iin=applicant.iin, bin=applicant.bin, phone=applicant.phone, email=applicant.email),
         is_collective=registration.is_collective,
         signatories=registration.signatories,
         is_repeated=registration.repeat_of is not None,
@@ -727,6 +739,7 @@ def appeal_redirect(
         applicant_email=appeal.applicant_email,
         applicant_phone=appeal.applicant_phone,
         applicant_address=appeal.applicant_address,
+        applicant_key=appeal.applicant_key,
         is_collective=appeal.is_collective,
         signatories=appeal.signatories,
         is_repeated=appeal.is_repeated,
@@ -854,6 +867,11 @@ def _record_notice(appeal: Appeal, *, kind: str, text: str, author: User | None,
 def appeal_request_extension(*, appeal: Appeal, actor: User, until: date, reason: str) -> Appeal:
     """The executor asks the supervisor for more time, with the reason (facts to establish)."""
     _check(actor, appeal, AppealAction.REQUEST_EXTENSION)
+    if appeal.extension_requested_until is not None:
+        raise AppealError(
+            _("An extension until %(until)s is already requested and awaits the supervisor's decision.")
+            % {"until": date_format(appeal.extension_requested_until, "d.m.Y")}
+        )
     _validate_extension(appeal, until, reason)
     _move(
         appeal,
@@ -872,11 +890,12 @@ def _validate_extension(appeal: Appeal, until: date, reason: str) -> None:
         errors["reason"] = [_("An extension needs a reasoned decision: write which facts must be established.")]
     limit = policy.extension_limit(appeal.registered_at)
     if until <= appeal.due_date:
-        errors["until"] = [_("The new due date must be after the current one (%(due)s).") % {"due": appeal.due_date}]
+        due = date_format(appeal.due_date, "d.m.Y")
+        errors["until"] = [_("The new due date must be after the current one (%(due)s).") % {"due": due}]
     elif until > limit:
         errors["until"] = [
             _("The whole term may not exceed %(months)s months from registration: the latest date is %(limit)s.")
-            % {"months": policy.policy("EXTENSION_MAX_MONTHS"), "limit": limit}
+            % {"months": policy.policy("EXTENSION_MAX_MONTHS"), "limit": date_format(limit, "d.m.Y")}
         ]
     elif not get_calendar().is_working_day(until):
         errors["until"] = [_("The new due date must be a working day.")]

@@ -32,6 +32,14 @@ def reminders_scan_task() -> dict[str, int]:
 
 
 @shared_task(acks_late=True)
+def signals_email_send_task() -> int:
+    """The supervisors' weekly signals email (Mondays; once a week however often it runs)."""
+    from .listening.emails import signals_email_send
+
+    return signals_email_send()
+
+
+@shared_task(acks_late=True)
 def digests_send_task() -> int:
     """The supervisors' daily digest (skipped on days off)."""
     return reminders.digests_send()
@@ -72,3 +80,19 @@ def router_train_task() -> int | None:
         return router_train().version
     except NotEnoughHistory:
         return None
+
+
+@shared_task(acks_late=True)
+def appeal_match_task(appeal_id: int) -> int:
+    """Matter matching of a newly registered appeal (repeat / escalation links); safe to run twice."""
+    from .listening.matching import appeals_match
+
+    return len(appeals_match(appeal_ids=[appeal_id]).linked)
+
+
+@shared_task(acks_late=True)
+def appeals_match_task(appeal_ids: list[int]) -> int:
+    """Matter matching of a batch of newly registered appeals, in registration order; safe to run twice."""
+    from .listening.matching import appeals_match
+
+    return len(appeals_match(appeal_ids=appeal_ids).linked)

@@ -1,7 +1,7 @@
 from django.urls import path
 
 from .dashboard import views as dashboard
-from .views import canned, exports, pickers, queue, register, reveals, workspace
+from .views import canned, exports, matter, pickers, queue, register, reveals, workspace
 
 app_name = "appeals"
 
@@ -26,6 +26,7 @@ urlpatterns = [
     path("appeals/<int:pk>/reveal/", workspace.reveal_identifier, name="reveal"),
     path("appeals/<int:pk>/rating/", dashboard.appeal_rate, name="rate"),
     path("appeals/<int:pk>/attachments/", workspace.attachment_upload, name="attachment_upload"),
+    path("appeals/<int:pk>/matter/", matter.matter_link, name="matter_link"),
     path(
         "appeals/<int:pk>/attachments/<int:attachment_pk>/",
         workspace.attachment_download,

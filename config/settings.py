@@ -89,6 +89,8 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
+    # Before anything reads the request: NUL characters answer 400, bodies over the limit 413.
+    "appeals.requestguard.RequestGuardMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -159,6 +161,8 @@ SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", 8 * 60 * 60)
 LANGUAGE_CODE = "ru"
 LANGUAGES = [("kk", _("Kazakh")), ("ru", _("Russian")), ("en", _("English"))]
 LOCALE_PATHS = [BASE_DIR / "locale"]
+# Our own locale formats first: Django ships none for kk (a decimal comma, like ru).
+FORMAT_MODULE_PATH = ["config.formats"]
 USE_I18N = True
 TIME_ZONE = "Asia/Almaty"
 USE_TZ = True
@@ -181,7 +185,9 @@ STORAGES = {
     },
 }
 WHITENOISE_USE_FINDERS = DEBUG
-DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
+# One limit for every body Django reads into memory, the API's JSON included (see API_MAX_BODY_BYTES):
+# larger ones answer 413 (appeals/requestguard.py). Uploaded files of a form do not count toward it.
+DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("API_MAX_BODY_BYTES", 15 * 1024 * 1024)
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 
 # --- Email --------------------------------------------------------------------------------------
@@ -361,34 +367,71 @@ APPEAL_POLICY = {
     "ATTACHMENT_MAX_COUNT": 10,
     # The most appeals one batch intake (POST /api/v1/appeals/batch/) may carry.
     "INTAKE_BATCH_MAX": env_int("APPEAL_INTAKE_BATCH_MAX", 100),
+    # Matter matching (appeals/listening/matching.py): an applicant's earlier appeals within this many
+    # months are compared; the same matter is a subject and text at least this similar (0 to 1), or the
+    # same category and at least the second, lower similarity.
+    "MATCH_WINDOW_MONTHS": env_int("APPEAL_MATCH_WINDOW_MONTHS", 12),
+    "MATCH_MIN_SIMILARITY": 0.3,
+    "MATCH_SAME_CATEGORY_MIN_SIMILARITY": 0.18,
 }
 
 # --- The supervisors' dashboard (appeals/dashboard/) ----------------------------------------------
 DASHBOARD = {
-    # A hotspot: a category in a region whose last HOTSPOT_RECENT_DAYS exceed HOTSPOT_FACTOR times its
-    # own baseline (the average of the same length over the HOTSPOT_BASELINE_DAYS before), with at
-    # least HOTSPOT_MIN_COUNT appeals.
-    "HOTSPOT_RECENT_DAYS": 30,
-    "HOTSPOT_BASELINE_DAYS": 180,
-    "HOTSPOT_FACTOR": 2.0,
-    "HOTSPOT_MIN_COUNT": env_int("DASHBOARD_HOTSPOT_MIN_COUNT", 10),
-    # Channel mix: a channel whose share grew by at least this many percentage points, carrying at
-    # least CHANNEL_SPIKE_MIN_SHARE of the growth of all appeals, is flagged.
-    "CHANNEL_SPIKE_POINTS": 15.0,
-    "CHANNEL_SPIKE_MIN_SHARE": 0.6,
     # Appeals listed behind each signal.
     "SIGNAL_LIST_LIMIT": 20,
     # Today (and any day not rolled up yet) is read live from the appeals; that reading is kept this
     # many seconds in the cache per agency subtree (0: never cached).
     "LIVE_CACHE_SECONDS": env_int("DASHBOARD_LIVE_CACHE_SECONDS", 60),
-    # The hotspots' baseline (the months before the last 30 days) is kept this many seconds (0: never).
-    "BASELINE_CACHE_SECONDS": env_int("DASHBOARD_BASELINE_CACHE_SECONDS", 3600),
     # The nightly roll-up task rebuilds this many days before today (reopened appeals change the past).
     "ROLLUP_REFRESH_DAYS": env_int("DASHBOARD_ROLLUP_REFRESH_DAYS", 7),
     # "Due soon" on the dashboard, in working days.
     "DUE_SOON_WORKING_DAYS": 3,
     # Backlog age buckets, in calendar days since registration (upper bounds; the last is open).
     "BACKLOG_AGE_BUCKETS": (5, 15, 30, 60),
+}
+
+# --- Listening: what counts as unusual (appeals/listening/signals.py, ../shared/DOMAIN.md) ----------------
+LISTENING = {
+    # A pair's baseline: the median of this many periods of the same length before the chosen one (months
+    # for the long-standing problems); nothing is tested while the data hold fewer than MIN_BASELINE_PERIODS.
+    "BASELINE_PERIODS": 8,
+    "MIN_BASELINE_PERIODS": 3,
+    # A baseline is never below this (a pair seen once in a while is not "infinitely" above zero).
+    "BASELINE_FLOOR": 1.0,
+    # A hotspot or a new topic has at least MIN_COUNT appeals, MIN_RATIO times its baseline, a Poisson upper
+    # tail whose Benjamini-Hochberg q-value is at most ALPHA, and MIN_APPLICANTS distinct applicants.
+    "MIN_COUNT": env_int("LISTENING_MIN_COUNT", 10),
+    "MIN_RATIO": 1.5,
+    "ALPHA": 0.01,
+    "MIN_APPLICANTS": env_int("LISTENING_MIN_APPLICANTS", 5),
+    # Channel-driven: the channel's count in the pair against its usual share there (binomial, Bonferroni over
+    # the channels) at most CHANNEL_ALPHA, carrying at least CHANNEL_EXCESS_SHARE of the excess, and a channel
+    # whose usual share is below CHANNEL_MAX_USUAL_SHARE (the dominant channel is never a spike).
+    "CHANNEL_ALPHA": 0.01,
+    "CHANNEL_EXCESS_SHARE": 0.6,
+    "CHANNEL_MAX_USUAL_SHARE": 0.5,
+    # Long-standing: LONG_STANDING_MONTHS complete months in a row above the upper bound of the monthly
+    # baseline (Poisson, P(X > bound) <= LONG_STANDING_ALPHA), each with at least LONG_STANDING_MIN_MONTHLY
+    # appeals, looked for over the last LONG_STANDING_LOOKBACK_MONTHS months.
+    "LONG_STANDING_MONTHS": 3,
+    "LONG_STANDING_ALPHA": 0.05,
+    "LONG_STANDING_MIN_MONTHLY": 5,
+    "LONG_STANDING_LOOKBACK_MONTHS": 12,
+    # Appeals listed under each pair signal on the dashboard.
+    "LISTED_APPEALS": 5,
+}
+# The weekly signals email to supervisors (each can switch it off like the digest), Monday at this time.
+SIGNALS_EMAIL_AT = env_str("SIGNALS_EMAIL_AT", "09:00")
+try:
+    _signals_hour, _signals_minute = (int(part) for part in SIGNALS_EMAIL_AT.split(":"))
+    if not (0 <= _signals_hour < 24 and 0 <= _signals_minute < 60):
+        raise ValueError(SIGNALS_EMAIL_AT)
+except ValueError:
+    raise ImproperlyConfigured(f"SIGNALS_EMAIL_AT must be a time as HH:MM, not {SIGNALS_EMAIL_AT!r}") from None
+CELERY_BEAT_SCHEDULE["supervisors-weekly-signals"] = {
+    "task": "appeals.tasks.signals_email_send_task",
+    "schedule": crontab(hour=_signals_hour, minute=_signals_minute, day_of_week=1),
+    "options": {"expires": 6 * 60 * 60.0},
 }
 
 # --- The API for integrations (appeals/api/) ------------------------------------------------------
@@ -398,8 +441,9 @@ DASHBOARD = {
 API_RATE_LIMIT = env_str("API_RATE_LIMIT", "600/min")
 API_SESSION_RATE_LIMIT = env_str("API_SESSION_RATE_LIMIT", "1200/min")
 API_ANON_RATE_LIMIT = env_str("API_ANON_RATE_LIMIT", "120/min")
-# The largest JSON body the API reads (attachments travel base64-encoded in the intake body).
-API_MAX_BODY_BYTES = env_int("API_MAX_BODY_BYTES", 15 * 1024 * 1024)
+# The largest JSON body the API reads (attachments travel base64-encoded in the intake body: one
+# attachment of ATTACHMENT_MAX_BYTES, 10 MB, is 13.4 MB as base64). The same as DATA_UPLOAD_MAX_MEMORY_SIZE.
+API_MAX_BODY_BYTES = DATA_UPLOAD_MAX_MEMORY_SIZE
 # Open311 GeoReport v2 (/open311/v2/): the jurisdiction this server answers for.
 OPEN311_JURISDICTION_ID = env_str("OPEN311_JURISDICTION_ID", "otinish.kz")
 
@@ -411,7 +455,7 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["appeals.api.permissions.ApiAccess"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_PARSER_CLASSES": ["appeals.api.parsers.LimitedJSONParser"],
-    "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    "DEFAULT_FILTER_BACKENDS": ["appeals.api.filters.ApiFilterBackend"],
     "DEFAULT_PAGINATION_CLASS": "appeals.api.pagination.ApiPagination",
     "DEFAULT_THROTTLE_CLASSES": [
         "appeals.api.throttling.IntegrationRateThrottle",
@@ -498,9 +542,9 @@ LOGGING = {
 # Sign-in protection (django-axes), a second factor for supervisors and administrators (django-otp),
 # idle sessions, the Content-Security-Policy (django-csp) and the production hardening.
 INSTALLED_APPS += [
-    "axes",
+    "config.apps.AxesConfig",  # django-axes under a translated name (config/apps.py)
     "django_otp",
-    "django_otp.plugins.otp_totp",
+    "config.apps.TOTPConfig",  # django_otp.plugins.otp_totp under a translated name
     "csp",
 ]
 MIDDLEWARE.insert(MIDDLEWARE.index("django.middleware.security.SecurityMiddleware") + 1, "csp.middleware.CSPMiddleware")

@@ -10,6 +10,7 @@ from agencies.choices import AgencyKind, Region, Role
 from agencies.models import Agency, Category, CategoryRoute, Membership, User
 from agencies.services import agency_save
 from appeals.choices import AppealKind, AppealStatus, ApplicantType, Channel, Language
+from appeals.listening.matching import applicant_key as key_of
 from appeals.models import Appeal
 from appeals.policy import due_date_for
 from appeals.validators import make_valid_number
@@ -113,6 +114,14 @@ class AppealFactory(factory.django.DjangoModelFactory):
     applicant_name = factory.Sequence(lambda n: f"Иванов Иван {n}")
     applicant_iin = factory.Sequence(valid_iin)
     applicant_email = factory.Sequence(lambda n: f"citizen{n}@mail.kz")
+    applicant_key = factory.LazyAttribute(
+        lambda a: key_of(
+            iin=a.applicant_iin,
+            bin=getattr(a, "applicant_bin", ""),
+            phone=getattr(a, "applicant_phone", ""),
+            email=a.applicant_email,
+        )
+    )
     region = Region.ASTANA
     subject = factory.Sequence(lambda n: f"Ремонт дороги на улице {n}")
     text = "Прошу отремонтировать дорогу."

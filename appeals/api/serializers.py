@@ -47,13 +47,18 @@ PHONE_RE = re.compile(r"^\+?[0-9 ()\-]{5,32}$")
 
 
 class StrictSerializer(serializers.Serializer):
-    """A serializer that answers "Unknown field." for every key it does not define."""
+    """A serializer that answers "Unknown field." for every key it does not define, and refuses a
+    number, a boolean or an object where the schema says text (DRF would store 0 as "0")."""
 
     def to_internal_value(self, data):
         unknown = {}
         if isinstance(data, Mapping):
             writable = {name for name, f in self.fields.items() if not f.read_only}
             unknown = {key: [_("Unknown field.")] for key in data if key not in writable}
+            for name in writable & set(data):
+                field, value = self.fields[name], data[name]
+                if isinstance(field, serializers.CharField) and value is not None and not isinstance(value, str):
+                    unknown[name] = [_("Must be text (a JSON string).")]
         try:
             value = super().to_internal_value(data)
         except serializers.ValidationError as exc:

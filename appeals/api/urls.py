@@ -4,6 +4,7 @@ from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 from rest_framework.routers import DefaultRouter
 
+from ..listening.api import SignalListView
 from . import open311, views
 from .exceptions import api_not_found
 
@@ -48,6 +49,7 @@ router.register("webhooks", views.WebhookEndpointViewSet, basename="webhook")
 urlpatterns = [
     path("v1/", include(router.urls)),
     path("v1/me/", views.MeView.as_view(), name="me"),
+    path("v1/signals/", SignalListView.as_view(), name="signals"),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SwaggerView.as_view(url_name="api:schema"), name="docs"),
     path("redoc/", RedocView.as_view(url_name="api:schema"), name="redoc"),

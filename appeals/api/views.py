@@ -21,7 +21,6 @@ from drf_spectacular.utils import (
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied
-from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -46,6 +45,7 @@ from ..webhooks import webhook_ping_create
 from . import serializers as s
 from .authentication import request_integration
 from .filters import AgencyFilterSet, AppealResponseFilterSet
+from .parsers import CheckedFormParser, CheckedMultiPartParser
 from .permissions import ANY_SCOPE
 
 # Events an integration does not see in a timeline: they are internal to the agency.
@@ -553,7 +553,12 @@ class AppealViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
         request={"multipart/form-data": s.AttachmentUploadSerializer},
         responses={201: s.AttachmentSerializer},
     )
-    @action(detail=True, methods=["post"], parser_classes=[MultiPartParser, FormParser], filterset_class=None)
+    @action(
+        detail=True,
+        methods=["post"],
+        parser_classes=[CheckedMultiPartParser, CheckedFormParser],
+        filterset_class=None,
+    )
     def attachments(self, request, pk=None):
         appeal = self._appeal(pk)
         integration = request_integration(request)

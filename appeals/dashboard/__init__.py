@@ -3,7 +3,7 @@
 facts.py     what each appeal (and each audit event) contributes to which day: the one definition
 rollups.py   the daily roll-up tables: build, rebuild, and read them merged with the live days
 measures.py  the indicators of a period for an agency subtree, its branches and its staff
-signals.py   hotspots, repeat appeals, escalations, channel mix
+(the signals of what is unusual live in appeals.listening.signals)
 charts.py    server-rendered SVG charts
 periods.py   the period form (week, month, quarter, year, custom) and the previous period
 """

@@ -12,7 +12,8 @@ from django.utils.translation import pgettext
 
 from agencies.models import Agency
 
-from . import charts, signals
+from ..listening import signals
+from . import charts
 from .measures import (
     CURRENT_STATE,
     INDICATOR_KEYS,
@@ -193,10 +194,44 @@ def _charts(root: Agency, period: Period, today: date, source: Source, state: Co
     }
 
 
+def _escalated_over(source: Source, period: Period) -> tuple[dict[int, int], dict[int, int]]:
+    previous = Period(period.kind, period.previous_start, period.previous_end, period.start, period.start)
+    return (
+        signals.escalations_by_branch(source=source, period=period),
+        signals.escalations_by_branch(source=source, period=previous),
+    )
+
+
+def _signals(root: Agency, period: Period, source: Source) -> dict:
+    """The signals by kind, for the page: each with its queue link, pair signals with their newest appeals."""
+    found = signals.signals_describe(
+        signals.signals_read(root=root, period=period, source=source),
+        listed=int(signals.listening_setting("LISTED_APPEALS")),
+    )
+    by_kind = {kind: found.of(kind) for kind in signals.KINDS}
+    return {
+        **by_kind,
+        "history_periods": found.history_periods,
+        "needed_periods": int(signals.listening_setting("MIN_BASELINE_PERIODS")),
+        "count": len(found.signals),
+        "repeat_url": queue_url(
+            agency_subtree=root.pk,
+            repeat="true",
+            registered_after=period.start.isoformat(),
+            registered_before=period.end.isoformat(),
+        ),
+        "escalation_url": queue_url(
+            agency_subtree=root.pk,
+            taken_higher_after=period.start.isoformat(),
+            taken_higher_before=period.end.isoformat(),
+        ),
+    }
+
+
 def league_build(*, root: Agency, period: Period, today: date, sort: LeagueSort) -> dict:
     branches = branches_of(root)
     source = Source(root=root, branches=branches, since=min(period.previous_start, period.start), today=today)
-    rows, total, _state = league(source, branches, period, today)
+    rows, total, _state = league(source, branches, period, today, escalated_over=_escalated_over(source, period))
     rows = sort.apply(rows)
     return {
         "rows": rows,
@@ -211,10 +246,12 @@ def league_build(*, root: Agency, period: Period, today: date, sort: LeagueSort)
 
 def dashboard_build(*, root: Agency, period: Period, today: date, sort: LeagueSort) -> dict:
     branches = branches_of(root)
-    source = Source(root=root, branches=branches, since=source_since(period, today), today=today)
-    rows, total, state = league(source, branches, period, today)
+    source = Source(
+        root=root, branches=branches, since=source_since(period, today, signals.signals_since(period)), today=today
+    )
+    rows, total, state = league(source, branches, period, today, escalated_over=_escalated_over(source, period))
     rows = sort.apply(rows)
-    by_category = source.sums(period.start, period.end, ("category_id",), counters=("received", "received_repeated"))
+    by_category = source.sums(period.start, period.end, ("category_id",), counters=("received",))
     categories = top_categories(by_category)
     staff_rows = staff(source, period, today)
     return {
@@ -229,9 +266,6 @@ def dashboard_build(*, root: Agency, period: Period, today: date, sort: LeagueSo
         "indicators": INDICATORS,
         "sort": sort,
         "has_branches": bool(branches),
-        "hotspots": signals.hotspots(source, today),
-        "repeats": signals.repeats(source, period, by_category, total.values),
-        "escalations": signals.escalations(source, period, total.values),
-        "channels": signals.channel_mix(source, period),
+        "signals": _signals(root, period, source),
         **_charts(root, period, today, source, state, categories),
     }

@@ -9,6 +9,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+from django.utils.formats import number_format
 from django.utils.html import escape, format_html
 from django.utils.safestring import SafeString, mark_safe
 
@@ -32,19 +33,24 @@ class Bar:
     color: str = BRAND
 
 
-def nice_max(value: float) -> float:
-    """A round upper bound for an axis (1, 2, 5 x 10^n)."""
+def count_ticks(value: float, *, most: int = 4) -> list[int]:
+    """Whole-number ticks for an axis of counts: 0, step, 2 step… up to the first tick at or above `value`.
+
+    The step is 1, 2, 2.5 or 5 x 10^n (never below 1) and there are at most `most` intervals, so an axis
+    of appeals never reads 6.2 / 12.5 / 18.8.
+    """
     if value <= 0:
-        return 1
-    exponent = 10 ** math.floor(math.log10(value))
-    for step in (1, 2, 2.5, 5, 10):
-        if value <= step * exponent:
-            return step * exponent
-    return 10 * exponent
+        return [0, 1]
+    raw = value / most
+    exponent = 10 ** max(0, math.floor(math.log10(raw))) if raw >= 1 else 1
+    step = next(s * exponent for s in (1, 2, 2.5, 5, 10) if s * exponent >= raw and float(s * exponent).is_integer())
+    top = step * math.ceil(value / step)
+    return list(range(0, int(top) + 1, int(step)))
 
 
 def _fmt(value: float) -> str:
-    return f"{value:.0f}" if float(value).is_integer() else f"{value:.1f}"
+    """A number as the active language writes it (a decimal comma in Kazakh and Russian)."""
+    return number_format(value, 0 if float(value).is_integer() else 1)
 
 
 def _link(url: str, inner: str) -> str:
@@ -59,14 +65,15 @@ def _svg(title: str, width: int, height: int, body: list[str]) -> SafeString:
     )
 
 
-def _y_axis(top: float, left: int, right: int, y0: int, height: int, unit: str = "") -> list[str]:
+def _y_axis(ticks: list[float], left: int, right: int, y0: int, height: int, unit: str = "") -> list[str]:
     parts = []
-    for i in range(5):
-        value = top * i / 4
-        y = y0 - height * i / 4
+    top = ticks[-1]
+    for value in ticks:
+        y = y0 - height * value / top
         parts.append(f'<line x1="{left}" x2="{right}" y1="{y:.1f}" y2="{y:.1f}" stroke="{GRID}"/>')
         parts.append(
-            f'<text x="{left - 6}" y="{y + 4:.1f}" text-anchor="end" fill="{MUTED}">{escape(_fmt(value))}{unit}</text>'
+            f'<text class="tick" x="{left - 6}" y="{y + 4:.1f}" text-anchor="end" fill="{MUTED}">'
+            f"{escape(_fmt(value))}{unit}</text>"
         )
     return parts
 
@@ -76,8 +83,9 @@ def grouped_bars(title: str, groups: list[tuple[str, list[Bar]]], legend: list[t
     width, height = 580, 260
     left, right, top_pad, bottom = 40, width - 8, 30, height - 34
     plot_h = bottom - top_pad
-    top = nice_max(max((b.value for _g, bars in groups for b in bars), default=0))
-    body = _y_axis(top, left, right, bottom, plot_h)
+    ticks = count_ticks(max((b.value for _g, bars in groups for b in bars), default=0))
+    top = ticks[-1]
+    body = _y_axis(ticks, left, right, bottom, plot_h)
     n = max(1, len(groups))
     slot = (right - left) / n
     per = max(1, max((len(bars) for _g, bars in groups), default=1))
@@ -119,7 +127,7 @@ def line(
     width, height = 580, 230
     left, right, top_pad, bottom = 44, width - 14, 16, height - 34
     plot_h = bottom - top_pad
-    body = _y_axis(top, left, right, bottom, plot_h, unit)
+    body = _y_axis([top * i / 4 for i in range(5)], left, right, bottom, plot_h, unit)
     n = max(1, len(points))
     slot = (right - left) / n
     path: list[str] = []
@@ -169,13 +177,15 @@ def horizontal_bars(title: str, bars: list[Bar], *, label_width: int = 190) -> S
     width = 580
     height = max(1, len(bars)) * row_h + 26
     left, right = label_width, width - 50
-    top = nice_max(max((b.value for b in bars), default=0))
+    ticks = count_ticks(max((b.value for b in bars), default=0))
+    top = ticks[-1]
     body = []
-    for i in range(5):
-        x = left + (right - left) * i / 4
+    for tick in ticks:
+        x = left + (right - left) * tick / top
         body.append(f'<line x1="{x:.1f}" x2="{x:.1f}" y1="4" y2="{height - 20}" stroke="{GRID}"/>')
         body.append(
-            f'<text x="{x:.1f}" y="{height - 6}" text-anchor="middle" fill="{MUTED}">{escape(_fmt(top * i / 4))}</text>'
+            f'<text class="tick" x="{x:.1f}" y="{height - 6}" text-anchor="middle" fill="{MUTED}">'
+            f"{escape(_fmt(tick))}</text>"
         )
     for i, bar in enumerate(bars):
         y = 6 + i * row_h

@@ -130,6 +130,7 @@ def collect(
         "outcome",
         "original_due_date",
         "is_repeated",
+        "repeat_of_id",
         "redirected_from_id",
         "escalated_from_id",
     ).order_by()
@@ -150,6 +151,7 @@ def collect(
         outcome,
         original_due,
         is_repeated,
+        repeat_of_id,
         redirected_from_id,
         escalated_from_id,
     ) in rows.iterator(chunk_size=2000):
@@ -163,7 +165,8 @@ def collect(
         if _in(registered_at, lo, hi):
             c = counter(registered_at)
             c["received"] += 1
-            c["received_repeated"] += int(is_repeated)
+            # A repeat: flagged by the registrar or linked to the earlier appeal (appeals.listening).
+            c["received_repeated"] += int(is_repeated or repeat_of_id is not None)
             c["redirected_in"] += int(redirected_from_id is not None)
             c["escalated_in"] += int(escalated_from_id is not None)
         if _in(resolved_at, lo, hi) and status not in OPEN_STATUSES and outcome != Outcome.REDIRECTED:

@@ -60,8 +60,18 @@ INDICATORS: tuple[Indicator, ...] = (
     Indicator("extensions", _("Extensions"), better="down"),
     Indicator("returns", _("Returned for rework"), better="down", short=_("Returns")),
     Indicator("left_without_consideration", _("Left without consideration"), better="", short=_("Left")),
-    Indicator("repeat_pct", _("Repeated appeals"), "pct", "down", _("Repeated")),
-    Indicator("escalated", _("Escalated as overdue"), better="down", short=_("Escalated")),
+    Indicator("repeat_pct", _("Repeat appeals, share of those received"), "pct", "down", _("Repeats")),
+    # Citizens who wrote above the body (escalated_from points at one of its appeals), counted in the period.
+    Indicator(
+        "escalated_over", _("Appeals citizens took over the body's head"), better="down", short=_("Over its head")
+    ),
+    # Not citizens going higher: the desk's own escalation of an overdue appeal to the supervisors.
+    Indicator(
+        "escalated",
+        _("Overdue appeals escalated to the supervisors"),
+        better="down",
+        short=_("Overdue, escalated"),
+    ),
     Indicator("escalated_in", _("Complaints about lower bodies"), better="", short=_("Complaints in")),
     Indicator("rating", _("Applicant rating, average of 5"), "num", "up", _("Rating")),
 )
@@ -116,6 +126,7 @@ def indicators(c: Counter, durations: Counter, state: Counter | None = None) -> 
         "repeat_pct": _pct(c["received_repeated"], received),
         "escalated": c["escalated"],
         "escalated_in": c["escalated_in"],
+        "escalated_over": c["escalated_over"],
         "rating": round(c["rating_sum"] / c["rating_count"], 2) if c["rating_count"] else None,
     }
 
@@ -154,8 +165,9 @@ def _drill_table(start: date, end: date) -> dict[str, dict[str, str]]:
         "escalated": {"event": "escalated", **event_dates},
         "redirected_in": {**registered, "redirected_in": "true"},
         "escalated_in": {**registered, "escalated_in": "true"},
-        "repeat_pct": {**registered, "repeated": "true"},
-        "received_repeated": {**registered, "repeated": "true"},
+        "repeat_pct": {**registered, "repeat": "true"},
+        "received_repeated": {**registered, "repeat": "true"},
+        "escalated_over": {"taken_higher_after": start.isoformat(), "taken_higher_before": end.isoformat()},
     }
 
 
@@ -244,9 +256,9 @@ def chart_weeks(period: Period) -> tuple[date, date]:
     return last_monday - timedelta(weeks=weeks - 1), period.end
 
 
-def source_since(period: Period, today: date) -> date:
-    hotspot_back = int(dashboard_setting("HOTSPOT_RECENT_DAYS")) + int(dashboard_setting("HOTSPOT_BASELINE_DAYS"))
-    return min(period.previous_start, chart_weeks(period)[0], today - timedelta(days=hotspot_back))
+def source_since(period: Period, today: date, signals_since: date | None = None) -> date:
+    """The earliest day the dashboard reads: the previous period, the charts' weeks, the signals' baselines."""
+    return min(period.previous_start, chart_weeks(period)[0], signals_since or period.start)
 
 
 def branches_of(root: Agency) -> list[Agency]:
@@ -260,12 +272,23 @@ def _merge(groups: dict) -> Counter:
     return total
 
 
-def league(source: Source, branches: list[Agency], period: Period, today: date) -> tuple[list[Row], Row, Counter]:
+def league(
+    source: Source,
+    branches: list[Agency],
+    period: Period,
+    today: date,
+    *,
+    escalated_over: tuple[dict[int, int], dict[int, int]] = ({}, {}),
+) -> tuple[list[Row], Row, Counter]:
     """The root's own appeals and each direct subordinate's subtree, the total of all, and the open appeals
-    of now by age (Counter of open_state)."""
+    of now by age (Counter of open_state). `escalated_over`: the appeals citizens took over each branch's
+    head in the period and in the previous one (appeals.listening.signals.escalations_by_branch)."""
     root = source.root
     current = source.sums(period.start, period.end, ("branch",))
     previous = source.sums(period.previous_start, period.previous_end, ("branch",))
+    for counters, over in zip((current, previous), escalated_over, strict=True):
+        for branch, count in over.items():
+            counters[(branch,)]["escalated_over"] += count
     durations = source.durations(period.start, period.end, ("branch",))
     previous_durations = source.durations(period.previous_start, period.previous_end, ("branch",))
     heads = open_state(Appeal.objects.filter(agency__path__startswith=root.path), branch_head(root), today)

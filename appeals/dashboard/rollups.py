@@ -19,7 +19,7 @@ from datetime import date, timedelta
 from django.conf import settings
 from django.core.cache import cache
 from django.db import connection, transaction
-from django.db.models import CharField, F, Sum, Value
+from django.db.models import Case, CharField, F, IntegerField, Sum, Value, When
 from django.db.models.functions import Concat, Greatest, StrIndex, Substr
 from django.utils import timezone
 
@@ -220,7 +220,9 @@ class Source:
         self.branches = {b.pk: b for b in branches}
         # Nothing is counted before the first appeal's registration: those days need no reading at all.
         first = Appeal.objects.order_by("registered_at").values_list("registered_at", flat=True).first()
-        since = max(since, timezone.localdate(first)) if first else self.today
+        # The first day with any appeal at all: the listening baselines take no period before it.
+        self.first_day = timezone.localdate(first) if first else self.today
+        since = max(since, self.first_day)
         built = set(RollupDay.objects.filter(day__gte=since, day__lt=self.today).values_list("day", flat=True))
         self.missing = {day for day in _days(since, self.today) if day not in built}
         self.live = self._live() if self.missing else None
@@ -288,6 +290,48 @@ class Source:
             for key, counter in self.live.counters.items():
                 if start <= key.day <= end and key.day in self.missing:
                     result[tuple(self._live_dim(key, name) for name in group)].update(
+                        {name: value for name, value in counter.items() if name in wanted}
+                    )
+        return result
+
+    def sums_by_span(
+        self, spans: list[tuple[date, date]], group: tuple[str, ...], counters: tuple[str, ...] = ("received",)
+    ) -> dict[tuple, Counter]:
+        """{(index of the span, *group values): Counter of `counters`} for disjoint date spans, in one SQL
+        aggregate (the span is a CASE over the day), merged with the live days as `sums` does."""
+        result: dict[tuple, Counter] = defaultdict(Counter)
+        spans = [(start, end) for start, end in spans]
+        if not spans:
+            return result
+        first = min(start for start, _end in spans)
+        last = max(end for _start, end in spans)
+        if first < self.today:
+            span = Case(
+                *[When(day__gte=start, day__lte=end, then=Value(i)) for i, (start, end) in enumerate(spans)],
+                default=Value(-1),
+                output_field=IntegerField(),
+            )
+            rows = (
+                self._sql(AppealDailyRollup, first, last, group)
+                .annotate(span=span)
+                .values("span", *group)
+                .annotate(**{f"sum_{name}": Sum(name) for name in counters})
+            )
+            for row in rows:
+                if row["span"] < 0:
+                    continue
+                key = (row["span"], *self._sql_key(row, group))
+                result[key].update({name: row[f"sum_{name}"] or 0 for name in counters})
+        if self.live is not None:
+            wanted = set(counters)
+            index = {}
+            for i, (start, end) in enumerate(spans):
+                for day in self.missing:
+                    if start <= day <= end:
+                        index[day] = i
+            for key, counter in self.live.counters.items():
+                if key.day in index:
+                    result[(index[key.day], *(self._live_dim(key, name) for name in group))].update(
                         {name: value for name, value in counter.items() if name in wanted}
                     )
         return result

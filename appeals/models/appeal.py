@@ -64,6 +64,9 @@ class Appeal(models.Model):
     applicant_email = models.EmailField(_("email"), blank=True)
     applicant_phone = models.CharField(_("phone"), max_length=32, blank=True)
     applicant_address = models.CharField(_("postal address"), max_length=500, blank=True)
+    # Who the applicant is for matter matching (appeals.listening.matching.applicant_key): "iin:…",
+    # "bin:…", "tel:…" or "email:…"; empty for an anonymous appeal.
+    applicant_key = models.CharField(_("applicant key"), max_length=160, blank=True, editable=False)
     is_collective = models.BooleanField(_("collective"), default=False)
     signatories = models.PositiveIntegerField(_("number of applicants"), null=True, blank=True)
     is_repeated = models.BooleanField(_("repeated"), default=False)
@@ -202,6 +205,16 @@ class Appeal(models.Model):
             # The same applicant's other appeals.
             models.Index(fields=["applicant_iin"], name="appeal_iin", condition=~Q(applicant_iin="")),
             models.Index(fields=["applicant_bin"], name="appeal_bin", condition=~Q(applicant_bin="")),
+            # Matter matching: one applicant's appeals in a window of registration dates.
+            models.Index(
+                fields=["applicant_key", "registered_at"], name="appeal_applicant_key", condition=~Q(applicant_key="")
+            ),
+            # The history import: rows imported before, by external id (no integration).
+            models.Index(
+                fields=["external_id"],
+                name="appeal_import_external_id",
+                condition=Q(integration__isnull=True) & ~Q(external_id=""),
+            ),
         ]
         constraints = [
             # Intake is idempotent: one appeal per external id of an integration.

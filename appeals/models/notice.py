@@ -81,17 +81,24 @@ class Notice(models.Model):
                 condition=Q(kind=NoticeKind.DIGEST),
                 name="notice_digest_once_a_day",
             ),
+            # One weekly signals email per supervisor and week (due_date: the week's Monday).
+            models.UniqueConstraint(
+                fields=["user", "kind", "due_date"],
+                condition=Q(kind=NoticeKind.SIGNALS),
+                name="notice_signals_once_a_week",
+            ),
             models.CheckConstraint(
                 condition=Q(user__isnull=False) | ~Q(email=""),
                 name="notice_has_recipient",
             ),
             # The keys above hold no NULL (a NULL would make every row distinct).
             models.CheckConstraint(
-                condition=~Q(kind__in=[*DEADLINE_NOTICE_KINDS, NoticeKind.DIGEST]) | Q(user__isnull=False),
+                condition=~Q(kind__in=[*DEADLINE_NOTICE_KINDS, NoticeKind.DIGEST, NoticeKind.SIGNALS])
+                | Q(user__isnull=False),
                 name="notice_scan_goes_to_a_user",
             ),
             models.CheckConstraint(
-                condition=Q(appeal__isnull=False) | Q(kind=NoticeKind.DIGEST),
+                condition=Q(appeal__isnull=False) | Q(kind__in=[NoticeKind.DIGEST, NoticeKind.SIGNALS]),
                 name="notice_about_an_appeal",
             ),
         ]

@@ -16,10 +16,16 @@ register = template.Library()
 
 
 @register.simple_tag
-def deadline(appeal, today=None):
-    """A coloured badge: 'N working days left', 'due today' or 'overdue by N working days'."""
+def deadline(appeal, today=None, hide_done=False):
+    """A coloured badge: 'N working days left', 'due today' or 'overdue by N working days'.
+
+    For a finished appeal it repeats the status in plain text, unless `hide_done` (the workspace,
+    whose status badge is already beside it).
+    """
     info = appeal_deadline(appeal, today=today)
     if info.state == "done":
+        if hide_done:
+            return ""
         return format_html('<span class="muted">{}</span>', appeal.get_status_display())
     return format_html('<span class="badge deadline-{}">{}</span>', info.state, info.text)
 

@@ -1,4 +1,5 @@
-"""Signing in (in the user's own language), switching the language (remembered), changing the password."""
+"""Signing in (in the language chosen on the sign-in page, else the user's own), switching the language
+(remembered on the account), changing the password."""
 
 from __future__ import annotations
 
@@ -9,6 +10,9 @@ from django.utils.translation import check_for_language
 from django.views.i18n import set_language as django_set_language
 
 from agencies.services import user_set_language
+
+# The session key under which a visitor's choice of language on the sign-in page waits for the sign-in.
+SIGN_IN_LANGUAGE = "sign_in_language"
 
 
 def _set_language_cookie(response: HttpResponse, language: str) -> None:
@@ -25,13 +29,18 @@ def _set_language_cookie(response: HttpResponse, language: str) -> None:
 
 
 class LoginView(auth_views.LoginView):
-    """Django's sign-in; afterwards the interface speaks the language the user chose last time."""
+    """Django's sign-in. The language chosen on the sign-in page wins and is remembered on the account;
+    without such a choice the interface speaks the language the user chose last time."""
 
     redirect_authenticated_user = True
 
     def form_valid(self, form):
+        chosen = self.request.session.pop(SIGN_IN_LANGUAGE, "")
+        user = form.get_user()
+        if chosen in dict(settings.LANGUAGES) and check_for_language(chosen):
+            user_set_language(user=user, language=chosen)
         response = super().form_valid(form)
-        language = form.get_user().language
+        language = user.language
         if language and check_for_language(language):
             _set_language_cookie(response, language)
         return response
@@ -48,4 +57,12 @@ def set_language(request: HttpRequest) -> HttpResponse:
         and check_for_language(language)
     ):
         user_set_language(user=request.user, language=language)
+    elif (
+        request.method == "POST"
+        and not request.user.is_authenticated
+        and language in dict(settings.LANGUAGES)
+        and check_for_language(language)
+    ):
+        # A visitor's choice before signing in: it wins over the account's language at sign-in.
+        request.session[SIGN_IN_LANGUAGE] = language
     return response

@@ -48,9 +48,11 @@ from ..forms import (
     TerminateForm,
     add_service_errors,
 )
+from ..listening.links import appeal_matter_context
 from ..models import Appeal, AppealLink, Attachment, CannedResponse
 from ..personal_data import identifier_needed, mask_address, mask_phone, reveal_active, reveal_remember
 from ..presenters import appeal_deadline, timeline_entries
+from ..queues import APPROVAL, QUEUES, queue_keys, queue_queryset
 from ..selectors import (
     appeal_get_visible,
     appeal_notices,
@@ -228,6 +230,8 @@ def _offered(actions: frozenset[str], appeal: Appeal) -> list[str]:
             continue
         if slug == "escalate" and (not appeal.is_overdue or appeal.escalated_at is not None):
             continue
+        if slug == "request_extension" and appeal.extension_requested_until is not None:
+            continue  # one request at a time: it awaits the supervisor's decision (shown in Details)
         offered.append(slug)
     return offered
 
@@ -398,6 +402,7 @@ def workspace_context(
         "responses": [r for r in responses if r is not working],
         "timeline": timeline_entries(events),
         "links": _links(appeal, user),
+        "matter": appeal_matter_context(appeal=appeal, user=user),
         "same_applicant": list(appeals_of_same_applicant(appeal, visible=_visible(user))[:10]),
         "attachments": list(appeal.attachments.select_related("uploaded_by")),
         "attachment_form": AttachmentForm(appeal=appeal, user=user, slug="attachment")
@@ -440,11 +445,25 @@ def _language_warning(appeal: Appeal, language: str | None, text: str) -> str:
     return ""
 
 
+def _next_awaiting_approval(request: HttpRequest, appeal: Appeal) -> Appeal | None:
+    """After an approval: the next appeal of the same queue (awaiting this supervisor's approval), if any."""
+    desk = request_desk(request)
+    if APPROVAL not in queue_keys(desk):
+        return None
+    ordering = [*QUEUES[APPROVAL].ordering, "pk"]
+    queue = queue_queryset(desk, APPROVAL).exclude(pk=appeal.pk)
+    return queue.order_by(*ordering).only("pk", "number", "subject").first()
+
+
 def render_workspace(request: HttpRequest, appeal: Appeal, *, status: int = 200, **kwargs) -> HttpResponse:
     context = workspace_context(request, appeal, **kwargs)
-    if htmx_target(request) == "workspace":
-        return render(request, "appeals/includes/workspace.html", context, status=status)
+    if request.GET.get("after") == "approve":
+        context["next_appeal"] = _next_awaiting_approval(request, appeal)
+        context["after_approve"] = True
+    # The side menu comes too (an htmx out-of-band swap), so its counts follow the action just taken.
     context.update(sidebar_context(request, request_desk(request)))
+    if htmx_target(request) == "workspace":
+        return render(request, "appeals/includes/workspace_htmx.html", context, status=status)
     return render(request, "appeals/appeal_detail.html", context, status=status)
 
 
@@ -502,6 +521,8 @@ def appeal_action(request: HttpRequest, pk: int, slug: str) -> HttpResponse:
                 messages.error(request, message)
         return render_workspace(request, appeal, bound=form, open_action=slug, status=422)
     messages.success(request, spec.success)
+    if slug == "approve":
+        return redirect(f"{appeal.get_absolute_url()}?after=approve")
     return redirect(appeal.get_absolute_url())
 
 

@@ -10,6 +10,7 @@ from django.urls import reverse
 
 from appeals.dashboard.build import LeagueSort, dashboard_build
 from appeals.dashboard.periods import period_for
+from appeals.listening.signals import KINDS
 from appeals.models import AppealDailyRollup, AppealDurationRollup, RollupDay
 from appeals.tasks import dashboard_rollups_refresh_task
 
@@ -27,8 +28,11 @@ def numbers(root, kind="custom", **dates):
         "previous": data["total"].previous,
         "rows": {row.agency.pk: row.values for row in data["rows"]},
         "weekly": data["weekly_table"],
-        "channels": [(r["channel"].value, r["count"], r["previous"]) for r in data["channels"]["rows"]],
-        "hotspots": [(h["category_id"], h["region"], h["count"]) for h in data["hotspots"]["items"]],
+        "signals": [
+            (s.kind, s.category_id, s.region, s.agency_id, s.channel, s.count, s.baseline)
+            for kind in KINDS
+            for s in data["signals"][kind]
+        ],
     }
 
 

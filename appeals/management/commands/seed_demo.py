@@ -46,6 +46,11 @@ class Command(BaseCommand):
         if count:
             self.stdout.write(f"Adding {count} appeals…")
             seed_appeals(count, days=options["days"] or 60, seed=options["seed"], out=self.stdout.write)
+        if not existed:
+            from appeals.listening.planted import planted_demo
+
+            self.stdout.write("Adding a year of appeals with patterns to listen to…")
+            planted_demo(out=self.stdout.write)
         if not RouterModel.objects.exists():
             # The demo's history of citizens' texts is the routing corpus: suggestions work at once.
             self.stdout.write("Training the routing model on the demo corpus…")

@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('appeals', '0013_h_law_complaint_forward'),
+        ('appeals', '0015_l_signals_weekly_signals_notice'),
     ]
 
     operations = [

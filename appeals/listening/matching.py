@@ -1,0 +1,367 @@
+"""Matter matching: the one place that decides whether two appeals of one applicant are about the same matter.
+
+An appeal arriving by any intake path (the API, a batch, Open311, the registrar's form, the history
+import) is compared, after its registration commits, with the same applicant's earlier appeals in a
+window (APPEAL_POLICY["MATCH_WINDOW_MONTHS"]). The applicant is recognised by `Appeal.applicant_key`:
+the IIN, else the BIN, else the normalised phone, else the email (see `applicant_key`).
+
+Two appeals are about the same matter when their subject and text are similar (a score from 0 to 1,
+see `matter_similarity`) at least MATCH_MIN_SIMILARITY, or when they share their category and are
+similar at least MATCH_SAME_CATEGORY_MIN_SIMILARITY (a same-category appeal about another matter of
+the same person, e.g. heating then a water meter, stays unlinked). Then, by where each one went:
+
+- **escalation**: the new appeal is addressed to a body above the earlier one's (a strict ancestor in
+  the agency tree, or the President's Administration): `escalated_from` is set;
+- **repeat**: it is addressed to the same body or to one of its subtree: `repeat_of` is set. A repeat
+  to the body is not also an escalation over the head of the body it redirected the appeal to;
+- a body in another branch of the tree: no link.
+
+Text is compared in Python over the few candidate appeals of one applicant (character trigrams as
+PostgreSQL's pg_trgm makes them, and word stems), so SQLite and PostgreSQL decide alike; the only SQL
+is one indexed read of the candidates per batch of appeals. Kazakh and Russian are normalised first
+(lower case, ё→е, the Kazakh letters folded onto their Russian look-alikes, DOMAIN.md).
+
+Every automatic link writes one AppealEvent (LINKED_REPEAT / LINKED_ESCALATION) in the transaction
+of the link. Matching is idempotent: a link already set is kept, and a link that a person undid
+(an UNLINKED_* event on the appeal) is never made again automatically.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime
+from functools import partial
+
+from django.db import transaction
+from django.db.models import Exists, OuterRef
+from django.utils import timezone
+
+from agencies.choices import AgencyKind
+
+from .. import policy
+from ..choices import EventKind
+from ..models import Appeal, AppealEvent
+
+REPEAT = "repeat"
+ESCALATION = "escalation"
+LINK_EVENTS = {REPEAT: EventKind.LINKED_REPEAT, ESCALATION: EventKind.LINKED_ESCALATION}
+UNLINK_EVENTS = {REPEAT: EventKind.UNLINKED_REPEAT, ESCALATION: EventKind.UNLINKED_ESCALATION}
+logger = logging.getLogger(__name__)
+
+LINK_FIELDS = {REPEAT: "repeat_of", ESCALATION: "escalated_from"}
+
+# How much of a long text is compared (the start of an appeal states its matter).
+TEXT_PREFIX = 1500
+# Appeals matched per read of candidates (the import's batches).
+MATCH_BATCH = 2000
+
+
+# --- Text --------------------------------------------------------------------------------------------------
+_FOLD = str.maketrans(
+    {
+        "ё": "е",
+        "ә": "а",
+        "ғ": "г",
+        "қ": "к",
+        "ң": "н",
+        "ө": "о",
+        "ұ": "у",
+        "ү": "у",
+        "һ": "х",
+        "і": "и",
+        "i": "и",  # the Latin i typed for і
+    }
+)
+_NOT_LETTER = re.compile(r"[\W\d_]+", re.UNICODE)
+
+
+def normalise(text: str) -> str:
+    """Lower case, ё→е, Kazakh letters folded onto their Russian look-alikes, words separated by one space."""
+    return _NOT_LETTER.sub(" ", text.lower().translate(_FOLD)).strip()
+
+
+def trigrams(normalised: str) -> frozenset[str]:
+    """The character trigrams of each word, padded as pg_trgm pads them (two spaces before, one after)."""
+    grams: set[str] = set()
+    for word in normalised.split():
+        padded = f"  {word} "
+        grams.update(padded[i : i + 3] for i in range(len(padded) - 2))
+    return frozenset(grams)
+
+
+def stems(normalised: str) -> frozenset[str]:
+    """Crude stems of the words that carry meaning: the first five letters of words of four letters or more.
+
+    Both languages inflect at the end of the word (отопления / отопление, жолды / жолдың), so the start of
+    a word survives rewording; short words (prepositions, particles) are left out.
+    """
+    return frozenset(word[:5] for word in normalised.split() if len(word) >= 4)
+
+
+@dataclass(frozen=True)
+class Features:
+    grams: frozenset[str]
+    stems: frozenset[str]
+
+
+def features(subject: str, text: str) -> Features:
+    normalised = normalise(f"{subject} {text[:TEXT_PREFIX]}")
+    return Features(trigrams(normalised), stems(normalised))
+
+
+def _jaccard(a: frozenset[str], b: frozenset[str]) -> float:
+    if not a or not b:
+        return 0.0
+    common = len(a & b)
+    return common / (len(a) + len(b) - common)
+
+
+def _dice(a: frozenset[str], b: frozenset[str]) -> float:
+    if not a or not b:
+        return 0.0
+    return 2 * len(a & b) / (len(a) + len(b))
+
+
+def matter_similarity(a: Features, b: Features) -> float:
+    """How alike two appeals' subject and text are, from 0 to 1: the better of trigram Jaccard and stem Dice."""
+    return round(max(_jaccard(a.grams, b.grams), _dice(a.stems, b.stems)), 3)
+
+
+def same_matter(*, similarity: float, same_category: bool) -> bool:
+    if similarity >= float(policy.policy("MATCH_MIN_SIMILARITY")):
+        return True
+    return same_category and similarity >= float(policy.policy("MATCH_SAME_CATEGORY_MIN_SIMILARITY"))
+
+
+# --- The applicant ----------------------------------------------------------------------------------------
+def normalise_phone(phone: str) -> str:
+    """The ten national digits of a Kazakh number (+7 701 123-45-67, 8 701 1234567 -> 7011234567)."""
+    digits = re.sub(r"\D", "", phone or "")
+    if len(digits) == 11 and digits[0] in "78":
+        digits = digits[1:]
+    return digits if len(digits) >= 7 else ""
+
+
+def applicant_key(*, iin: str = "", bin: str = "", phone: str = "", email: str = "") -> str:  # noqa: A002
+    """Who the applicant is, for matching: the IIN, else the BIN, else the phone, else the email ("" if none)."""
+    if iin and iin.strip():
+        return f"iin:{iin.strip()}"
+    if bin and bin.strip():
+        return f"bin:{bin.strip()}"
+    digits = normalise_phone(phone)
+    if digits:
+        return f"tel:{digits}"
+    if email and email.strip():
+        return f"email:{email.strip().lower()}"
+    return ""
+
+
+# --- The agency tree -------------------------------------------------------------------------------------
+def relation(*, new_path: str, new_kind: str, earlier_path: str, earlier_kind: str) -> str | None:
+    """REPEAT, ESCALATION or None (another branch of the tree) for a new appeal's body against an earlier one's."""
+    if new_path == earlier_path or new_path.startswith(earlier_path):
+        return REPEAT  # the same body, or one in its subtree
+    if earlier_path.startswith(new_path):
+        return ESCALATION  # a strict ancestor
+    if new_kind == AgencyKind.ADMINISTRATION and earlier_kind != AgencyKind.ADMINISTRATION:
+        return ESCALATION
+    return None
+
+
+window_start = policy.matter_window_start
+
+
+# --- The engine ------------------------------------------------------------------------------------------
+@dataclass
+class _Row:
+    pk: int
+    number: str
+    key: str
+    registered_at: datetime
+    category_id: int | None
+    path: str
+    kind: str
+    subject: str
+    text: str
+    repeat_of_id: int | None = None
+    escalated_from_id: int | None = None
+    _features: Features | None = None
+
+    @property
+    def features(self) -> Features:
+        if self._features is None:
+            self._features = features(self.subject, self.text)
+        return self._features
+
+
+_COLUMNS = (
+    "pk",
+    "number",
+    "applicant_key",
+    "registered_at",
+    "category_id",
+    "agency__path",
+    "agency__kind",
+    "subject",
+    "text",
+    "repeat_of_id",
+    "escalated_from_id",
+)
+
+
+def _row(columns) -> _Row:
+    pk, number, key, at, category, path, kind, subject, text, repeat_of, escalated_from = columns
+    return _Row(
+        pk, number, key, at, category, path, kind, subject, (text or "")[:TEXT_PREFIX], repeat_of, escalated_from
+    )
+
+
+def _rows(queryset) -> list[_Row]:
+    return [_row(columns) for columns in queryset.values_list(*_COLUMNS)]
+
+
+@dataclass(frozen=True)
+class Match:
+    appeal_id: int
+    kind: str  # REPEAT or ESCALATION
+    earlier_id: int
+    earlier_number: str
+    score: float
+
+
+@dataclass
+class MatchReport:
+    checked: int = 0
+    linked: list[Match] = field(default_factory=list)
+
+    @property
+    def repeats(self) -> int:
+        return sum(1 for m in self.linked if m.kind == REPEAT)
+
+    @property
+    def escalations(self) -> int:
+        return sum(1 for m in self.linked if m.kind == ESCALATION)
+
+
+def _best(appeal: _Row, candidates: list[_Row]) -> dict[str, tuple[_Row, float]]:
+    """The most recent earlier appeal on the same matter for each relation (a repeat rules out an escalation)."""
+    start = window_start(appeal.registered_at)
+    best: dict[str, tuple[_Row, float]] = {}
+    for earlier in candidates:
+        if earlier.pk == appeal.pk or not (start <= earlier.registered_at <= appeal.registered_at):
+            continue
+        if earlier.registered_at == appeal.registered_at and earlier.pk > appeal.pk:
+            continue
+        how = relation(new_path=appeal.path, new_kind=appeal.kind, earlier_path=earlier.path, earlier_kind=earlier.kind)
+        if how is None:
+            continue
+        score = matter_similarity(appeal.features, earlier.features)
+        same_category = appeal.category_id is not None and appeal.category_id == earlier.category_id
+        if not same_matter(similarity=score, same_category=same_category):
+            continue
+        current = best.get(how)
+        if current is None or (earlier.registered_at, earlier.pk) > (current[0].registered_at, current[0].pk):
+            best[how] = (earlier, score)
+    if REPEAT in best:
+        best.pop(ESCALATION, None)
+    return best
+
+
+def appeals_match(*, appeal_ids: Iterable[int]) -> MatchReport:
+    """Link each of these appeals to the earlier appeal of its applicant on the same matter, if any.
+
+    A constant number of queries per MATCH_BATCH appeals (plus one update and one event per link);
+    the appeals are matched in registration order. Safe to run twice.
+    """
+    report = MatchReport()
+    ids = list(dict.fromkeys(appeal_ids))
+    for start in range(0, len(ids), MATCH_BATCH):
+        _match_batch(ids[start : start + MATCH_BATCH], report)
+    return report
+
+
+def _match_batch(ids: list[int], report: MatchReport) -> None:
+    undone_kinds = {
+        how: Exists(AppealEvent.objects.filter(appeal=OuterRef("pk"), kind=kind)) for how, kind in UNLINK_EVENTS.items()
+    }
+    queryset = (
+        Appeal.objects.filter(pk__in=ids)
+        .exclude(applicant_key="")
+        .annotate(undone_repeat=undone_kinds[REPEAT], undone_escalation=undone_kinds[ESCALATION])
+        .order_by("registered_at", "pk")
+    )
+    appeals: list[_Row] = []
+    undone: set[tuple[int, str]] = set()
+    for *columns, undone_repeat, undone_escalation in queryset.values_list(
+        *_COLUMNS, "undone_repeat", "undone_escalation"
+    ):
+        row = _row(columns)
+        if row.repeat_of_id is not None and row.escalated_from_id is not None:
+            continue
+        appeals.append(row)
+        if undone_repeat:
+            undone.add((row.pk, REPEAT))
+        if undone_escalation:
+            undone.add((row.pk, ESCALATION))
+    report.checked += len(appeals)
+    if not appeals:
+        return
+    keys = {a.key for a in appeals}
+    earliest = min(window_start(a.registered_at) for a in appeals)
+    latest = max(a.registered_at for a in appeals)
+    by_key: dict[str, list[_Row]] = defaultdict(list)
+    for row in _rows(
+        Appeal.objects.filter(applicant_key__in=keys, registered_at__gte=earliest, registered_at__lte=latest)
+    ):
+        by_key[row.key].append(row)
+    for appeal in appeals:
+        for how, (earlier, score) in _best(appeal, by_key[appeal.key]).items():
+            if (appeal.pk, how) in undone or getattr(appeal, f"{LINK_FIELDS[how]}_id") is not None:
+                continue
+            if _link(appeal_id=appeal.pk, kind=how, earlier_id=earlier.pk, earlier_number=earlier.number, score=score):
+                report.linked.append(Match(appeal.pk, how, earlier.pk, earlier.number, score))
+
+
+@transaction.atomic
+def _link(*, appeal_id: int, kind: str, earlier_id: int, earlier_number: str, score: float) -> bool:
+    """Set the link if it is still unset (a conditional update), with its one audit event."""
+    name = LINK_FIELDS[kind]
+    changes = {f"{name}_id": earlier_id, "updated_at": timezone.now()}
+    if kind == REPEAT:
+        changes["is_repeated"] = True
+    if Appeal.objects.filter(pk=appeal_id, **{f"{name}__isnull": True}).update(**changes) != 1:
+        return False
+    AppealEvent.objects.create(
+        appeal_id=appeal_id,
+        actor=None,
+        kind=LINK_EVENTS[kind],
+        payload={"earlier": earlier_number, "earlier_id": earlier_id, "score": score, "automatic": True},
+    )
+    return True
+
+
+# --- After registration ------------------------------------------------------------------------------------
+def match_on_commit(appeals: Iterable[Appeal]) -> None:
+    """Queue matching of newly registered appeals once their transaction commits (the lifecycle calls this)."""
+    ids = [appeal.pk for appeal in appeals if appeal.applicant_key]
+    if ids:
+        transaction.on_commit(partial(_queue, ids))
+
+
+def _queue(ids: list[int]) -> None:
+    from .. import tasks  # the lifecycle does not import the tasks; this narrow hook does, when it runs
+
+    try:
+        if len(ids) == 1:
+            tasks.appeal_match_task.delay(ids[0])
+        else:
+            tasks.appeals_match_task.delay(ids)
+    except Exception:
+        if tasks.appeal_match_task.app.conf.task_always_eager:
+            raise  # run inline (tests): a failure here is a bug to see
+        # A broker outage must not fail a committed registration; `manage.py match_appeals` catches up.
+        logger.warning("could not queue matter matching of appeals %s", ids[:20], exc_info=True)

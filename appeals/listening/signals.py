@@ -1,0 +1,660 @@
+"""What counts as unusual: every rule of it, in this one module (../../DOMAIN.md, "Listening").
+
+A signal is about many people and real persistence, not volume alone. For an agency subtree and a period:
+
+- **hotspot**: a (category, region) pair whose count in the period is improbably high against its own
+  baseline, the median of the previous BASELINE_PERIODS periods of the same length (a median resists one bad
+  period). The test is the Poisson upper tail P(X >= observed | lambda = baseline) (a negative binomial of the
+  same mean where the baseline periods vary more than Poisson would), with Benjamini-Hochberg
+  over all the pairs compared at once (q <= ALPHA), a minimum count and a minimum ratio to the baseline.
+  Hotspots are ranked by breadth first: the same test on the number of distinct applicants (IIN/BIN, else
+  phone, else email; an appeal without any is one person), so 40 appeals from 3 people rank below 40 people.
+- **few_applicants**: such a pair (or a new one) whose appeals come from fewer than MIN_APPLICANTS people (a
+  persistent few), listed apart, never a hotspot.
+- **new**: a pair with no appeal at all in the baseline periods but at least MIN_COUNT now: listed apart,
+  never "infinitely above" a baseline of zero. Without MIN_BASELINE_PERIODS periods of history in the
+  system, nothing is tested (a thin history would make every pair a hotspot).
+- **channel_driven**: a hotspot or new pair whose excess one channel carries: a binomial test of the
+  channel's count in the pair against its usual share there (Bonferroni over the channels, CHANNEL_ALPHA),
+  the channel carrying at least CHANNEL_EXCESS_SHARE of the excess over the baseline, and the channel not
+  being the pair's usual dominant one (a portal that always brings most appeals is never a "spike").
+  Labelled on the pair, listed apart at every level of the tree, never counted as a hotspot.
+- **long_standing**: a pair above the upper bound of its monthly baseline (Poisson, LONG_STANDING_ALPHA)
+  LONG_STANDING_MONTHS or more complete months in a row up to the period's end; the baseline is frozen at
+  the start of the run, so a problem that lasts does not become its own baseline. With "since when" and how
+  many of the run's appeals were answered on the merits. Listed as long-standing rather than as a hotspot.
+- **repeat**: per body, the appeals received in the period that are repeats (flagged, or linked to the
+  earlier appeal by matter matching) and their share of what the body received.
+- **escalation**: per body, how many of its appeals citizens took over its head in the period (an appeal
+  registered in the period anywhere whose `escalated_from` is one of the body's appeals).
+
+Counts come from the daily roll-ups (appeals.dashboard.rollups), merged with the live days; a reading is a
+fixed number of queries whatever the size of the subtree.
+"""
+
+from __future__ import annotations
+
+import math
+import statistics
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from functools import lru_cache
+
+from django.conf import settings
+from django.db.models import Count, F, Q, Window
+from django.db.models.functions import RowNumber
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from agencies.choices import Region
+from agencies.models import Agency, Category
+
+from ..choices import ANSWER_OUTCOMES, Channel
+from ..dashboard.facts import local_bounds
+from ..dashboard.measures import queue_url
+from ..dashboard.periods import Period
+from ..dashboard.rollups import Source
+from ..models import Appeal
+from ..policy import add_months
+
+HOTSPOT = "hotspot"
+FEW_APPLICANTS = "few_applicants"
+NEW = "new"
+CHANNEL_DRIVEN = "channel_driven"
+LONG_STANDING = "long_standing"
+REPEAT = "repeat"
+ESCALATION = "escalation"
+KINDS = (HOTSPOT, NEW, LONG_STANDING, CHANNEL_DRIVEN, FEW_APPLICANTS, REPEAT, ESCALATION)
+KIND_LABELS = {
+    HOTSPOT: _("Hotspot"),
+    NEW: _("New topic"),
+    LONG_STANDING: _("Long-standing problem"),
+    CHANNEL_DRIVEN: _("Channel-driven spike"),
+    FEW_APPLICANTS: _("Many appeals from few people"),
+    REPEAT: _("Repeat appeals"),
+    ESCALATION: _("Taken over the body's head"),
+}
+PAIR_KINDS = frozenset({HOTSPOT, NEW, LONG_STANDING, CHANNEL_DRIVEN, FEW_APPLICANTS})
+
+
+def listening_setting(key: str):
+    return settings.LISTENING[key]
+
+
+# --- Tests for counts --------------------------------------------------------------------------------
+@lru_cache(maxsize=65536)
+def poisson_sf(k: int, lam: float) -> float:
+    """P(X >= k) for X ~ Poisson(lam)."""
+    if k <= 0:
+        return 1.0
+    if lam <= 0:
+        return 0.0
+
+    def log_pmf(i: int) -> float:
+        return -lam + i * math.log(lam) - math.lgamma(i + 1)
+
+    if k <= lam:  # the lower part is the short sum
+        return max(0.0, 1.0 - sum(math.exp(log_pmf(i)) for i in range(k)))
+    total, i = 0.0, k
+    while True:
+        term = math.exp(log_pmf(i))
+        total += term
+        if term < total * 1e-15 or i > k + 100_000:
+            return min(1.0, total)
+        i += 1
+
+
+@lru_cache(maxsize=65536)
+def negative_binomial_sf(k: int, mean: float, variance: float) -> float:
+    """P(X >= k) for a count with this mean and a variance above it (a gamma-Poisson mixture); Poisson when the
+    variance is not above the mean."""
+    if variance <= mean or mean <= 0:
+        return poisson_sf(k, mean)
+    if k <= 0:
+        return 1.0
+    r = mean * mean / (variance - mean)
+    log_p, log_q = math.log(r / (r + mean)), math.log(mean / (r + mean))
+
+    def pmf(i: int) -> float:
+        return math.exp(math.lgamma(i + r) - math.lgamma(r) - math.lgamma(i + 1) + r * log_p + i * log_q)
+
+    if k <= mean:
+        return max(0.0, 1.0 - sum(pmf(i) for i in range(k)))
+    total, i = 0.0, k
+    while True:
+        term = pmf(i)
+        total += term
+        if term < total * 1e-15 or i > k + 100_000:
+            return min(1.0, total)
+        i += 1
+
+
+def count_p_value(count: int, history: list[int]) -> tuple[float, float]:
+    """(baseline, P(X >= count)) against the periods of `history`: the baseline is their median (never below
+    BASELINE_FLOOR); the tail is Poisson, or negative binomial where the history varies more than Poisson."""
+    baseline = _median_baseline(history)
+    variance = statistics.variance(history) if len(history) > 1 else 0.0
+    return baseline, negative_binomial_sf(count, baseline, variance)
+
+
+@lru_cache(maxsize=4096)
+def poisson_upper_bound(lam: float, alpha: float) -> int:
+    """The smallest u with P(X > u) <= alpha: a count above u is above the baseline's upper bound.
+
+    Baselines are medians of counts (whole or half numbers), so a few values serve every pair: cached, and
+    found by bisection (a pair-month loop computing tails term by term cost seconds at a ministry's scale)."""
+    lo, hi = max(0, int(lam)), max(1, int(lam + 10 * math.sqrt(lam) + 10))
+    while poisson_sf(hi + 1, lam) > alpha:
+        hi *= 2
+    while lo < hi:
+        mid = (lo + hi) // 2
+        if poisson_sf(mid + 1, lam) > alpha:
+            lo = mid + 1
+        else:
+            hi = mid
+    return lo
+
+
+def binomial_sf(k: int, n: int, p: float) -> float:
+    """P(X >= k) for X ~ Binomial(n, p)."""
+    if k <= 0:
+        return 1.0
+    if k > n or p <= 0:
+        return 0.0
+    if p >= 1:
+        return 1.0
+    log_p, log_q = math.log(p), math.log1p(-p)
+    base = math.lgamma(n + 1)
+    return min(
+        1.0,
+        sum(
+            math.exp(base - math.lgamma(i + 1) - math.lgamma(n - i + 1) + i * log_p + (n - i) * log_q)
+            for i in range(k, n + 1)
+        ),
+    )
+
+
+def benjamini_hochberg(p_values: list[float]) -> list[float]:
+    """The q-values (BH-adjusted p-values) in the order given."""
+    m = len(p_values)
+    order = sorted(range(m), key=lambda i: p_values[i])
+    q = [1.0] * m
+    running = 1.0
+    for rank in range(m, 0, -1):
+        i = order[rank - 1]
+        running = min(running, p_values[i] * m / rank)
+        q[i] = min(1.0, running)
+    return q
+
+
+# --- The signal ------------------------------------------------------------------------------------
+@dataclass
+class Signal:
+    kind: str
+    count: int
+    since: date
+    until: date
+    region: str = ""
+    category_id: int | None = None
+    agency_id: int | None = None
+    channel: str = ""
+    applicants: int | None = None
+    baseline: float | None = None
+    score: float | None = None
+    score_name: str = ""
+    answered: int | None = None
+    share: float | None = None
+    months: int | None = None
+    labels: list[str] = field(default_factory=list)
+    query: dict = field(default_factory=dict)
+    # Filled for display.
+    category: Category | None = None
+    agency: Agency | None = None
+    appeals: list = field(default_factory=list)
+
+    @property
+    def pair(self) -> tuple[int | None, str]:
+        return (self.category_id, self.region)
+
+    @property
+    def region_label(self) -> str:
+        return str(Region(self.region).label) if self.region in Region.values else ""
+
+    @property
+    def channel_label(self) -> str:
+        return str(Channel(self.channel).label) if self.channel in Channel.values else ""
+
+    @property
+    def kind_label(self) -> str:
+        return str(KIND_LABELS[self.kind])
+
+    @property
+    def ratio(self) -> float | None:
+        return round(self.count / self.baseline, 1) if self.baseline else None
+
+    @property
+    def url(self) -> str:
+        return queue_url(**self.query)
+
+    @property
+    def api_url(self) -> str:
+        return self.url.replace(reverse("appeals:list"), reverse("api:appeal-list"), 1)
+
+
+@dataclass
+class Signals:
+    period: Period
+    root: Agency
+    history_periods: int
+    signals: list[Signal]
+
+    def of(self, kind: str) -> list[Signal]:
+        return [s for s in self.signals if s.kind == kind]
+
+
+# --- Periods ---------------------------------------------------------------------------------------
+def baseline_spans(period: Period) -> list[tuple[date, date]]:
+    """The BASELINE_PERIODS periods of the same length just before the period, the nearest first."""
+    length = timedelta(days=period.days)
+    n = int(listening_setting("BASELINE_PERIODS"))
+    return [(period.start - k * length, period.start - (k - 1) * length - timedelta(days=1)) for k in range(1, n + 1)]
+
+
+def month_spans(period: Period) -> list[tuple[date, date]]:
+    """The complete months up to the period's end (its own month when the period ends on its last day), the
+    oldest first: the run may go back LONG_STANDING_LOOKBACK_MONTHS, each with BASELINE_PERIODS before it."""
+    after = period.end + timedelta(days=1)
+    last_start = period.end.replace(day=1) if after.day == 1 else add_months(period.end.replace(day=1), -1)
+    count = int(listening_setting("LONG_STANDING_LOOKBACK_MONTHS")) + int(listening_setting("BASELINE_PERIODS"))
+    spans = []
+    for back in range(count - 1, -1, -1):
+        start = add_months(last_start, -back)
+        spans.append((start, add_months(start, 1) - timedelta(days=1)))
+    return spans
+
+
+def signals_since(period: Period) -> date:
+    """The earliest day the signals of `period` read."""
+    return min(baseline_spans(period)[-1][0], month_spans(period)[0][0], period.start)
+
+
+def _median_baseline(counts: list[int]) -> float:
+    return max(float(statistics.median(counts)), float(listening_setting("BASELINE_FLOOR")))
+
+
+# --- Readings from the appeals (only for the few pairs and bodies found) ----------------------------------
+def _registered(queryset, start: date, end: date):
+    lo, hi = local_bounds(start, end)
+    return queryset.filter(registered_at__gte=lo, registered_at__lt=hi)
+
+
+def _pairs_q(pairs) -> Q:
+    wanted = Q()
+    for category_id, region in pairs:
+        wanted |= Q(category_id=category_id, region=region)
+    return wanted
+
+
+def applicants_by_pair(scope, pairs, start: date, end: date) -> dict[tuple, int]:
+    """Distinct applicants of each (category, region) in [start, end] (by Appeal.applicant_key): one query."""
+    if not pairs:
+        return {}
+    rows = (
+        _registered(scope, start, end)
+        .filter(_pairs_q(pairs))
+        .values("category_id", "region")
+        .order_by()
+        .annotate(
+            # Appeal.applicant_key: the IIN, else the BIN, else the phone, else the email; without one, each
+            # appeal is a person of its own.
+            people=Count("applicant_key", distinct=True, filter=~Q(applicant_key="")),
+            nobody=Count("pk", filter=Q(applicant_key="")),
+        )
+    )
+    return {(r["category_id"], r["region"]): r["people"] + r["nobody"] for r in rows}
+
+
+def answered_since(scope, runs: dict[tuple, date], end: date) -> dict[tuple, tuple[int, int]]:
+    """{pair: (appeals registered from its run's start to `end`, of them answered on the merits)}: one query."""
+    if not runs:
+        return {}
+    lo_end = local_bounds(end, end)[1]
+    wanted = Q()
+    for (category_id, region), since in runs.items():
+        wanted |= Q(category_id=category_id, region=region, registered_at__gte=local_bounds(since, since)[0])
+    rows = (
+        scope.filter(wanted, registered_at__lt=lo_end)
+        .values("category_id", "region")
+        .order_by()
+        .annotate(n=Count("pk"), answered=Count("pk", filter=Q(outcome__in=sorted(ANSWER_OUTCOMES))))
+    )
+    return {(r["category_id"], r["region"]): (r["n"], r["answered"]) for r in rows}
+
+
+# --- The engine ------------------------------------------------------------------------------------
+def _channel_driver(now: Counter, count: int, baseline: float, shares: dict[str, float]) -> tuple[str, float] | None:
+    """The channel carrying the pair's excess beyond its usual share, with its Bonferroni-adjusted p-value."""
+    alpha = float(listening_setting("CHANNEL_ALPHA"))
+    carry = float(listening_setting("CHANNEL_EXCESS_SHARE"))
+    dominant = float(listening_setting("CHANNEL_MAX_USUAL_SHARE"))
+    channels = Channel.values
+    excess = count - baseline
+    best = None
+    for channel in channels:
+        n = now.get(channel, 0)
+        share = shares[channel]
+        if not n or share >= dominant or excess <= 0:
+            continue
+        p = min(1.0, binomial_sf(n, count, share) * len(channels))
+        carried = (n - share * baseline) / excess
+        if p <= alpha and carried >= carry and (best is None or p < best[1]):
+            best = (channel, p)
+    return best
+
+
+def _shares(counter: Counter) -> dict[str, float]:
+    """Each channel's usual share, smoothed (half an appeal each) so that an unseen channel is not "never"."""
+    total = sum(counter.values())
+    k = len(Channel.values)
+    return {c: (counter.get(c, 0) + 0.5) / (total + 0.5 * k) for c in Channel.values}
+
+
+def signals_read(*, root: Agency, period: Period, source: Source) -> Signals:
+    """Every signal of `root`'s subtree for `period`, from `source` (a Source reaching back to signals_since)."""
+    min_count = int(listening_setting("MIN_COUNT"))
+    min_people = int(listening_setting("MIN_APPLICANTS"))
+    min_ratio = float(listening_setting("MIN_RATIO"))
+    alpha = float(listening_setting("ALPHA"))
+    min_history = int(listening_setting("MIN_BASELINE_PERIODS"))
+    scope = Appeal.objects.filter(agency__path__startswith=root.path)
+    out: list[Signal] = []
+
+    # Pairs against their baseline periods of the same length.
+    blocks = baseline_spans(period)
+    available = [i for i, (start, _end) in enumerate(blocks, start=1) if start >= source.first_day]
+    rows = source.sums_by_span([(period.start, period.end), *blocks], ("category_id", "region", "channel"))
+    now: dict[tuple, Counter] = defaultdict(Counter)
+    past: dict[tuple, dict[int, Counter]] = defaultdict(lambda: defaultdict(Counter))
+    for (span, category_id, region, channel), counter in rows.items():
+        if category_id is None or not counter["received"]:
+            continue
+        if span == 0:
+            now[(category_id, region)][channel] += counter["received"]
+        elif span in available:
+            past[(category_id, region)][span][channel] += counter["received"]
+    everywhere: Counter = Counter()
+    for by_span in past.values():
+        for counter in by_span.values():
+            everywhere.update(counter)
+
+    tested: list[tuple[tuple, int, float, float]] = []  # pair, count, baseline, p
+    new_pairs: list[tuple[tuple, int]] = []
+    if len(available) >= min_history:
+        for pair in set(now) | set(past):
+            count = sum(now[pair].values()) if pair in now else 0
+            if pair not in past:
+                if count >= min_count:
+                    new_pairs.append((pair, count))
+                continue
+            baseline, p = count_p_value(count, [sum(past[pair][i].values()) for i in available])
+            tested.append((pair, count, baseline, p))
+    q_values = benjamini_hochberg([p for *_rest, p in tested])
+    raised = [
+        (pair, count, baseline, q)
+        for (pair, count, baseline, _p), q in zip(tested, q_values, strict=True)
+        if q <= alpha and count >= min_count and count >= min_ratio * baseline
+    ]
+
+    # Long-standing: complete months above the upper bound of their (frozen) baseline.
+    months = month_spans(period)
+    monthly: dict[tuple, Counter] = defaultdict(Counter)
+    for (span, category_id, region), counter in source.sums_by_span(months, ("category_id", "region")).items():
+        if category_id is not None:
+            monthly[(category_id, region)][span] += counter["received"]
+    runs = _long_standing_runs(monthly, months, source.first_day)
+
+    candidates = {pair for pair, *_r in raised} | {pair for pair, _c in new_pairs} | set(runs)
+    people = applicants_by_pair(scope, candidates, period.start, period.end)
+    answered = answered_since(scope, {pair: months[run["start"]][0] for pair, run in runs.items()}, months[-1][1])
+
+    def pair_query(category_id, region, start: date, end: date, **extra) -> dict:
+        return {
+            "agency_subtree": root.pk,
+            "category": category_id,
+            "region": region,
+            "registered_after": start.isoformat(),
+            "registered_before": end.isoformat(),
+            **extra,
+        }
+
+    for pair, run in runs.items():
+        category_id, region = pair
+        start = months[run["start"]][0]
+        total, done = answered.get(pair, (run["count"], 0))
+        out.append(
+            Signal(
+                kind=LONG_STANDING,
+                count=run["count"],
+                since=start,
+                until=months[-1][1],
+                region=region,
+                category_id=category_id,
+                applicants=people.get(pair),
+                baseline=round(run["baseline"], 1),
+                score=run["p"],
+                score_name="p",
+                answered=done,
+                months=run["months"],
+                query=pair_query(category_id, region, start, months[-1][1]),
+            )
+        )
+
+    by_pair_shares = {pair: _shares(_merge(past[pair].values())) for pair in past}
+    for pair, count, baseline, q in [*raised, *((pair, count, 0.0, None) for pair, count in new_pairs)]:
+        category_id, region = pair
+        if pair in runs:
+            continue  # a problem that lasts is listed as long-standing
+        usual = _merge(past[pair].values()) if pair in past else Counter()
+        shares = by_pair_shares[pair] if sum(usual.values()) >= min_count else _shares(everywhere)
+        driver = _channel_driver(now[pair], count, baseline, shares)
+        who = people.get(pair, count)
+        common = {
+            "count": count,
+            "since": period.start,
+            "until": period.end,
+            "region": region,
+            "category_id": category_id,
+            "applicants": who,
+            "baseline": round(baseline, 1) if q is not None else None,
+            "query": pair_query(category_id, region, period.start, period.end),
+        }
+        if driver is not None:
+            channel, p = driver
+            out.append(
+                Signal(
+                    kind=CHANNEL_DRIVEN,
+                    channel=channel,
+                    score=p,
+                    score_name="p",
+                    share=round(100.0 * now[pair][channel] / count, 1),
+                    labels=[NEW] if q is None else [],
+                    **common,
+                )
+            )
+        elif who < min_people:  # a persistent few, with or without history
+            out.append(Signal(kind=FEW_APPLICANTS, score=q, score_name="q" if q is not None else "", **common))
+        elif q is None:
+            out.append(Signal(kind=NEW, score=None, score_name="", **common))
+        else:
+            out.append(Signal(kind=HOTSPOT, score=q, score_name="q", **common))
+
+    out.extend(_body_signals(root=root, period=period, source=source))
+    out.sort(key=_rank)
+    return Signals(period=period, root=root, history_periods=len(available), signals=out)
+
+
+def _merge(counters) -> Counter:
+    total: Counter = Counter()
+    for counter in counters:
+        total.update(counter)
+    return total
+
+
+def _rank(signal: Signal) -> tuple:
+    """By kind, then by breadth-weighted significance: the people count tested against the baseline."""
+    order = KINDS.index(signal.kind)
+    if signal.kind in (HOTSPOT, FEW_APPLICANTS, LONG_STANDING) and signal.baseline:
+        people = signal.applicants if signal.applicants is not None else signal.count
+        return (order, poisson_sf(people, signal.baseline), signal.score or 1.0, -people)
+    if signal.kind in (REPEAT, ESCALATION):
+        return (order, -signal.count, -(signal.share or 0), signal.agency_id or 0)
+    return (order, signal.score or 1.0, -(signal.applicants or signal.count), -signal.count)
+
+
+def _long_standing_runs(monthly: dict[tuple, Counter], months: list[tuple[date, date]], first_day: date) -> dict:
+    """{pair: run} for the pairs above their baseline's upper bound in the last LONG_STANDING_MONTHS+ months."""
+    n_base = int(listening_setting("BASELINE_PERIODS"))
+    min_history = int(listening_setting("MIN_BASELINE_PERIODS"))
+    need = int(listening_setting("LONG_STANDING_MONTHS"))
+    alpha = float(listening_setting("LONG_STANDING_ALPHA"))
+    min_monthly = int(listening_setting("LONG_STANDING_MIN_MONTHLY"))
+    complete = [i for i, (start, _end) in enumerate(months) if start >= first_day]
+    runs = {}
+    for pair, counts in monthly.items():
+        run_start, frozen, bound = None, 0.0, 0
+        for j in complete:
+            if run_start is None:
+                history = [i for i in complete if i < j][-n_base:]
+                if len(history) < min_history:
+                    continue
+                frozen = _median_baseline([counts[i] for i in history])
+                bound = poisson_upper_bound(frozen, alpha)
+            if counts[j] > bound and counts[j] >= min_monthly:
+                run_start = j if run_start is None else run_start
+            else:
+                run_start = None
+        if run_start is not None and len(months) - run_start >= need and run_start in complete:
+            total = sum(counts[i] for i in range(run_start, len(months)))
+            span = len(months) - run_start
+            runs[pair] = {
+                "start": run_start,
+                "months": span,
+                "count": total,
+                "baseline": frozen,
+                "p": poisson_sf(total, frozen * span),
+            }
+    return runs
+
+
+def _body_signals(*, root: Agency, period: Period, source: Source) -> list[Signal]:
+    """Repeats received and appeals taken over the head, per body of the subtree (two queries)."""
+    out = []
+    received = source.sums(period.start, period.end, ("agency_id",), counters=("received", "received_repeated"))
+    dates = {"registered_after": period.start.isoformat(), "registered_before": period.end.isoformat()}
+    for (agency_id,), counter in received.items():
+        if counter["received_repeated"]:
+            out.append(
+                Signal(
+                    kind=REPEAT,
+                    count=counter["received_repeated"],
+                    since=period.start,
+                    until=period.end,
+                    agency_id=agency_id,
+                    share=round(100.0 * counter["received_repeated"] / counter["received"], 1)
+                    if counter["received"]
+                    else None,
+                    score=round(counter["received_repeated"] / counter["received"], 3) if counter["received"] else None,
+                    score_name="share",
+                    query={"agency": agency_id, "repeat": "true", **dates},
+                )
+            )
+    for agency_id, _path, count in escalations_over_head(root=root, period=period):
+        out.append(
+            Signal(
+                kind=ESCALATION,
+                count=count,
+                since=period.start,
+                until=period.end,
+                agency_id=agency_id,
+                query={
+                    "agency": agency_id,
+                    "taken_higher_after": period.start.isoformat(),
+                    "taken_higher_before": period.end.isoformat(),
+                },
+            )
+        )
+    return out
+
+
+def escalations_over_head(*, root: Agency, period: Period) -> list[tuple[int, str, int]]:
+    """(agency id, agency path, how many of its appeals citizens took higher in the period) of each body of
+    the subtree: the distinct lower appeals of the escalations registered in the period. One query."""
+    rows = (
+        _registered(Appeal.objects.filter(escalated_from__agency__path__startswith=root.path), period.start, period.end)
+        .values("escalated_from__agency_id", "escalated_from__agency__path")
+        .order_by()
+        .annotate(n=Count("escalated_from_id", distinct=True))
+    )
+    return [(r["escalated_from__agency_id"], r["escalated_from__agency__path"], r["n"]) for r in rows]
+
+
+def escalations_by_branch(*, source: Source, period: Period) -> dict[int, int]:
+    """The league table's column: appeals taken over the head, per branch of the root (and the root itself)."""
+    totals: Counter = Counter()
+    for _agency_id, path, count in escalations_over_head(root=source.root, period=period):
+        totals[source.branch_of(path)] += count
+    return dict(totals)
+
+
+# --- For display -----------------------------------------------------------------------------------
+def signals_describe(found: Signals, *, listed: int = 0) -> Signals:
+    """Attach categories and agencies (two queries) and, with `listed`, the newest appeals behind each pair
+    signal (one query)."""
+    signals = found.signals
+    categories = Category.objects.in_bulk({s.category_id for s in signals if s.category_id})
+    agencies = Agency.objects.in_bulk({s.agency_id for s in signals if s.agency_id})
+    for signal in signals:
+        signal.category = categories.get(signal.category_id)
+        signal.agency = agencies.get(signal.agency_id)
+    if listed:
+        pairs = [s for s in signals if s.kind in PAIR_KINDS]
+        newest = _newest_by_pair(found.root, found.period, pairs, listed)
+        for signal in pairs:
+            signal.appeals = newest.get(signal.pair, [])
+    return found
+
+
+def _newest_by_pair(root: Agency, period: Period, pairs: list[Signal], limit: int) -> dict[tuple, list[Appeal]]:
+    if not pairs:
+        return {}
+    wanted = Q()
+    for signal in pairs:
+        lo = local_bounds(signal.since, signal.since)[0]
+        hi = local_bounds(signal.until, signal.until)[1]
+        wanted |= Q(category_id=signal.category_id, region=signal.region, registered_at__gte=lo, registered_at__lt=hi)
+    rank = Window(
+        RowNumber(),
+        partition_by=[F("category_id"), F("region")],
+        order_by=[F("registered_at").desc(), F("pk").desc()],
+    )
+    rows = (
+        Appeal.objects.filter(agency__path__startswith=root.path)
+        .filter(wanted)
+        .annotate(pair_rank=rank)
+        .filter(pair_rank__lte=limit)
+        .select_related("agency", "category")
+        .order_by("-registered_at", "-pk")
+    )
+    listed: dict[tuple, list[Appeal]] = defaultdict(list)
+    for appeal in rows:
+        listed[(appeal.category_id, appeal.region)].append(appeal)
+    return listed
+
+
+def signals_for(*, root: Agency, period: Period, today: date, listed: int = 0) -> Signals:
+    """The signals of `root`'s subtree for `period`, read through a Source of their own."""
+    source = Source(
+        root=root, branches=list(Agency.objects.filter(parent=root)), since=signals_since(period), today=today
+    )
+    return signals_describe(signals_read(root=root, period=period, source=source), listed=listed)
