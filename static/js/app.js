@@ -50,6 +50,32 @@
     label.textContent = n ? label.dataset.template.replace("{n}", n) : label.dataset.original;
   }
 
+  // The filter panel folds away once its filters are applied: the list, not the panel, is what the user wants.
+  document.addEventListener("submit", function (event) {
+    if (event.target.id !== "filters") return;
+    var panel = document.getElementById("filter-panel");
+    if (panel) panel.open = false;
+  });
+
+  // A search box over a select's options (the executors of an agency): typing hides the options that do not match.
+  document.addEventListener("input", function (event) {
+    var box = event.target;
+    if (!(box.matches && box.matches("input[data-filter-options]"))) return;
+    var select = document.getElementById(box.dataset.filterOptions);
+    if (!select) return;
+    var words = box.value.toLowerCase().split(/\s+/).filter(Boolean);
+    var first = null;
+    Array.prototype.forEach.call(select.options, function (option) {
+      if (!option.value) return;
+      var text = option.textContent.toLowerCase();
+      var match = words.every(function (word) { return text.indexOf(word) !== -1; });
+      option.hidden = !match;
+      option.disabled = !match;
+      if (match && !first) first = option;
+    });
+    if (first && (select.selectedIndex < 1 || select.options[select.selectedIndex].hidden)) select.value = first.value;
+  });
+
   // Keyboard: "/" focuses the search, j/k move between rows of a queue, x ticks the row.
   function rows() {
     return Array.prototype.slice.call(document.querySelectorAll("tr[data-row] a.rowlink"));
