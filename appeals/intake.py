@@ -26,6 +26,7 @@ from agencies.selectors import category_routes
 
 from .integrations import integration_may_submit_to
 from .models import Appeal, IdempotencyKey, Integration, Open311Details
+from .routing.services import intake_auto_route
 from .services import (
     AppealError,
     ApplicantData,
@@ -91,6 +92,8 @@ def _route(
     `routes` holds the routes a batch read at once (`category_routes`); without it they are read here.
     """
     agency = data.agency
+    if agency is None and data.category is None:
+        raise AppealError({"category": [_("Give the category's code.")]})
     if agency is None and data.category is not None:
         key = (data.category.pk, data.region)
         agency = (routes if routes is not None else category_routes([(data.category, data.region)])).get(key)
@@ -110,7 +113,12 @@ def _route(
     return agency
 
 
-def _registration(*, integration: Integration | None, data: IntakeData, agency: Agency) -> Registration:
+def _registration(
+    *, integration: Integration | None, data: IntakeData, agency: Agency, auto_route: dict | None = None
+) -> Registration:
+    payload = {"integration": integration.name} if integration is not None else None
+    if payload is not None and auto_route is not None:
+        payload["auto_route"] = auto_route  # the model's decision, audited in the registered event
     return Registration(
         agency=agency,
         kind=data.kind,
@@ -124,7 +132,7 @@ def _registration(*, integration: Integration | None, data: IntakeData, agency: 
         received_at=data.received_at,
         external_id=data.external_id,
         extra_fields={"integration": integration},
-        event_payload={"integration": integration.name} if integration is not None else None,
+        event_payload=payload,
     )
 
 
@@ -145,12 +153,19 @@ def appeal_intake(
     existing = _replay(**owner_kwargs, key=idempotency_key, fingerprint=fingerprint, external_id=data.external_id)
     if existing is not None:
         return existing, False
+    auto = None
+    if data.category is None and data.agency is None:
+        auto = intake_auto_route(integration=integration, subject=data.subject, text=data.text, region=data.region)
+        if auto is not None:
+            data.category = auto.category
     agency = _route(integration=integration, data=data)
     actor = user if integration is None else None
     saved_files: list[str] = []
     try:
         with transaction.atomic():
-            registration = _registration(integration=integration, data=data, agency=agency)
+            registration = _registration(
+                integration=integration, data=data, agency=agency, auto_route=auto.payload() if auto else None
+            )
             appeal = appeals_register_many(actor=actor, registrations=[registration])[0]
             for upload in data.attachments:
                 attachment = appeal_add_attachment(appeal=appeal, actor=actor, upload=upload)

@@ -248,6 +248,9 @@ for _name, _value in (
 ):
     if _value < 1:
         raise ImproperlyConfigured(f"{_name} must be at least 1 second")
+# How many of the newest finished appeals the routing model learns from (appeals.routing; 0: all of them).
+# Training time grows linearly: about 5 minutes of one core per 100 000 (BENCHMARKS.md).
+ROUTER_TRAIN_LIMIT = env_int("ROUTER_TRAIN_LIMIT", 100_000)
 CELERY_BEAT_SCHEDULE: dict[str, dict] = {
     "reminders-scan": {
         "task": "appeals.tasks.reminders_scan_task",
@@ -276,6 +279,12 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
     "dashboard-rollups": {
         "task": "appeals.tasks.dashboard_rollups_refresh_task",
         "schedule": crontab(hour=1, minute=15),
+        "options": {"expires": 6 * 60 * 60.0},
+    },
+    # The routing model (appeals.routing): retrained nightly from the newest ROUTER_TRAIN_LIMIT finished appeals.
+    "router-train": {
+        "task": "appeals.tasks.router_train_task",
+        "schedule": crontab(hour=2, minute=30),
         "options": {"expires": 6 * 60 * 60.0},
     },
 }

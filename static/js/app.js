@@ -10,6 +10,20 @@
     if (button) window.print();
   });
 
+  // A category suggested from the text (appeals.routing): a click chooses it in the registration form,
+  // and the checks beside the form then show the competent agency.
+  document.addEventListener("click", function (event) {
+    var button = event.target.closest && event.target.closest("[data-suggest-category]");
+    if (!button) return;
+    var select = document.getElementById("id_category");
+    if (!select) return;
+    select.value = button.dataset.suggestCategory;
+    select.dispatchEvent(new Event("change", { bubbles: true }));
+    document.querySelectorAll("[data-suggest-category]").forEach(function (other) {
+      other.setAttribute("aria-pressed", other === button ? "true" : "false");
+    });
+  });
+
   // Selects that switch something (language, agency) submit themselves; their button is for no-JS.
   document.addEventListener("change", function (event) {
     var target = event.target;
