@@ -359,8 +359,9 @@ MUTATIONS = [
     Mutation(
         "D3",
         "no unique claim on deadline reminders (the constraint removed)",
-        "appeals/migrations/0006_notice_outbox_and_routing_index.py",
-        "condition=models.Q(('kind__in', ('due_reminder', 'overdue_reminder', 'redirect_limit')))",
+        # The latest migration that (re)defines notice_deadline_once: 0013 added the complaint's clock.
+        "appeals/migrations/0013_h_law_complaint_forward.py",
+        "condition=models.Q(('kind__in', ('due_reminder', 'overdue_reminder', 'redirect_limit', 'complaint_forward')))",
         "condition=models.Q(('kind__in', ('no-such-kind',)))",
         REMINDER_TESTS,
     ),
