@@ -180,3 +180,12 @@ def category_routes(pairs: Iterable[tuple[Category, str]]) -> dict[tuple[int, st
 def user_may_use_second_factor(user: User) -> bool:
     """Supervisors and administrators may protect their account with a second factor (TOTP)."""
     return user.is_staff or user.is_superuser or bool(user_agencies(user, roles=[Role.SUPERVISOR]))
+
+
+def agency_executors(agency_ids: Iterable[int]) -> QuerySet[Membership]:
+    """The executor memberships of active users in these agencies, with the user and the agency (one query)."""
+    return (
+        Membership.objects.filter(agency_id__in=list(agency_ids), role=Role.EXECUTOR, user__is_active=True)
+        .select_related("user", "agency")
+        .order_by("user__last_name", "user__first_name", "user__username")
+    )

@@ -276,7 +276,7 @@ class IntegrationForm(forms.ModelForm):
 
     class Meta:
         model = Integration
-        fields = ["name", "agency", "rate_limit", "is_active"]
+        fields = ["name", "agency", "rate_limit", "is_active", "auto_route_threshold"]
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -305,7 +305,16 @@ class WebhookEndpointInline(admin.TabularInline):
 @admin.register(Integration)
 class IntegrationAdmin(admin.ModelAdmin):
     form = IntegrationForm
-    list_display = ["name", "agency", "scopes", "token_prefix", "rate_limit", "is_active", "created_at"]
+    list_display = [
+        "name",
+        "agency",
+        "scopes",
+        "token_prefix",
+        "rate_limit",
+        "auto_route_threshold",
+        "is_active",
+        "created_at",
+    ]
     list_filter = ["is_active"]
     search_fields = ["name", "token_prefix"]
     autocomplete_fields = ["agency"]
@@ -324,6 +333,8 @@ class IntegrationAdmin(admin.ModelAdmin):
         obj.scopes, obj.is_active = created.scopes, created.is_active
         if not form.cleaned_data.get("is_active", True):
             Integration.objects.filter(pk=obj.pk).update(is_active=False)
+        if obj.auto_route_threshold is not None:
+            Integration.objects.filter(pk=obj.pk).update(auto_route_threshold=obj.auto_route_threshold)
         self.message_user(
             request,
             _("The token of “%(name)s” — copy it now, it is not shown again: %(token)s")

@@ -7,6 +7,7 @@ import django_filters
 from django import forms
 from django.db.models import Exists, F, OuterRef, Q, QuerySet
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import extend_schema_field
 
 from agencies.choices import Region
 from agencies.models import Agency, Category, User
@@ -127,8 +128,10 @@ class AppealFilterSet(django_filters.FilterSet):
         widget=django_filters.widgets.DateRangeWidget(attrs={"type": "date"}),
     )
     overdue = django_filters.BooleanFilter(label=_("Overdue"), method="filter_overdue")
-    due_within = django_filters.NumberFilter(
-        label=_("Due within, working days"), method="filter_due_within", min_value=0, max_value=60
+    due_within = extend_schema_field({"type": "number", "minimum": 0, "maximum": 60})(
+        django_filters.NumberFilter(
+            label=_("Due within, working days"), method="filter_due_within", min_value=0, max_value=60
+        )
     )
     repeated = django_filters.BooleanFilter(label=_("Repeated"), field_name="is_repeated")
     escalated = django_filters.BooleanFilter(label=_("Escalated"), method="filter_escalated")

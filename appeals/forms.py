@@ -80,6 +80,11 @@ class AssignForm(ActionForm):
         self.fields["executor"].queryset = executors
         self.fields["executor"].label_from_instance = lambda user: user.display_name
 
+    @property
+    def has_candidates(self) -> bool:
+        """Whether the appeal's agency has an active executor to assign it to (other than the current one)."""
+        return self.fields["executor"].queryset.exists()
+
 
 class RedirectForm(ActionForm):
     to_agency = forms.ModelChoiceField(

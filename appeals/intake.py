@@ -18,7 +18,7 @@ from typing import Any
 
 from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import UploadedFile
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils.translation import gettext as _
 
 from agencies.models import Agency, Category, User
@@ -26,6 +26,7 @@ from agencies.selectors import category_routes
 
 from .integrations import integration_may_submit_to
 from .models import Appeal, IdempotencyKey, Integration, Open311Details
+from .routing.services import intake_auto_route
 from .services import (
     AppealError,
     ApplicantData,
@@ -91,6 +92,8 @@ def _route(
     `routes` holds the routes a batch read at once (`category_routes`); without it they are read here.
     """
     agency = data.agency
+    if agency is None and data.category is None:
+        raise AppealError({"category": [_("Give the category's code.")]})
     if agency is None and data.category is not None:
         key = (data.category.pk, data.region)
         agency = (routes if routes is not None else category_routes([(data.category, data.region)])).get(key)
@@ -110,7 +113,12 @@ def _route(
     return agency
 
 
-def _registration(*, integration: Integration | None, data: IntakeData, agency: Agency) -> Registration:
+def _registration(
+    *, integration: Integration | None, data: IntakeData, agency: Agency, auto_route: dict | None = None
+) -> Registration:
+    payload = {"integration": integration.name} if integration is not None else None
+    if payload is not None and auto_route is not None:
+        payload["auto_route"] = auto_route  # the model's decision, audited in the registered event
     return Registration(
         agency=agency,
         kind=data.kind,
@@ -124,7 +132,7 @@ def _registration(*, integration: Integration | None, data: IntakeData, agency: 
         received_at=data.received_at,
         external_id=data.external_id,
         extra_fields={"integration": integration},
-        event_payload={"integration": integration.name} if integration is not None else None,
+        event_payload=payload,
     )
 
 
@@ -145,12 +153,19 @@ def appeal_intake(
     existing = _replay(**owner_kwargs, key=idempotency_key, fingerprint=fingerprint, external_id=data.external_id)
     if existing is not None:
         return existing, False
+    auto = None
+    if data.category is None and data.agency is None:
+        auto = intake_auto_route(integration=integration, subject=data.subject, text=data.text, region=data.region)
+        if auto is not None:
+            data.category = auto.category
     agency = _route(integration=integration, data=data)
     actor = user if integration is None else None
     saved_files: list[str] = []
     try:
         with transaction.atomic():
-            registration = _registration(integration=integration, data=data, agency=agency)
+            registration = _registration(
+                integration=integration, data=data, agency=agency, auto_route=auto.payload() if auto else None
+            )
             appeal = appeals_register_many(actor=actor, registrations=[registration])[0]
             for upload in data.attachments:
                 attachment = appeal_add_attachment(appeal=appeal, actor=actor, upload=upload)
@@ -177,48 +192,85 @@ def appeal_intake(
     return appeal, True
 
 
+def _lock_external_ids(integration: Integration, external_ids: list[str]) -> None:
+    """Hold, until the transaction ends, one lock per external id of this integration (PostgreSQL
+    advisory locks; SQLite's IMMEDIATE transactions have one writer anyway).
+
+    Batches that share external ids then take turns over those ids, and each reads the appeals the
+    others committed before it looks for its new items: however batches overlap, no two of them try to
+    insert the same external id. The locks are taken in key order, in one statement, so two batches
+    cannot deadlock; batches with no id in common do not wait for each other.
+    """
+    if connection.vendor != "postgresql" or not external_ids:
+        return
+    keys = sorted(
+        {
+            int.from_bytes(
+                hashlib.blake2b(f"intake:{integration.pk}:{external_id}".encode(), digest_size=8).digest(),
+                "big",
+                signed=True,
+            )
+            for external_id in external_ids
+        }
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT count(pg_advisory_xact_lock(k)) FROM (SELECT unnest(%s::bigint[]) AS k ORDER BY 1) AS keys",
+            [keys],
+        )
+
+
 def appeals_intake_batch(*, integration: Integration, items: list[IntakeData]) -> list[tuple[Appeal, bool]]:
     """Register a batch of appeals from an integration, all or none; (appeal, created) for each item, in order.
 
     Each item needs its `external_id` (unique within the batch): an item this integration sent
-    before is answered with the first appeal and not registered again, so a retried batch is safe.
+    before is answered with the first appeal and not registered again, so a retried batch is safe,
+    also while it overlaps other batches (see `_lock_external_ids`).
     If any new item is refused, `RegistrationBatchError` names every refused item by its index and
     nothing is written. The number of queries does not grow with the batch (only with the number
     of agencies it reaches: their registration counters).
     """
     for attempt in (1, 2):
         ids = [item.external_id for item in items]
-        sent_before = {
-            appeal.external_id: appeal
-            for appeal in Appeal.objects.filter(integration=integration, external_id__in=ids).select_related("agency")
-        }
-        fresh = [(index, item) for index, item in enumerate(items) if item.external_id not in sent_before]
-        routes = category_routes(
-            (item.category, item.region) for _index, item in fresh if item.agency is None and item.category is not None
-        )
-        errors: dict[int, AppealError] = {}
-        registrations: list[tuple[int, Registration]] = []
-        for index, item in fresh:
-            try:
-                agency = _route(integration=integration, data=item, routes=routes)
-            except AppealError as exc:
-                errors[index] = exc
-                continue
-            registrations.append((index, _registration(integration=integration, data=item, agency=agency)))
-        if errors:
-            raise RegistrationBatchError(errors)
         try:
             with transaction.atomic():
-                created = appeals_register_many(actor=None, registrations=[r for _index, r in registrations])
-        except RegistrationBatchError as exc:
-            raise RegistrationBatchError({registrations[i][0]: error for i, error in exc.errors.items()}) from None
-        except AppealError as exc:  # the batch held one new appeal
-            raise RegistrationBatchError({registrations[0][0]: exc}) from None
+                _lock_external_ids(integration, ids)
+                sent_before = {
+                    appeal.external_id: appeal
+                    for appeal in Appeal.objects.filter(integration=integration, external_id__in=ids).select_related(
+                        "agency"
+                    )
+                }
+                fresh = [(index, item) for index, item in enumerate(items) if item.external_id not in sent_before]
+                routes = category_routes(
+                    (item.category, item.region)
+                    for _index, item in fresh
+                    if item.agency is None and item.category is not None
+                )
+                errors: dict[int, AppealError] = {}
+                registrations: list[tuple[int, Registration]] = []
+                for index, item in fresh:
+                    try:
+                        agency = _route(integration=integration, data=item, routes=routes)
+                    except AppealError as exc:
+                        errors[index] = exc
+                        continue
+                    registrations.append((index, _registration(integration=integration, data=item, agency=agency)))
+                if errors:
+                    raise RegistrationBatchError(errors)
+                try:
+                    created = appeals_register_many(actor=None, registrations=[r for _index, r in registrations])
+                except RegistrationBatchError as exc:
+                    raise RegistrationBatchError(
+                        {registrations[i][0]: error for i, error in exc.errors.items()}
+                    ) from None
+                except AppealError as exc:  # the batch held one new appeal
+                    raise RegistrationBatchError({registrations[0][0]: exc}) from None
         except IntegrityError:
             if attempt == 2:
                 raise
-            # A concurrent retry of some of these items committed first: read them again.
-            logger.info("a batch intake lost a race with a concurrent retry; reading the batch again")
+            # A single intake (which does not take the locks) of one of these items committed first: read again.
+            logger.info("a batch intake lost a race with a concurrent intake; reading the batch again")
             continue
         by_index = {index: appeal for (index, _registration_), appeal in zip(registrations, created, strict=True)}
         return [

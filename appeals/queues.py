@@ -22,9 +22,9 @@ from agencies.models import Agency, Membership, User
 from agencies.selectors import agency_ids_visible_to, user_agencies, user_memberships
 
 from .calendar import local_today
-from .choices import OPEN_STATUSES, AppealStatus
+from .choices import OPEN_STATUSES, AppealStatus, ResponseKind, ResponseStatus
 from .filters import AppealFilterSet
-from .models import Appeal
+from .models import Appeal, AppealResponse
 from .policy import policy
 from .rosters import roster_cached
 from .selectors import appeals_awaiting_approval, appeals_due_within, appeals_overdue, appeals_visible_to
@@ -34,6 +34,7 @@ COUNT_CAP = 1000
 SESSION_AGENCY_KEY = "desk_agency"
 
 MINE = "mine"
+NEXT_STEP = "next_step"
 REGISTERED_BY_ME = "registered"
 UNASSIGNED = "unassigned"
 DUE_SOON = "due_soon"
@@ -48,6 +49,8 @@ class QueueDef:
     key: str
     label_text: Any  # a lazy text, or a lazy plural formatted with the "due soon" number of days
     ordering: tuple[str, ...]  # the default sort (OrderingFilter names)
+    # The only statuses the queue can hold (None: any); a status filter outside them cannot match.
+    statuses: frozenset[str] | None = None
 
     @property
     def label(self) -> str:
@@ -57,16 +60,23 @@ class QueueDef:
 
 
 QUEUES: dict[str, QueueDef] = {
-    MINE: QueueDef(MINE, _("My appeals"), ("due_date",)),
+    MINE: QueueDef(MINE, _("My appeals"), ("due_date",), OPEN_STATUSES),
+    NEXT_STEP: QueueDef(
+        NEXT_STEP,
+        _("To close or rework"),
+        ("due_date",),
+        frozenset({AppealStatus.ANSWERED, AppealStatus.IN_PROGRESS}),
+    ),
     REGISTERED_BY_ME: QueueDef(REGISTERED_BY_ME, _("Registered by me"), ("-registered_at",)),
-    UNASSIGNED: QueueDef(UNASSIGNED, _("Unassigned in my agency"), ("due_date",)),
+    UNASSIGNED: QueueDef(UNASSIGNED, _("Unassigned in my agency"), ("due_date",), frozenset({AppealStatus.REGISTERED})),
     DUE_SOON: QueueDef(
         DUE_SOON,
         ngettext_lazy("Due within %(n)s working day", "Due within %(n)s working days", "n"),
         ("due_date",),
+        OPEN_STATUSES,
     ),
-    OVERDUE: QueueDef(OVERDUE, _("Overdue"), ("due_date",)),
-    APPROVAL: QueueDef(APPROVAL, _("Awaiting my approval"), ("due_date",)),
+    OVERDUE: QueueDef(OVERDUE, _("Overdue"), ("due_date",), OPEN_STATUSES),
+    APPROVAL: QueueDef(APPROVAL, _("Awaiting my approval"), ("due_date",), frozenset({AppealStatus.AWAITING_APPROVAL})),
     TREE: QueueDef(TREE, _("Whole agency tree"), ("due_date",)),
     ALL: QueueDef(ALL, _("All appeals I can see"), ("-registered_at",)),
 }
@@ -138,7 +148,7 @@ def queue_keys(desk: Desk) -> list[str]:
     """The queues shown in the side menu, in order, for the user's roles in the current agency."""
     keys: list[str] = []
     if desk.is_executor:
-        keys.append(MINE)
+        keys += [MINE, NEXT_STEP]
     if desk.is_registrar:
         keys.append(REGISTERED_BY_ME)
     if desk.agency is not None:
@@ -151,15 +161,30 @@ def queue_keys(desk: Desk) -> list[str]:
     return keys
 
 
-def default_queue(desk: Desk) -> str:
-    """Where "/" sends the user: the executor's own appeals, the supervisor's approvals, the registrar's list."""
+def landing_order(desk: Desk) -> list[str]:
+    """The desk's queues where its work is, most pressing first: the executor's own appeals and next steps,
+    the supervisor's approvals and overdue appeals, the registrar's list."""
+    order: list[str] = []
     if desk.is_executor:
-        return MINE
+        order += [MINE, NEXT_STEP]
     if desk.is_supervisor:
-        return APPROVAL
+        order += [APPROVAL, OVERDUE, DUE_SOON, UNASSIGNED, TREE]
     if desk.is_registrar:
-        return REGISTERED_BY_ME
-    return ALL
+        order += [REGISTERED_BY_ME, UNASSIGNED]
+    if desk.roles:
+        order += [OVERDUE, DUE_SOON, UNASSIGNED]
+    keys = queue_keys(desk)
+    return [key for index, key in enumerate(order) if key in keys and key not in order[:index]] or [ALL]
+
+
+def default_queue(desk: Desk, counts: dict[str, int] | None = None) -> str:
+    """Where "/" sends the user: the first non-empty queue of `landing_order` (by the side menu's `counts`),
+    else the first of them."""
+    order = landing_order(desk)
+    for key in order:
+        if counts is not None and counts.get(key):
+            return key
+    return order[0]
 
 
 def _agency_only(desk: Desk) -> Q:
@@ -222,6 +247,14 @@ def _agencies_approved_by(agency: Agency) -> list[int]:
     return chosen
 
 
+def _next_step() -> Q:
+    """The executor's move: close an answered appeal, or rework an answer the supervisor returned."""
+    returned = AppealResponse.objects.filter(
+        appeal=OuterRef("pk"), kind=ResponseKind.ANSWER, status=ResponseStatus.RETURNED
+    )
+    return Q(status=AppealStatus.ANSWERED) | Q(Exists(returned), status=AppealStatus.IN_PROGRESS)
+
+
 def queue_queryset(desk: Desk, key: str, *, visible: QuerySet[Appeal] | None = None) -> QuerySet[Appeal]:
     """The appeals of queue `key` (before the filters); unknown keys give the "all" queue.
 
@@ -232,6 +265,8 @@ def queue_queryset(desk: Desk, key: str, *, visible: QuerySet[Appeal] | None = N
     open_statuses = sorted(OPEN_STATUSES)
     if key == MINE:
         return visible.filter(assignee=desk.user, status__in=open_statuses)
+    if key == NEXT_STEP:
+        return visible.filter(assignee=desk.user).filter(_next_step())
     if key == REGISTERED_BY_ME:
         return visible.filter(registered_by=desk.user)
     if key == UNASSIGNED:

@@ -19,7 +19,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import connection, transaction
-from django.db.models import Case, F, Q, Value, When
+from django.db.models import F, Q
 from django.utils import timezone, translation
 from django.utils.dateformat import format as date_format
 from django.utils.translation import gettext as _
@@ -313,36 +313,35 @@ def _move(
 def _next_numbers(appeals: list[Appeal], year: int) -> dict[int, Iterator[str]]:
     """Reserve the next registration numbers (AGENCY-YYYY-NNNNNN) of each agency of `appeals` in `year`.
 
-    The counter rows are bumped with UPDATE ... SET last = last + n inside the caller's transaction,
-    so concurrent registrations queue on the row locks and never share a number. With several
-    agencies the rows are first locked in agency order, so two batches cannot deadlock.
+    One statement creates or bumps every counter row and returns the new values:
+    INSERT … ON CONFLICT (agency, year) DO UPDATE SET last = last + n RETURNING. The row lock it
+    takes lasts until the caller's transaction ends, so a concurrent registration waits for it and
+    then bumps the committed value: two registrations can never read the same number, not even for
+    the first appeal of an agency in a year (no separate "create the row" step to race on). The rows
+    are written in agency order, so two batches over the same agencies cannot deadlock.
+    PostgreSQL and SQLite (3.35+) share this syntax.
     """
     counts = Counter(appeal.agency_id for appeal in appeals)
     codes = {appeal.agency_id: appeal.agency.code.upper() for appeal in appeals}
     ids = sorted(counts)
-    counters = RegistrationCounter.objects.filter(agency_id__in=ids, year=year)
-    if len(ids) > 1 and connection.features.has_select_for_update:
-        list(counters.select_for_update().order_by("agency_id").values_list("pk", flat=True))
-
-    def bump(agency_ids: list[int]) -> dict[int, int]:
-        step = (
-            Value(counts[agency_ids[0]])
-            if len(agency_ids) == 1
-            else Case(*(When(agency_id=i, then=Value(counts[i])) for i in agency_ids))
-        )
-        subset = counters.filter(agency_id__in=agency_ids)
-        subset.update(last_number=F("last_number") + step)
-        return dict(subset.values_list("agency_id", "last_number"))
-
-    last = bump(ids)
-    missing = [i for i in ids if i not in last]
-    if missing:
-        # The first appeal of an agency in a year: create its counter (another registration may
-        # create it at the same moment: then its row is kept) and bump it.
-        RegistrationCounter.objects.bulk_create(
-            [RegistrationCounter(agency_id=i, year=year, last_number=0) for i in missing], ignore_conflicts=True
-        )
-        last.update(bump(missing))
+    if not ids:
+        return {}
+    meta = RegistrationCounter._meta
+    quote = connection.ops.quote_name
+    table = quote(meta.db_table)
+    agency_col, year_col, last_col = (quote(meta.get_field(name).column) for name in ("agency", "year", "last_number"))
+    values = ", ".join(["(%s, %s, %s)"] * len(ids))
+    sql = (
+        f"INSERT INTO {table} ({agency_col}, {year_col}, {last_col}) VALUES {values} "  # noqa: S608 - names quoted
+        f"ON CONFLICT ({agency_col}, {year_col}) DO UPDATE SET {last_col} = {table}.{last_col} + excluded.{last_col} "
+        f"RETURNING {agency_col}, {last_col}"
+    )
+    params: list[int] = []
+    for agency_id in ids:
+        params += [agency_id, year, counts[agency_id]]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        last = dict(cursor.fetchall())
     return {i: iter([f"{codes[i]}-{year}-{n:06d}" for n in range(last[i] - counts[i] + 1, last[i] + 1)]) for i in ids}
 
 

@@ -72,6 +72,17 @@ def dashboard_rollups_refresh_task() -> int:
 
 
 @shared_task(acks_late=True)
+def router_train_task() -> int | None:
+    """Nightly: train a new routing model from the finished appeals; None when the history is too short."""
+    from .routing.services import NotEnoughHistory, router_train
+
+    try:
+        return router_train().version
+    except NotEnoughHistory:
+        return None
+
+
+@shared_task(acks_late=True)
 def appeal_match_task(appeal_id: int) -> int:
     """Matter matching of a newly registered appeal (repeat / escalation links); safe to run twice."""
     from .listening.matching import appeals_match

@@ -19,6 +19,7 @@ urlpatterns = [
     # Registration
     path("appeals/new/", register.appeal_register, name="register"),
     path("appeals/new/check/", register.register_check, name="register_check"),
+    path("appeals/new/suggest/", register.register_suggest, name="register_suggest"),
     # The workspace
     path("appeals/<int:pk>/", workspace.appeal_detail, name="detail"),
     path("appeals/<int:pk>/receipt/", workspace.appeal_receipt, name="receipt"),

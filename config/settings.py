@@ -89,6 +89,8 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
+    # Before anything reads the request: NUL characters answer 400, bodies over the limit 413.
+    "appeals.requestguard.RequestGuardMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -183,7 +185,9 @@ STORAGES = {
     },
 }
 WHITENOISE_USE_FINDERS = DEBUG
-DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
+# One limit for every body Django reads into memory, the API's JSON included (see API_MAX_BODY_BYTES):
+# larger ones answer 413 (appeals/requestguard.py). Uploaded files of a form do not count toward it.
+DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("API_MAX_BODY_BYTES", 15 * 1024 * 1024)
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 
 # --- Email --------------------------------------------------------------------------------------
@@ -244,6 +248,9 @@ for _name, _value in (
 ):
     if _value < 1:
         raise ImproperlyConfigured(f"{_name} must be at least 1 second")
+# How many of the newest finished appeals the routing model learns from (appeals.routing; 0: all of them).
+# Training time grows linearly: about 5 minutes of one core per 100 000 (BENCHMARKS.md).
+ROUTER_TRAIN_LIMIT = env_int("ROUTER_TRAIN_LIMIT", 100_000)
 CELERY_BEAT_SCHEDULE: dict[str, dict] = {
     "reminders-scan": {
         "task": "appeals.tasks.reminders_scan_task",
@@ -272,6 +279,12 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
     "dashboard-rollups": {
         "task": "appeals.tasks.dashboard_rollups_refresh_task",
         "schedule": crontab(hour=1, minute=15),
+        "options": {"expires": 6 * 60 * 60.0},
+    },
+    # The routing model (appeals.routing): retrained nightly from the newest ROUTER_TRAIN_LIMIT finished appeals.
+    "router-train": {
+        "task": "appeals.tasks.router_train_task",
+        "schedule": crontab(hour=2, minute=30),
         "options": {"expires": 6 * 60 * 60.0},
     },
 }
@@ -428,8 +441,9 @@ CELERY_BEAT_SCHEDULE["supervisors-weekly-signals"] = {
 API_RATE_LIMIT = env_str("API_RATE_LIMIT", "600/min")
 API_SESSION_RATE_LIMIT = env_str("API_SESSION_RATE_LIMIT", "1200/min")
 API_ANON_RATE_LIMIT = env_str("API_ANON_RATE_LIMIT", "120/min")
-# The largest JSON body the API reads (attachments travel base64-encoded in the intake body).
-API_MAX_BODY_BYTES = env_int("API_MAX_BODY_BYTES", 15 * 1024 * 1024)
+# The largest JSON body the API reads (attachments travel base64-encoded in the intake body: one
+# attachment of ATTACHMENT_MAX_BYTES, 10 MB, is 13.4 MB as base64). The same as DATA_UPLOAD_MAX_MEMORY_SIZE.
+API_MAX_BODY_BYTES = DATA_UPLOAD_MAX_MEMORY_SIZE
 # Open311 GeoReport v2 (/open311/v2/): the jurisdiction this server answers for.
 OPEN311_JURISDICTION_ID = env_str("OPEN311_JURISDICTION_ID", "otinish.kz")
 
@@ -441,7 +455,7 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["appeals.api.permissions.ApiAccess"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_PARSER_CLASSES": ["appeals.api.parsers.LimitedJSONParser"],
-    "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    "DEFAULT_FILTER_BACKENDS": ["appeals.api.filters.ApiFilterBackend"],
     "DEFAULT_PAGINATION_CLASS": "appeals.api.pagination.ApiPagination",
     "DEFAULT_THROTTLE_CLASSES": [
         "appeals.api.throttling.IntegrationRateThrottle",

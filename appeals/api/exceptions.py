@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import logging
 
-from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.conf import settings
+from django.core.exceptions import NON_FIELD_ERRORS, RequestDataTooBig, ValidationError
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.http import Http404, JsonResponse
 from django.utils.translation import gettext as _
@@ -28,6 +29,7 @@ from ..services import (
     AppealTransitionError,
     RegistrationBatchError,
 )
+from .parsers import RequestTooLarge
 
 logger = logging.getLogger(__name__)
 
@@ -131,6 +133,10 @@ def api_exception_handler(exc, context):
         message, fields = _service_error_fields(exc, field_names)
         return Response(error_body("invalid", message, fields), status=status.HTTP_400_BAD_REQUEST)
 
+    if isinstance(exc, RequestDataTooBig):
+        # A body over DATA_UPLOAD_MAX_MEMORY_SIZE that RequestGuardMiddleware could not see coming (multipart).
+        limit = int(settings.DATA_UPLOAD_MAX_MEMORY_SIZE)
+        exc = RequestTooLarge(_("The request body is larger than %(mb)s MB.") % {"mb": limit // (1024 * 1024)})
     if isinstance(exc, Http404):
         exc = exceptions.NotFound(_("Not found, or outside the agencies you may see."))
     elif isinstance(exc, DjangoPermissionDenied):

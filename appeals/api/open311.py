@@ -23,7 +23,7 @@ Errors are Open311's: a list of {"code": <HTTP status>, "description": "…"}.
 
 from __future__ import annotations
 
-from datetime import datetime, time, timedelta
+from datetime import UTC, datetime, time, timedelta
 
 from django.conf import settings
 from django.core.exceptions import ValidationError as DjangoValidationError
@@ -35,9 +35,9 @@ from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.csrf import csrf_exempt
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import exceptions, serializers, status
-from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -53,7 +53,7 @@ from ..services import ApplicantData
 from ..validators import validate_iin
 from .authentication import IntegrationTokenAuthentication, Open311ApiKeyAuthentication, request_integration
 from .exceptions import api_exception_handler
-from .parsers import LimitedJSONParser
+from .parsers import CheckedFormParser, CheckedMultiPartParser, LimitedJSONParser
 from .permissions import Open311ReadAccess, PublicAccess
 from .schema import Open311ErrorSerializer
 from .serializers import PHONE_RE
@@ -349,7 +349,7 @@ JURISDICTION = OpenApiParameter(
 
 class Open311View(APIView):
     authentication_classes = [Open311ApiKeyAuthentication, IntegrationTokenAuthentication]
-    parser_classes = [FormParser, MultiPartParser, LimitedJSONParser]
+    parser_classes = [CheckedFormParser, CheckedMultiPartParser, LimitedJSONParser]
     error_serializer = Open311ErrorSerializer
     error_is_list = True
     validates_query = True
@@ -473,7 +473,12 @@ def _parse_w3(request, name: str) -> datetime | None:
     raw = request.query_params.get(name)
     if not raw:
         return None
-    value = parse_datetime(raw.replace(" ", "+")) if "T" in raw else None
+    try:
+        value = parse_datetime(raw.replace(" ", "+")) if "T" in raw.upper() else None
+        if value is not None and timezone.is_aware(value):
+            value = value.astimezone(UTC)  # a date past year 9999 in UTC is refused here, not in the query
+    except (ValueError, OverflowError):  # well-formed but not a date (2026-02-30), or out of range
+        value = None
     if value is None or timezone.is_naive(value):
         raise serializers.ValidationError(
             {name: [_("Use a w3 date-time with a time zone, e.g. 2026-01-31T09:00:00+05:00.")]}
@@ -530,8 +535,8 @@ class RequestListView(Open311View):
             JURISDICTION,
             OpenApiParameter("service_request_id", str, description="Comma-separated registration numbers."),
             OpenApiParameter("service_code", str, description="Comma-separated service codes."),
-            OpenApiParameter("start_date", str, description="w3 date-time: requested on or after."),
-            OpenApiParameter("end_date", str, description="w3 date-time: requested on or before."),
+            OpenApiParameter("start_date", OpenApiTypes.DATETIME, description="w3 date-time: requested on or after."),
+            OpenApiParameter("end_date", OpenApiTypes.DATETIME, description="w3 date-time: requested on or before."),
             OpenApiParameter("status", str, description="open, closed, or both comma-separated."),
         ],
         responses=Open311RequestOutSerializer(many=True),

@@ -47,13 +47,18 @@ PHONE_RE = re.compile(r"^\+?[0-9 ()\-]{5,32}$")
 
 
 class StrictSerializer(serializers.Serializer):
-    """A serializer that answers "Unknown field." for every key it does not define."""
+    """A serializer that answers "Unknown field." for every key it does not define, and refuses a
+    number, a boolean or an object where the schema says text (DRF would store 0 as "0")."""
 
     def to_internal_value(self, data):
         unknown = {}
         if isinstance(data, Mapping):
             writable = {name for name, f in self.fields.items() if not f.read_only}
             unknown = {key: [_("Unknown field.")] for key in data if key not in writable}
+            for name in writable & set(data):
+                field, value = self.fields[name], data[name]
+                if isinstance(field, serializers.CharField) and value is not None and not isinstance(value, str):
+                    unknown[name] = [_("Must be text (a JSON string).")]
         try:
             value = super().to_internal_value(data)
         except serializers.ValidationError as exc:
@@ -436,7 +441,13 @@ class AppealIntakeSerializer(StrictSerializer):
     )
     applicant = ApplicantInSerializer()
     region = _region_field()
-    category = _category_field(help_text=_("The category's code (GET /api/v1/categories/)."))
+    category = _category_field(
+        required=False,
+        help_text=_(
+            "The category's code (GET /api/v1/categories/). May be left out only by an integration that opted "
+            "in to automatic routing from the text."
+        ),
+    )
     subject = serializers.CharField(max_length=int(policy.policy("SUBJECT_MAX_LENGTH")))
     text = serializers.CharField(max_length=int(policy.policy("TEXT_MAX_LENGTH")))
     agency = _agency_field(
@@ -693,3 +704,45 @@ class WhoAmISerializer(serializers.Serializer):
     name = serializers.CharField(read_only=True)
     scopes = serializers.ListField(child=serializers.ChoiceField(choices=IntegrationScope.choices), read_only=True)
     agency = AgencyRefSerializer(read_only=True, allow_null=True)
+
+
+# --- Routing from the text (appeals.routing) -------------------------------------------------------------------------
+class SuggestRequestSerializer(serializers.Serializer):
+    subject = serializers.CharField(required=False, allow_blank=True, default="", max_length=300)
+    text = serializers.CharField(required=False, allow_blank=True, default="", max_length=20000)
+    region = serializers.ChoiceField(
+        choices=Region.choices, required=False, allow_blank=True, default="", help_text=_("For the competent body.")
+    )
+
+    def validate(self, attrs):
+        if not (attrs["subject"].strip() or attrs["text"].strip()):
+            raise serializers.ValidationError({"text": [_("Send the subject or the text of the appeal.")]})
+        return attrs
+
+
+class SuggestionSerializer(serializers.Serializer):
+    category = serializers.CharField(source="category.code", help_text=_("Category code, as intake takes it."))
+    category_name = serializers.CharField(source="category.name")
+    probability = serializers.FloatField(help_text=_("Calibrated probability, 0 to 1."))
+    agency = serializers.SerializerMethodField(help_text=_("The body the category routes to in the region."))
+
+    @extend_schema_field(OpenApiTypes.OBJECT)
+    def get_agency(self, suggestion) -> dict | None:
+        agency = suggestion.agency
+        return None if agency is None else {"id": agency.pk, "code": agency.code, "name": agency.name}
+
+
+class SuggestAnswerSerializer(serializers.Serializer):
+    model_version = serializers.IntegerField(allow_null=True, help_text=_("Null: no model is trained yet."))
+    suggestions = SuggestionSerializer(many=True)
+
+
+class AppealIntakeCreatedSerializer(AppealCreatedSerializer):
+    """The answer to a single intake: the receipt, and what the routing model reads in the text."""
+
+    route_suggestions = serializers.SerializerMethodField()
+
+    @extend_schema_field(SuggestAnswerSerializer)
+    def get_route_suggestions(self, appeal) -> dict:
+        version, suggestions = self.context.get("route_suggestions") or (None, [])
+        return SuggestAnswerSerializer({"model_version": version, "suggestions": suggestions}).data

@@ -21,7 +21,6 @@ from drf_spectacular.utils import (
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied
-from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -38,12 +37,15 @@ from ..integrations import (
     webhook_endpoints_of,
 )
 from ..models import Appeal, AppealEvent, AppealResponse, Attachment, IntegrationScope, WebhookDelivery
+from ..routing.selectors import routing_suggest
+from ..routing.services import appeal_text
 from ..selectors import appeal_timeline, appeals_for_display, appeals_visible_to, ordered
 from ..services import ApplicantData
 from ..webhooks import webhook_ping_create
 from . import serializers as s
 from .authentication import request_integration
 from .filters import AgencyFilterSet, AppealResponseFilterSet
+from .parsers import CheckedFormParser, CheckedMultiPartParser
 from .permissions import ANY_SCOPE
 
 # Events an integration does not see in a timeline: they are internal to the agency.
@@ -120,7 +122,7 @@ def _intake_data(data: dict[str, Any]) -> IntakeData:
             phone=applicant.get("phone", ""),
             address=applicant.get("address", ""),
         ),
-        category=data["category"],
+        category=data.get("category"),
         agency=data.get("agency"),
         received_at=data.get("received_at"),
         external_id=data["external_id"],
@@ -152,6 +154,7 @@ class AppealViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
         "create": IntegrationScope.INTAKE,
         "batch": IntegrationScope.INTAKE,
         "attachments": IntegrationScope.INTAKE,
+        "suggest": IntegrationScope.INTAKE,
     }
 
     def get_integration_scope(self) -> str | None:
@@ -185,13 +188,16 @@ class AppealViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
             "Registers the appeal and answers 201 with its registration number, agency and due date. "
             "Idempotent: the same `external_id` from the same integration, or the same `Idempotency-Key` "
             "header, answers 200 with the first appeal and never creates a second one. Without `agency` the "
-            "appeal goes to the agency that handles its category in its region. Needs the `intake` scope."
+            "appeal goes to the agency that handles its category in its region. Without either, an integration "
+            "that opted in to automatic routing has them chosen by the routing model when it is sure enough "
+            "(the decision is in the appeal's timeline). `route_suggestions` holds the model's three most "
+            "probable categories for the text, as POST /api/v1/appeals/suggest/ answers. Needs the `intake` scope."
         ),
         request=s.AppealIntakeSerializer,
         parameters=[IDEMPOTENCY_KEY],
         responses={
-            201: OpenApiResponse(s.AppealCreatedSerializer, description="Registered."),
-            200: OpenApiResponse(s.AppealCreatedSerializer, description="A retry: the appeal registered before."),
+            201: OpenApiResponse(s.AppealIntakeCreatedSerializer, description="Registered."),
+            200: OpenApiResponse(s.AppealIntakeCreatedSerializer, description="A retry: the appeal registered before."),
         },
     )
     def create(self, request):
@@ -211,7 +217,10 @@ class AppealViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
         )
         # The receipt shows the appeal's own fields and its agency: one query, not the full representation's.
         appeal = Appeal.objects.select_related("agency").get(pk=appeal.pk)
-        body = s.AppealCreatedSerializer(appeal, context={"request": request}).data
+        suggested = routing_suggest(text=appeal_text(appeal.subject, appeal.text), region=appeal.region)
+        body = s.AppealIntakeCreatedSerializer(
+            appeal, context={"request": request, "route_suggestions": suggested}
+        ).data
         return Response(
             body,
             status=status.HTTP_201_CREATED if created else status.HTTP_200_OK,
@@ -268,6 +277,25 @@ class AppealViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
             context={"request": request, "created": created},
         ).data
         return Response({"appeals": body}, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
+
+    @extend_schema(
+        summary="Suggest the category and the competent body from the text",
+        description=(
+            "The routing model's three most probable categories for the subject and text, with calibrated "
+            "probabilities and the body each category routes to in the region. Registers nothing. "
+            "`model_version` is null and the list empty while no model is trained. Needs the `intake` scope "
+            "(or a staff session)."
+        ),
+        request=s.SuggestRequestSerializer,
+        responses=s.SuggestAnswerSerializer,
+    )
+    @action(detail=False, methods=["post"], filterset_class=None, pagination_class=None)
+    def suggest(self, request):
+        serializer = s.SuggestRequestSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        version, suggestions = routing_suggest(text=appeal_text(data["subject"], data["text"]), region=data["region"])
+        return Response(s.SuggestAnswerSerializer({"model_version": version, "suggestions": suggestions}).data)
 
     # --- Reads ---------------------------------------------------------------------------------------
     @extend_schema(
@@ -525,7 +553,12 @@ class AppealViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
         request={"multipart/form-data": s.AttachmentUploadSerializer},
         responses={201: s.AttachmentSerializer},
     )
-    @action(detail=True, methods=["post"], parser_classes=[MultiPartParser, FormParser], filterset_class=None)
+    @action(
+        detail=True,
+        methods=["post"],
+        parser_classes=[CheckedMultiPartParser, CheckedFormParser],
+        filterset_class=None,
+    )
     def attachments(self, request, pk=None):
         appeal = self._appeal(pk)
         integration = request_integration(request)

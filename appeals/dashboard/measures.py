@@ -136,8 +136,12 @@ def queue_url(**params) -> str:
     return _queue_url(reverse("appeals:list"), params)
 
 
+# Every drill-down link says where it comes from: the queue shows a link back to the dashboard.
+DRILL_FROM = {"from": "dashboard"}
+
+
 def _queue_url(base: str, params: dict) -> str:
-    return f"{base}?{urlencode({k: v for k, v in params.items() if v not in (None, '')})}"
+    return f"{base}?{urlencode({k: v for k, v in {**params, **DRILL_FROM}.items() if v not in (None, '')})}"
 
 
 def drill_params(key: str, start: date, end: date) -> dict[str, str] | None:
@@ -185,7 +189,7 @@ class DrillLinks:
         self.base = reverse("appeals:list")
         table = _drill_table(start, end)
         self.tails = {
-            key: urlencode({k: v for k, v in table[key].items() if v not in (None, "")})
+            key: urlencode({k: v for k, v in {**table[key], **DRILL_FROM}.items() if v not in (None, "")})
             for key in LINKED_KEYS
             if table.get(key) is not None
         }

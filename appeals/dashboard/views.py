@@ -20,6 +20,7 @@ from agencies.models import Agency
 from agencies.selectors import user_agencies
 
 from ..calendar import local_today
+from ..routing.selectors import routing_effect
 from ..selectors import appeal_get_visible
 from ..services import AppealError, appeal_record_rating
 from ..views.common import request_desk, sidebar_context
@@ -75,6 +76,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         return render(request, "dashboard/dashboard.html", context)
     sort = LeagueSort.parse(request.GET.get("sort", ""))
     context.update(dashboard_build(root=root, period=form.chosen_period(), today=local_today(), sort=sort))
+    context["routing"] = routing_effect(root=root)
     context["query"] = _query_without(request, "sort")
     return render(request, "dashboard/dashboard.html", context)
 

@@ -23,6 +23,7 @@ from .rollup import (
     AppealDurationRollup,
     RollupDay,
 )
+from .router import RouterModel
 from .saved_view import SavedView
 
 __all__ = [
@@ -47,6 +48,7 @@ __all__ = [
     "Open311Details",
     "RegistrationCounter",
     "RollupDay",
+    "RouterModel",
     "SavedView",
     "WebhookDelivery",
     "WebhookEndpoint",

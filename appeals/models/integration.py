@@ -10,6 +10,7 @@ from __future__ import annotations
 import uuid
 
 from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
@@ -47,6 +48,17 @@ class Integration(models.Model):
         help_text=_("Requests per period, e.g. 600/min; empty: the default of the settings (API_RATE_LIMIT)."),
     )
     is_active = models.BooleanField(_("active"), default=True)
+    auto_route_threshold = models.FloatField(
+        _("automatic routing from the text"),
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(0.5), MaxValueValidator(1.0)],
+        help_text=_(
+            "Empty: off. A probability from 0.5 to 1: an appeal submitted without a category or an agency gets "
+            "the category the routing model suggests, and goes to the body it routes to, when the model is at "
+            "least this sure."
+        ),
+    )
     created_at = models.DateTimeField(_("created"), default=timezone.now, editable=False)
 
     class Meta:

@@ -5,12 +5,13 @@ from __future__ import annotations
 from django import template
 from django.utils.html import format_html
 from django.utils.translation import gettext as _
+from django_filters.widgets import DateRangeWidget
 
 from ..presenters import appeal_deadline, complaint_forward_clock
 from ..queues import COUNT_CAP
 from ..rows import QueueRowRenderer
 from ..validators import mask_identifier
-from ..widgets import field_html
+from ..widgets import date_range_html, field_html
 
 register = template.Library()
 
@@ -47,7 +48,10 @@ def queue_rows(appeals):
 
 @register.simple_tag
 def filter_field(field):
-    """What {% include "appeals/includes/field.html" %} draws for `field`, drawn in Python (appeals/widgets.py)."""
+    """What {% include "appeals/includes/field.html" %} draws for `field`, drawn in Python (appeals/widgets.py);
+    a date range gets a label on each of its two inputs."""
+    if isinstance(field.field.widget, DateRangeWidget):
+        return date_range_html(field)
     return field_html(field)
 
 

@@ -65,7 +65,7 @@ def search_ref_resolve(request: HttpRequest, ref: str) -> str:
 
 
 # Parameters of a queue that are not filters.
-NON_FILTER_PARAMS = {"page", "per_page", "view", "qref", "queue"}
+NON_FILTER_PARAMS = {"page", "per_page", "view", "qref", "queue", "from"}
 
 
 def effective_params(request: HttpRequest, params: QueryDict, saved: SavedView | None) -> QueryDict:

@@ -5,7 +5,9 @@ from __future__ import annotations
 import secrets
 from dataclasses import dataclass
 from typing import NamedTuple
+from urllib.parse import urlsplit
 
+from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
@@ -17,18 +19,17 @@ from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from agencies.choices import Role
 from agencies.models import Agency, User
-from agencies.selectors import agency_members
+from agencies.selectors import agency_executors
 
 from .. import services
+from ..choices import OPEN_STATUSES, AppealStatus
 from ..forms import AgencySearchForm, SavedViewForm
-from ..queues import QUEUES, default_queue, desk_switch_agency
-from ..rosters import roster_cached
+from ..queues import ALL, QUEUES, capped_counts_of, default_queue, desk_switch_agency, queue_count_sql
 from ..selectors import appeals_for_display, appeals_queue_page, appeals_visible_to, ordered
 from ..widgets import FastCheckboxSelectMultiple, preload_model_choices, speed_up_selects
+from .chips import filter_chips
 from .common import (
-    NON_FILTER_PARAMS,
     SEARCH_REFS_KEY,
     effective_params,
     htmx_target,
@@ -133,22 +134,63 @@ class Person(NamedTuple):
     display_name: str
 
 
-def _bulk_executors(agency: Agency) -> list[Person]:
-    """Whom a supervisor may assign the selected appeals to: the executors of the desk's agency (a roster)."""
-    return roster_cached(
-        f"executors:{agency.pk}",
-        lambda: [Person(u.pk, u.display_name) for u in agency_members(agency, role=Role.EXECUTOR)],
+class ExecutorGroup(NamedTuple):
+    agency_name: str
+    people: list[Person]
+
+
+def _bulk_executors(desk, rows: list) -> list[ExecutorGroup]:
+    """Whom a supervisor may assign the page's appeals to: the active executors of each appeal's agency,
+    grouped by agency (one query for the page, whatever its size)."""
+    agency_ids = sorted({row.agency_id for row in rows})
+    if not agency_ids:
+        return []
+    groups: dict[int, ExecutorGroup] = {}
+    for membership in agency_executors(agency_ids):
+        group = groups.get(membership.agency_id)
+        if group is None:
+            group = groups[membership.agency_id] = ExecutorGroup(membership.agency.name, [])
+        group.people.append(Person(membership.user_id, membership.user.display_name))
+    return sorted(
+        groups.values(),
+        key=lambda group: (group.agency_name != desk.agency.name if desk.agency else 0, group.agency_name),
     )
 
 
+def _list_url(params: dict) -> str:
+    query = QueryDict(mutable=True)
+    for name, value in params.items():
+        if isinstance(value, list):
+            query.setlist(name, value)
+        else:
+            query[name] = value
+    return f"{reverse('appeals:list')}?{query.urlencode()}"
+
+
+def _cannot_match(queue, data: QueryDict) -> str:
+    """A sentence saying the status filter cannot match in this queue (empty when it can)."""
+    if queue.statuses is None:
+        return ""
+    chosen = {value for value in data.getlist("status") if value in AppealStatus.values}
+    impossible = bool(chosen) and not chosen & queue.statuses
+    impossible |= data.get("open") == "false" and queue.statuses <= OPEN_STATUSES
+    if not impossible:
+        return ""
+    labels = ", ".join(str(AppealStatus(value).label) for value in AppealStatus.values if value in queue.statuses)
+    return _("This queue holds only these statuses: %(statuses)s.") % {"statuses": labels}
+
+
 def _decorate_filter_form(form, *, desk) -> None:
-    for name in CHECKBOX_FILTERS:
-        if name in form.fields:
-            field = form.fields[name]
-            field.widget = FastCheckboxSelectMultiple(choices=field.choices)
-    for name in ("region", "category", "agency"):
-        if name in form.fields:
-            form.fields[name].widget.attrs.update({"size": 5})
+    """Checkboxes rather than Ctrl-click multi-selects, long lists in a scrolling box, one word ("Any") for
+    every empty choice."""
+    for name, field in form.fields.items():
+        if isinstance(field.widget, forms.SelectMultiple):
+            attrs = {"class": "checks-scroll"} if name not in CHECKBOX_FILTERS else {}
+            field.widget = FastCheckboxSelectMultiple(attrs=attrs, choices=field.choices)
+        elif getattr(field, "empty_label", None) is not None:
+            field.empty_label = _("Any")  # a model select's options are listed below, with this label
+            if not isinstance(field, forms.ModelChoiceField):
+                field.widget.choices = [("", field.empty_label), *(c for c in field.widget.choices if c[0] != "")]
     speed_up_selects(form)
     agency = desk.agency.pk if desk.agency is not None else "all"
     preload_model_choices(form, cache_key=f"{desk.user.pk}:{agency}:{get_language()}")
@@ -156,9 +198,10 @@ def _decorate_filter_form(form, *, desk) -> None:
 
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
-    """A signed-in user lands on their queue."""
+    """A signed-in user lands where their work is: the first non-empty of their queues (one counting query)."""
     desk = request_desk(request)
-    return redirect(f"{reverse('appeals:list')}?queue={default_queue(desk)}")
+    counts = capped_counts_of(queue_count_sql(desk))
+    return redirect(f"{reverse('appeals:list')}?queue={default_queue(desk, counts)}")
 
 
 @login_required
@@ -179,14 +222,15 @@ def appeal_list(request: HttpRequest) -> HttpResponse:
 
     save_query = QueryDict(mutable=True)
     for name in data:
-        if name not in {"page", "view", "q"} and any(data.getlist(name)):
+        if name not in {"page", "view", "q", "from"} and any(data.getlist(name)):
             save_query.setlist(name, data.getlist(name))
     if data.get("q") and not data.get("qref"):
         save_query["q"] = data["q"]
     extra_filters = [filterset.form[name] for name in filterset.form.fields if name not in PANEL_FILTERS]
-    executors = _bulk_executors(desk.agency) if desk.agency and desk.is_supervisor else []
+    queue = QUEUES[key]
+    chips = filter_chips(data, filterset.form, queue_key=key)
     context = {
-        "queue": QUEUES[key],
+        "queue": queue,
         "queue_key": key,
         "filterset": filterset,
         "form": filterset.form,
@@ -197,25 +241,49 @@ def appeal_list(request: HttpRequest) -> HttpResponse:
         "saved_view": saved,
         "searching_identifier": bool(data.get("qref")),
         "save_view_form": SavedViewForm(initial={"query": save_query.urlencode()}),
-        "bulk_executors": executors,
+        "bulk_executors": _bulk_executors(desk, page.rows) if desk.is_supervisor else [],
         "can_redirect": desk.is_supervisor or desk.is_registrar,
-        "filters_active": any(
-            data.getlist(name) and any(data.getlist(name))
-            for name in data
-            if name not in NON_FILTER_PARAMS | {"ordering"}
-        ),
+        "filters_active": bool(chips),
+        "chips": chips,
+        "reset_url": _list_url({"queue": key, **({"from": data["from"]} if data.get("from") else {})}),
+        "cannot_match": _cannot_match(queue, data),
+        "all_queue_url": _list_url({**{k: data.getlist(k) for k in save_query}, "queue": ALL}),
+        "from_dashboard": data.get("from") == "dashboard",
+        "dashboard_url": _dashboard_back(request) if data.get("from") == "dashboard" else "",
         "back_url": request.get_full_path(),
         "export_query": _export_query(request.GET),
     }
     if htmx_target(request) == "queue-results":
-        return render(request, "appeals/includes/queue_results.html", context)
+        context["oob"] = True  # the export links, the sort and the save-view form follow the filters
+        response = render(request, "appeals/includes/queue_results.html", context)
+        response["HX-Push-Url"] = f"{reverse('appeals:list')}?{_without_empty(request.GET).urlencode()}"
+        return response
     context.update(sidebar_context(request, desk, active_queue=key, active_view=saved.pk if saved else None))
     return render(request, "appeals/appeal_list.html", context)
 
 
+def _dashboard_back(request: HttpRequest) -> str:
+    """The dashboard page the user came from (with its period), else the dashboard."""
+    dashboard = reverse("appeals:dashboard")
+    referer = urlsplit(request.headers.get("referer", ""))
+    if referer.netloc == request.get_host() and referer.path == dashboard:
+        return f"{dashboard}?{referer.query}" if referer.query else dashboard
+    return dashboard
+
+
+def _without_empty(params: QueryDict) -> QueryDict:
+    """The parameters without the empty ones a submitted filter form carries (`executor=&overdue=&…`)."""
+    query = QueryDict(mutable=True)
+    for name in params:
+        values = [value for value in params.getlist(name) if value]
+        if values:
+            query.setlist(name, values)
+    return query
+
+
 def _export_query(params: QueryDict) -> str:
-    query = params.copy()
-    for name in ("page", "per_page"):
+    query = _without_empty(params)
+    for name in ("page", "per_page", "from"):
         query.pop(name, None)
     return query.urlencode()
 

@@ -23,6 +23,8 @@ from agencies.selectors import category_route
 from .. import services
 from ..choices import ApplicantType
 from ..forms import RegisterForm, add_service_errors
+from ..routing.selectors import routing_suggest
+from ..routing.services import appeal_text
 from ..selectors import appeals_open_duplicates, appeals_visible_to
 from ..validators import validate_bin, validate_iin
 from .common import request_desk, sidebar_context
@@ -75,6 +77,16 @@ def _check(request: HttpRequest, data) -> dict:
         "route_elsewhere": route is not None and registering is not None and route.pk != registering,
         "duplicates": duplicates,
     }
+
+
+def _suggestion_payload(post, category) -> dict | None:
+    """What the registered event records about the text's suggestions, when some were shown: the model
+    version and whether the registrar chose the first one (the dashboard's acceptance rate)."""
+    version, first = post.get("router_version", ""), post.get("suggested_first", "")
+    if not (version.isdigit() and first.isdigit()):
+        return None
+    accepted = category is not None and category.pk == int(first)
+    return {"suggestion": {"model": int(version), "first": int(first), "accepted_first": accepted}}
 
 
 def _page(request: HttpRequest, form: RegisterForm, check: dict | None, status: int = 200) -> HttpResponse:
@@ -161,6 +173,7 @@ def appeal_register(request: HttpRequest) -> HttpResponse:
                 signatories=data["signatories"] if data["is_collective"] else None,
                 reports_crime=data["reports_crime"],
                 repeat_of=repeat_of,
+                event_payload=_suggestion_payload(request.POST, data["category"]),
             )
             for upload in data["files"]:
                 services.appeal_add_attachment(appeal=appeal, actor=request.user, upload=upload)
@@ -203,3 +216,16 @@ def register_check(request: HttpRequest) -> HttpResponse:
         "confirm_checked": bool(request.POST.get("confirm_duplicate")),
     }
     return render(request, "appeals/includes/register_check.html", context)
+
+
+@login_required
+@require_POST
+def register_suggest(request: HttpRequest) -> HttpResponse:
+    """The categories suggested from the text (appeals.routing) and the body each routes to, as a fragment
+    refreshed by htmx while the registrar types. Empty without a trained model."""
+    if not request_desk(request).registrar_agencies:
+        return HttpResponse(status=403)
+    text = appeal_text(request.POST.get("subject", ""), request.POST.get("text", ""))
+    version, suggestions = routing_suggest(text=text, region=request.POST.get("region", ""))
+    context = {"suggestions": suggestions, "router_version": version, "text_given": bool(text)}
+    return render(request, "appeals/includes/register_suggest.html", context)

@@ -10,6 +10,20 @@
     if (button) window.print();
   });
 
+  // A category suggested from the text (appeals.routing): a click chooses it in the registration form,
+  // and the checks beside the form then show the competent agency.
+  document.addEventListener("click", function (event) {
+    var button = event.target.closest && event.target.closest("[data-suggest-category]");
+    if (!button) return;
+    var select = document.getElementById("id_category");
+    if (!select) return;
+    select.value = button.dataset.suggestCategory;
+    select.dispatchEvent(new Event("change", { bubbles: true }));
+    document.querySelectorAll("[data-suggest-category]").forEach(function (other) {
+      other.setAttribute("aria-pressed", other === button ? "true" : "false");
+    });
+  });
+
   // Selects that switch something (language, agency) submit themselves; their button is for no-JS.
   document.addEventListener("change", function (event) {
     var target = event.target;
@@ -35,6 +49,32 @@
     if (!label.dataset.original) label.dataset.original = label.textContent;
     label.textContent = n ? label.dataset.template.replace("{n}", n) : label.dataset.original;
   }
+
+  // The filter panel folds away once its filters are applied: the list, not the panel, is what the user wants.
+  document.addEventListener("submit", function (event) {
+    if (event.target.id !== "filters") return;
+    var panel = document.getElementById("filter-panel");
+    if (panel) panel.open = false;
+  });
+
+  // A search box over a select's options (the executors of an agency): typing hides the options that do not match.
+  document.addEventListener("input", function (event) {
+    var box = event.target;
+    if (!(box.matches && box.matches("input[data-filter-options]"))) return;
+    var select = document.getElementById(box.dataset.filterOptions);
+    if (!select) return;
+    var words = box.value.toLowerCase().split(/\s+/).filter(Boolean);
+    var first = null;
+    Array.prototype.forEach.call(select.options, function (option) {
+      if (!option.value) return;
+      var text = option.textContent.toLowerCase();
+      var match = words.every(function (word) { return text.indexOf(word) !== -1; });
+      option.hidden = !match;
+      option.disabled = !match;
+      if (match && !first) first = option;
+    });
+    if (first && (select.selectedIndex < 1 || select.options[select.selectedIndex].hidden)) select.value = first.value;
+  });
 
   // Keyboard: "/" focuses the search, j/k move between rows of a queue, x ticks the row.
   function rows() {

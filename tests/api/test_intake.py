@@ -23,7 +23,18 @@ def test_portal_submits_an_appeal_and_gets_its_number_status_agency_and_due_date
 
     assert response.status_code == 201, response.content
     body = response.json()
-    assert set(body) == {"id", "number", "external_id", "status", "agency", "registered_at", "due_date", "url"}
+    assert set(body) == {
+        "id",
+        "number",
+        "external_id",
+        "status",
+        "agency",
+        "registered_at",
+        "due_date",
+        "url",
+        "route_suggestions",  # appeals.routing: empty while no model is trained
+    }
+    assert body["route_suggestions"] == {"model_version": None, "suggestions": []}
     appeal = Appeal.objects.get()
     assert body["id"] == appeal.pk
     assert body["number"] == appeal.number and appeal.number.startswith("DEP-")

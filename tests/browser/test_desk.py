@@ -61,8 +61,8 @@ def test_executor_answers_and_supervisor_returns_then_approves(live_server, brow
     context = browser.new_context(viewport={"width": 1280, "height": 800}, locale="ru-RU")
     page = context.new_page()
     sign_in(page, live_server, "bauyrzhan")
-    assert "queue=mine" in page.url
-    expect(page.locator("h1")).to_have_text("Мои обращения")
+    # Nothing is assigned to the executor yet: they land where their work is, the agency's unassigned appeals.
+    assert "queue=unassigned" in page.url
     page.click("nav.sidebar a[href$='queue=unassigned']")
     expect(page.locator("h1")).to_have_text("Без исполнителя в моем органе")
     page.screenshot(path=screenshot_dir / "queue-ru.png", full_page=True)

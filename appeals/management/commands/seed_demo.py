@@ -3,6 +3,8 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import connection
 
 from appeals.demo import DEMO_PASSWORD, demo_exists, seed_appeals, seed_base
+from appeals.models import RouterModel
+from appeals.routing.services import router_train_corpus
 
 NATIONAL_DEFAULT_APPEALS = 1_000_000
 SQLITE_NATIONAL_LIMIT = 20_000
@@ -49,6 +51,10 @@ class Command(BaseCommand):
 
             self.stdout.write("Adding a year of appeals with patterns to listen to…")
             planted_demo(out=self.stdout.write)
+        if not RouterModel.objects.exists():
+            # The demo's history of citizens' texts is the routing corpus: suggestions work at once.
+            self.stdout.write("Training the routing model on the demo corpus…")
+            router_train_corpus(out=self.stdout.write)
         self.stdout.write(self.style.SUCCESS(f"Demo logins (password for all: {DEMO_PASSWORD}):"))
         for username, description in logins:
             self.stdout.write(f"  {username:<24} {description}")

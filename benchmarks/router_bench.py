@@ -1,0 +1,59 @@
+"""Training time at scale and suggestion latency of the routing model (appeals.routing); see BENCHMARKS.md.
+
+    .venv/bin/python benchmarks/router_bench.py 100000
+
+Builds N synthetic appeals from the corpus (a situation, a few words of another, typos), trains the
+production pipeline on them, extrapolates linearly to a million, and times 300 suggestions.
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import statistics
+import sys
+import time
+
+
+def main(n: int) -> None:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+    import django
+
+    django.setup()
+    from appeals.routing import learn
+    from appeals.routing.corpus import _typos, corpus
+
+    items = corpus()
+    rng = random.Random(1)  # noqa: S311 - benchmark data
+    texts, labels = [], []
+    while len(texts) < n:
+        a, b = rng.sample(items, 2)
+        extra = " ".join(b.text.split()[: rng.randint(0, 6)])
+        texts.append(_typos(rng, f"{a.text} {extra}", 0.1))
+        labels.append(a.category)
+    started, cpu = time.perf_counter(), time.process_time()
+    router = learn.fit(texts, labels)
+    seconds, cpu = time.perf_counter() - started, time.process_time() - cpu
+    print(
+        f"fit {n} rows: {seconds:.1f} s wall, {cpu:.1f} s CPU; linear extrapolation to 1 000 000: "
+        f"{seconds * 1_000_000 / n / 60:.1f} min wall, {cpu * 1_000_000 / n / 60:.1f} min CPU",
+        flush=True,
+    )
+    samples = [item.text for item in items[:300]]
+    for text in samples[:10]:
+        router.top(text)
+    latencies, cpu_latencies = [], []
+    for text in samples:
+        started, cpu = time.perf_counter(), time.process_time()
+        router.top(text)
+        latencies.append((time.perf_counter() - started) * 1000)
+        cpu_latencies.append((time.process_time() - cpu) * 1000)
+    latencies.sort()
+    p95 = latencies[int(len(latencies) * 0.95)]
+    print(f"one suggestion (the model): median {statistics.median(latencies):.1f} ms, p95 {p95:.1f} ms wall;")
+    print(f"  CPU median {statistics.median(cpu_latencies):.1f} ms")
+    print(f"stored model: {len(router.dumps()) / 1e6:.1f} MB")
+
+
+if __name__ == "__main__":
+    main(int(sys.argv[1]) if len(sys.argv) > 1 else 100_000)
