@@ -376,7 +376,7 @@ def test_an_executor_undoes_and_adds_a_link_on_the_page(client, agency, executor
     client.force_login(executor)
     url = reverse("appeals:matter_link", args=[appeal.pk])
     page = client.get(appeal.get_absolute_url()).content.decode()
-    assert f"Repeat of №{wrong.number}" in page
+    assert f"Повторное к № {wrong.number}" in page  # "Repeat of №…" in Russian, the desk's language
 
     assert client.post(url, {"kind": "repeat", "undo": "1"}).status_code == 302
     appeal.refresh_from_db()
@@ -453,8 +453,8 @@ def test_the_workspace_shows_the_lower_bodys_handling(client, agency, ministry, 
     page = client.get(higher.get_absolute_url()).content.decode()
     assert lower.number in page
     assert "Разъяснено: отопление по графику." in page
-    assert "<strong>late</strong>" in page
-    assert "rated as a formal reply" in page
+    assert "<strong>с опозданием</strong>" in page  # "late"
+    assert "оценён как формальная отписка" in page  # "rated as a formal reply"
 
 
 def test_the_workspace_costs_the_same_queries_without_links_and_with_both(client, agency, housing, executor):
