@@ -5,10 +5,15 @@ import) is compared, after its registration commits, with the same applicant's e
 window (APPEAL_POLICY["MATCH_WINDOW_MONTHS"]). The applicant is recognised by `Appeal.applicant_key`:
 the IIN, else the BIN, else the normalised phone, else the email (see `applicant_key`).
 
-Two appeals are about the same matter when their subject and text are similar (a score from 0 to 1,
-see `matter_similarity`) at least MATCH_MIN_SIMILARITY, or when they share their category and are
-similar at least MATCH_SAME_CATEGORY_MIN_SIMILARITY (a same-category appeal about another matter of
-the same person, e.g. heating then a water meter, stays unlinked). Then, by where each one went:
+Two appeals are about the same matter (DOMAIN.md) when they share their category and their address (the
+street and house named in the text, else the applicant's postal address: `addresses`), which holds across
+languages (a repeat rewritten in Kazakh shares little else with the Russian original); or when their subject
+and text are similar (a score from 0 to 1, see `matter_similarity`) at least MATCH_MIN_SIMILARITY, or at least
+MATCH_SAME_CATEGORY_MIN_SIMILARITY within one category (a same-category appeal about another matter of the
+same person, e.g. heating then a water meter, stays unlinked). Two different addresses named in the texts are
+two matters however alike the wording. The similarity leaves out formulaic words (BOILERPLATE: "прошу",
+"сұраймын", "повторно", "жауап әлі жоқ", the words of an address), so two Kazakh appeals written in the same
+formula about different matters no longer look alike. Then, by where each one went:
 
 - **escalation**: the new appeal is addressed to a body above the earlier one's (a strict ancestor in
   the agency tree, or the President's Administration): `escalated_from` is set;
@@ -84,6 +89,35 @@ def normalise(text: str) -> str:
     return _NOT_LETTER.sub(" ", text.lower().translate(_FOLD)).strip()
 
 
+# Formulaic words of appeals in both languages (normalised): requests, politeness, "again", "no answer", and the
+# words of an address (the address is compared on its own, `addresses`). They say nothing about the matter, so
+# two appeals on different matters written in the same formula must not look alike because of them.
+def _words(text: str) -> frozenset[str]:
+    """A word list written as one string, normalised as the texts are."""
+    return frozenset(normalise(word) for word in text.split())
+
+
+BOILERPLATE = _words(
+    """
+    прошу просим просьба прошу прошим требую требуем обращаюсь обращаемся обращался обращалась обращение обращения
+    повторно повторное опять снова вновь ранее уже писал писала писали ответа ответ ответили до сих пор нет не
+    ничего сделано решена решен решено проблема проблему вопрос меры принять наконец срочно пожалуйста уважаемый
+    уважаемые здравствуйте спасибо заранее также который которая этого этом этой это очень из за для при от как
+    улица улице улицы улицу ул проспект проспекте пр дом дома доме домом д возле около рядом адресу адрес город
+    района район село мкр микрорайон квартира кв
+    сұраймын сұраймыз сұрайды өтінемін өтінеміз өтініш өтінішім қайта қайталап жазып отырмын жазғанмын жазған бұрын
+    бұл туралы жауап әлі жоқ мәселе мәселесі шешілмеді шешілген шара қабылдау құрметті сәлеметсіз рахмет және мен
+    біз сіз осы сол үшін бойынша көше көшесі көшесінде көшесіндегі көшедегі үй үйде үйдің үйге үйдегі жанында маңында
+    қала қаласы аудан ауданы ауыл ауылы пәтер пәтерде мекенжай
+    """
+)
+
+
+def content(normalised: str) -> str:
+    """The normalised text without formulaic words (BOILERPLATE)."""
+    return " ".join(word for word in normalised.split() if word not in BOILERPLATE)
+
+
 def trigrams(normalised: str) -> frozenset[str]:
     """The character trigrams of each word, padded as pg_trgm pads them (two spaces before, one after)."""
     grams: set[str] = set()
@@ -102,15 +136,111 @@ def stems(normalised: str) -> frozenset[str]:
     return frozenset(word[:5] for word in normalised.split() if len(word) >= 4)
 
 
+# --- Addresses -----------------------------------------------------------------------------------------------
+# A street is named after a Russian marker (улица Абая, ул. Абая, по адресу Абая 12) and before a Kazakh one
+# (Абай көшесі, Абай даңғылы); a house number follows "дом"/"д." or the street name, or precedes "үй" (12 үйде).
+_STREET_AFTER = _words(
+    "ул улица улице улицы улицу улицей пр проспект проспекте проспекта проспекту бульвар бульваре переулок "
+    "переулке пер мкр микрорайон микрорайоне микрорайона адресу"
+)
+_STREET_BEFORE = ("коше", "дангыл", "шагын")  # көше…, даңғыл…, шағын аудан (folded)
+_HOUSE_AFTER = _words("дом дома доме домом домов д здание здания")
+_HOUSE_BEFORE = ("уй",)  # үй, үйде, үйдің… (folded)
+_FLAT = _words("кв квартира квартире квартиры пәтер пәтерде офис")
+# Words next to a street name that are not its name: titles and the words of a sentence.
+_NOT_NAME = BOILERPLATE | _words("батыр батыра би хан хана на по в у к и с жолы")
+_TOKEN = re.compile(r"\d+|[^\W\d_]+", re.UNICODE)
+
+
+@dataclass(frozen=True)
+class Address:
+    streets: frozenset[str]  # the words of the street names (normalised)
+    houses: frozenset[str]  # house numbers
+
+    def __bool__(self) -> bool:
+        return bool(self.streets and self.houses)
+
+
+NO_ADDRESS = Address(frozenset(), frozenset())
+
+
+def _name_words(words: list[str]) -> list[str]:
+    return [w for w in words if not w.isdigit() and w not in _NOT_NAME and len(w) >= 3]
+
+
+def addresses(text: str) -> Address:
+    """The street names and house numbers a text mentions (NO_ADDRESS if it names no street with a house)."""
+    tokens = _TOKEN.findall(text.lower().translate(_FOLD))
+    streets: set[str] = set()
+    houses: set[str] = set()
+    near_street: set[int] = set()
+    for i, token in enumerate(tokens):
+        if token in _STREET_AFTER:
+            name = []
+            for word in tokens[i + 1 : i + 3]:
+                if word.isdigit() or word in _HOUSE_AFTER:
+                    break
+                name.append(word)
+            streets.update(_name_words(name))
+            near_street.update(range(i + 1, i + 6))
+        elif token.startswith(_STREET_BEFORE):
+            name = []
+            for word in reversed(tokens[max(0, i - 2) : i]):
+                if word.isdigit():
+                    break
+                name.append(word)
+            streets.update(_name_words(name))
+            near_street.update(range(i + 1, i + 3))
+    for i, token in enumerate(tokens):
+        if not token.isdigit() or len(token) > 4 or (i and tokens[i - 1] in _FLAT):
+            continue
+        after_house = any(t in _HOUSE_AFTER for t in tokens[max(0, i - 2) : i])
+        before_house = i + 1 < len(tokens) and tokens[i + 1].startswith(_HOUSE_BEFORE)
+        if after_house or before_house or i in near_street:
+            houses.add(token.lstrip("0") or "0")
+    return Address(frozenset(streets), frozenset(houses))
+
+
+def postal_address(text: str) -> Address:
+    """A postal address field ("Павлодар, Абая 12", "г. Павлодар, ул. Абая, д. 12, кв. 5"): everything in it is
+    an address, so without markers its words are taken as the street and its first number as the house."""
+    found = addresses(text)
+    if found:
+        return found
+    tokens = _TOKEN.findall(text.lower().translate(_FOLD))
+    numbers = [t for i, t in enumerate(tokens) if t.isdigit() and len(t) <= 4 and not (i and tokens[i - 1] in _FLAT)]
+    return Address(frozenset(_name_words(tokens)), frozenset(numbers[:1]))
+
+
+def _same_street_word(a: str, b: str) -> bool:
+    """Inflected forms of one name (Абая / Абай, Сатпаева / Сатпаев): a common start of at least 3 letters and
+    all but the last letter of the shorter word (or 5 letters)."""
+    common = 0
+    for x, y in zip(a, b, strict=False):
+        if x != y:
+            break
+        common += 1
+    return common >= 3 and common >= min(5, min(len(a), len(b)) - 1)
+
+
+def same_address(a: Address, b: Address) -> bool:
+    if not (a and b) or not (a.houses & b.houses):
+        return False
+    return any(_same_street_word(x, y) for x in a.streets for y in b.streets)
+
+
 @dataclass(frozen=True)
 class Features:
     grams: frozenset[str]
     stems: frozenset[str]
+    address: Address = NO_ADDRESS  # from the text, else from the applicant's postal address
 
 
-def features(subject: str, text: str) -> Features:
-    normalised = normalise(f"{subject} {text[:TEXT_PREFIX]}")
-    return Features(trigrams(normalised), stems(normalised))
+def features(subject: str, text: str, postal: str = "") -> Features:
+    raw = f"{subject} {text[:TEXT_PREFIX]}"
+    address = addresses(raw) or (postal_address(postal) if postal else NO_ADDRESS)
+    normalised = content(normalise(raw))
+    return Features(trigrams(normalised), stems(normalised), address)
 
 
 def _jaccard(a: frozenset[str], b: frozenset[str]) -> float:
@@ -131,7 +261,13 @@ def matter_similarity(a: Features, b: Features) -> float:
     return round(max(_jaccard(a.grams, b.grams), _dice(a.stems, b.stems)), 3)
 
 
-def same_matter(*, similarity: float, same_category: bool) -> bool:
+def same_matter(*, a: Features, b: Features, similarity: float, same_category: bool) -> bool:
+    """DOMAIN.md: the same category and address, or a similar subject and text. Two different addresses named
+    in the texts are two matters however alike the wording (potholes on one street, then on another)."""
+    if a.address and b.address:
+        if same_address(a.address, b.address):
+            return same_category or similarity >= float(policy.policy("MATCH_SAME_CATEGORY_MIN_SIMILARITY"))
+        return False
     if similarity >= float(policy.policy("MATCH_MIN_SIMILARITY")):
         return True
     return same_category and similarity >= float(policy.policy("MATCH_SAME_CATEGORY_MIN_SIMILARITY"))
@@ -189,12 +325,13 @@ class _Row:
     text: str
     repeat_of_id: int | None = None
     escalated_from_id: int | None = None
+    address: str = ""
     _features: Features | None = None
 
     @property
     def features(self) -> Features:
         if self._features is None:
-            self._features = features(self.subject, self.text)
+            self._features = features(self.subject, self.text, self.address)
         return self._features
 
 
@@ -210,13 +347,25 @@ _COLUMNS = (
     "text",
     "repeat_of_id",
     "escalated_from_id",
+    "applicant_address",
 )
 
 
 def _row(columns) -> _Row:
-    pk, number, key, at, category, path, kind, subject, text, repeat_of, escalated_from = columns
+    pk, number, key, at, category, path, kind, subject, text, repeat_of, escalated_from, address = columns
     return _Row(
-        pk, number, key, at, category, path, kind, subject, (text or "")[:TEXT_PREFIX], repeat_of, escalated_from
+        pk,
+        number,
+        key,
+        at,
+        category,
+        path,
+        kind,
+        subject,
+        (text or "")[:TEXT_PREFIX],
+        repeat_of,
+        escalated_from,
+        address or "",
     )
 
 
@@ -261,7 +410,7 @@ def _best(appeal: _Row, candidates: list[_Row]) -> dict[str, tuple[_Row, float]]
             continue
         score = matter_similarity(appeal.features, earlier.features)
         same_category = appeal.category_id is not None and appeal.category_id == earlier.category_id
-        if not same_matter(similarity=score, same_category=same_category):
+        if not same_matter(a=appeal.features, b=earlier.features, similarity=score, same_category=same_category):
             continue
         current = best.get(how)
         if current is None or (earlier.registered_at, earlier.pk) > (current[0].registered_at, current[0].pk):

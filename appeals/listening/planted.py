@@ -13,7 +13,8 @@ registered_at, number, status, answered_at, answer_text, outcome), and what was 
 - a LONG-STANDING problem: a pair at about 2.4 times its level for the last four months;
 - a social-media spike: a pair whose rise in the month comes through social media only;
 - repeats: people writing again to the same body on the same matter, worded differently each time (ru/kk);
-- the same people writing on unrelated matters (must not be linked);
+- the same people writing on unrelated matters, and on the same kind of matter at another address (must not be
+  linked);
 - escalations: people whose district akimat did not answer, writing on the same matter to the Presidential
   Administration (or to the regional akimat above it) in the month.
 
@@ -450,6 +451,32 @@ def planted_rows(
             agency=rng.choice([body, tree.top]),
             region=region,
             matter=w.matter(second_category),
+            applicant=person,
+            answered=False,
+        )
+    # The same people on the same kind of matter at another place (a pothole in their street, then one by their
+    # work): the same category, another address, the same formula: no link may be made either. Drawn last, so
+    # the patterns above are the same for a seed as before these rows were added.
+    for _ in range(6):
+        category, region = rng.choice(pairs)
+        body, first_matter = w.district(region), w.matter(category)
+        person = w.person(first_matter, region)
+        start = add_months(period_start, -rng.randint(1, 5))
+        w.add(
+            when=w.moment(start, start + timedelta(days=20)),
+            agency=body,
+            region=region,
+            matter=first_matter,
+            applicant=person,
+        )
+        second_matter = w.matter(category)
+        while second_matter["street"] == first_matter["street"]:
+            second_matter = w.matter(category)
+        w.add(
+            when=w.moment(period_start, period_end),
+            agency=rng.choice([body, tree.top]),
+            region=region,
+            matter=second_matter,
             applicant=person,
             answered=False,
         )

@@ -125,7 +125,7 @@ def test_a_taken_number_is_refused(routed):
     import_rows([row(1, number="DEP-2026-000001")])
     report = import_rows([row(2, number="DEP-2026-000001")])
     assert report.created == 0
-    assert report.refused[0].errors == {"number": ["Another appeal already has this registration number."]}
+    assert report.refused[0].errors == {"number": ["Этот регистрационный номер уже есть у другого обращения."]}
 
 
 def test_it_links_a_later_imported_repeat_to_the_earlier_one_whatever_the_file_order(routed):

@@ -16,7 +16,14 @@ from appeals import services
 from appeals.choices import EventKind
 from appeals.listening.imports import import_rows
 from appeals.listening.links import appeal_matter_link, appeal_matter_unlink
-from appeals.listening.matching import appeals_match, applicant_key, features, matter_similarity, normalise
+from appeals.listening.matching import (
+    addresses,
+    appeals_match,
+    applicant_key,
+    features,
+    matter_similarity,
+    normalise,
+)
 from appeals.models import Appeal, AppealEvent, AppealResponse
 from appeals.policy import add_months
 from appeals.services import AppealError, ApplicantData
@@ -369,7 +376,7 @@ def test_an_executor_undoes_and_adds_a_link_on_the_page(client, agency, executor
     client.force_login(executor)
     url = reverse("appeals:matter_link", args=[appeal.pk])
     page = client.get(appeal.get_absolute_url()).content.decode()
-    assert f"Repeat of №{wrong.number}" in page
+    assert f"Повторное к № {wrong.number}" in page  # "Repeat of №…" in Russian, the desk's language
 
     assert client.post(url, {"kind": "repeat", "undo": "1"}).status_code == 302
     appeal.refresh_from_db()
@@ -446,8 +453,8 @@ def test_the_workspace_shows_the_lower_bodys_handling(client, agency, ministry, 
     page = client.get(higher.get_absolute_url()).content.decode()
     assert lower.number in page
     assert "Разъяснено: отопление по графику." in page
-    assert "<strong>late</strong>" in page
-    assert "rated as a formal reply" in page
+    assert "<strong>с опозданием</strong>" in page  # "late"
+    assert "оценён как формальная отписка" in page  # "rated as a formal reply"
 
 
 def test_the_workspace_costs_the_same_queries_without_links_and_with_both(client, agency, housing, executor):
@@ -518,3 +525,116 @@ def test_the_catch_up_command_links_what_was_never_matched(agency, housing):
     assert (later.repeat_of, first.repeat_of) == (first, None)
     call_command("match_appeals")  # twice: nothing more
     assert AppealEvent.objects.filter(kind=EventKind.LINKED_REPEAT).count() == 1
+
+
+# --- The same category and address (DOMAIN.md), and formulaic texts -----------------------------------------
+@pytest.fixture
+def roads(db):
+    return CategoryFactory(code="roads", name_ru="Дороги", name_kk="Жолдар")
+
+
+@pytest.mark.parametrize(
+    ("text", "streets", "houses"),
+    [
+        ("На улице Абая возле дома 12 глубокая яма", {"абая"}, {"12"}),
+        ("В доме 7 по ул. Сатпаева нет воды, кв. 45", {"сатпаева"}, {"7"}),
+        ("Кабанбай батыра көшесі 101 үйдің жанында шұңқыр", {"кабанбай"}, {"101"}),
+        ("Жібек жолы 15 үйде су жоқ, Жібек жолы көшесі", {"жибек"}, {"15"}),
+    ],
+)
+def test_the_street_and_house_are_read_from_russian_and_kazakh_texts(text, streets, houses):
+    found = addresses(text)
+    assert (set(found.streets), set(found.houses)) == (streets, houses)
+
+
+def test_a_text_without_a_street_and_house_names_no_address():
+    assert not addresses("Нет отопления третью неделю, 2 раза звонил")
+
+
+def test_a_repeat_in_the_other_language_at_the_same_address_is_linked(
+    agency, roads, django_capture_on_commit_callbacks
+):
+    first = earlier(
+        agency,
+        subject="Яма на дороге по улице Абая",
+        text="На улице Абая возле дома 12 глубокая яма, машины ломаются.",
+        category=roads,
+    )
+    # Kazakh, other words: only the category and the address (Абай көшесі 12) are shared.
+    again = register(
+        django_capture_on_commit_callbacks,
+        agency,
+        subject="Жол бұзылған",
+        text="Абай көшесі 12 үйдің қасында асфальт жоқ, көлік өте алмайды.",
+        category=roads,
+    )
+    assert again.repeat_of == first
+
+
+def test_the_same_person_category_and_formula_at_another_address_is_not_linked(
+    agency, roads, django_capture_on_commit_callbacks
+):
+    earlier(
+        agency,
+        subject="Яма на дороге по улице Абая",
+        text="На улице Абая возле дома 12 глубокая яма. Прошу отремонтировать дорогу.",
+        category=roads,
+    )
+    other = register(
+        django_capture_on_commit_callbacks,
+        agency,
+        subject="Не убирают снег",
+        text="На улице Гагарина у дома 40 тротуар не чистят от снега. Прошу принять меры.",
+        category=roads,
+    )
+    assert (other.repeat_of, other.escalated_from) == (None, None)
+
+
+def test_formulaic_kazakh_texts_on_different_matters_are_not_linked(
+    agency, administration, roads, housing, django_capture_on_commit_callbacks
+):
+    earlier(
+        agency,
+        subject="Абая көшесіндегі жолда шұңқыр",
+        text="Абая көшесі 12 үйдің жанында терең шұңқыр бар. Жолды жөндеуді сұраймын.",
+        category=roads,
+    )
+    other = register(
+        django_capture_on_commit_callbacks,
+        administration,
+        subject="Гагарина көшесінде шамдар жанбайды",
+        text="Гагарина көшесі 40 үйдің жанында шамдар жанбайды, кешке қараңғы. Жарықты жөндеуді сұраймын.",
+        category=housing,
+    )
+    assert (other.repeat_of, other.escalated_from) == (None, None)
+
+
+def test_the_postal_address_stands_in_for_a_text_that_names_none(agency, roads, django_capture_on_commit_callbacks):
+    first = earlier(
+        agency,
+        subject="Яма во дворе",
+        text="Во дворе моего дома яма, машины ломаются.",
+        category=roads,
+        applicant_address="г. Павлодар, ул. Абая, д. 12, кв. 5",
+    )
+    again = register(
+        django_capture_on_commit_callbacks,
+        agency,
+        subject="Жол жөндеу",
+        text="Абай көшесі 12 үй, аулада асфальт жоқ.",
+        category=roads,
+    )
+    assert again.repeat_of == first
+
+
+def test_the_formula_of_a_repeat_does_not_make_two_kazakh_matters_alike():
+    # The same "I wrote before, not solved, no answer" formula around two matters (a road, then street lights).
+    road = features(
+        "Қайта жазып отырмын: үйдің жанында жол бұзылған",
+        "Бұл туралы бұрын жазғанмын, мәселе шешілмеді. Жолды жөндеуді сұраймын. Жауап әлі жоқ.",
+    )
+    lights = features(
+        "Қайталап: үйдің жанында шамдар жанбайды",
+        "Бұл туралы бұрын жазғанмын, мәселе шешілмеді. Жарықты жөндеуді сұраймын. Жауап әлі жоқ.",
+    )
+    assert matter_similarity(road, lights) < 0.3  # MATCH_MIN_SIMILARITY: with the formula counted, 0.76

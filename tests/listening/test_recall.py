@@ -1,6 +1,6 @@
 """Measured, not asserted: recall and precision of every signal kind, read from GET /api/v1/signals/.
 
-A year of planted data (appeals.listening.planted, seed fixed) goes in through the history import (matter
+A year of planted data (appeals.listening.planted, for several seeds) goes in through the history import (matter
 matching included); a supervisor of the Presidential Administration reads the planted month. Pair kinds are
 compared by (category, region); repeats and escalations by the appeals behind each signal, fetched from its
 `appeals_url` (GET /api/v1/appeals/ with the queue's filters). Runs on SQLite and PostgreSQL; `-s` prints the
@@ -62,10 +62,11 @@ def measure(client, body: dict, truth: dict) -> list[tuple]:
     return table
 
 
-def test_every_signal_kind_is_found_with_recall_and_precision_of_at_least_0_9(client):
+@pytest.mark.parametrize("seed", [15, 1, 2, 3, 4])
+def test_every_signal_kind_is_found_with_recall_and_precision_of_at_least_0_9(client, seed):
     with time_machine.travel(datetime(2026, 7, 10, 12, tzinfo=ALMATY), tick=False):
         tree = planted_tree()
-        planted = planted_rows(tree, seed=15)
+        planted = planted_rows(tree, seed=seed)
         report = import_rows(planted.rows)
         assert report.refused == [] and report.created == len(planted.rows)
         supervisor = member(Agency.objects.get(code=tree.top), Role.SUPERVISOR, username="pa-head")
@@ -76,16 +77,8 @@ def test_every_signal_kind_is_found_with_recall_and_precision_of_at_least_0_9(cl
         )
         assert response.status_code == 200, response.content
         table = measure(client, response.json(), planted.truth)
-    print(f"\n{len(planted.rows)} rows; kind | planted | found | true positives | recall | precision")
+    print(f"\nseed {seed}, {len(planted.rows)} rows; kind | planted | found | true positives | recall | precision")
     for kind, n_planted, n_found, hits, recall, precision in table:
         print(f"{kind} | {n_planted} | {n_found} | {hits} | {recall:.2f} | {precision:.2f}")
-    measured = {kind: (recall, precision) for kind, _n, _f, _h, recall, precision in table}
-    for kind in PAIR_KINDS:  # the signals engine's own rules
-        assert min(measured[kind]) >= THRESHOLD, (kind, table)
-    # Repeats and escalations are as good as matter matching (appeals.listening.matching) is: the signals
-    # count exactly the links it made (tests/dashboard/test_signals.py). Its known gap: a repeat written in
-    # the other language (ru <-> kk) shares little more than the address, and DOMAIN.md's "same category and
-    # address" rule is not applied yet; formulaic Kazakh texts on different matters also look alike.
-    short = {kind: measured[kind] for kind in APPEAL_KINDS if min(measured[kind]) < THRESHOLD}
-    if short:
-        pytest.xfail(f"matter matching below {THRESHOLD}: {short}")
+    for kind, _n, _f, _h, recall, precision in table:  # the signals engine's rules and matter matching's
+        assert min(recall, precision) >= THRESHOLD, (kind, table)

@@ -11,7 +11,7 @@ from django.utils import timezone
 from appeals import services
 from appeals.choices import AppealStatus, NoticeKind, NoticeState
 from appeals.models import Notice
-from appeals.outbox import notice_retry, notices_dispatch_pending, notices_send, retry_delay
+from appeals.outbox import notice_retry, notices_dispatch_pending, notices_enqueue, notices_send, retry_delay
 from appeals.services import ApplicantData
 from config.celery import app as celery_app
 
@@ -57,7 +57,12 @@ def test_a_notice_is_written_in_the_change_and_sent_only_after_commit(
         notice = Notice.objects.get(appeal=appeal)
         assert (notice.kind, notice.state, notice.email) == (NoticeKind.RECEIPT, NoticeState.PENDING, "aigerim@mail.kz")
         assert mail.outbox == []
-    assert len(callbacks) == 1
+    # Exactly one callback sends the notice (with its id); the only other work queued at commit is matter
+    # matching, which runs after commit by design (appeals.listening.matching).
+    sending = [c for c in callbacks if getattr(c, "func", None) is notices_enqueue]
+    assert [c.args for c in sending] == [([notice.pk],)]
+    others = [c for c in callbacks if c not in sending]
+    assert [c.func.__module__ for c in others] == ["appeals.listening.matching"]
     notice.refresh_from_db()
     assert notice.state == NoticeState.SENT and notice.attempts == 1 and notice.sent_at is not None
     assert [m.to for m in mail.outbox] == [["aigerim@mail.kz"]]
