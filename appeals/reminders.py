@@ -200,17 +200,7 @@ def _redirect_limit_reminders(*, today: date, cal: WorkingCalendar, chunk_size: 
         if not chunk:
             return created
         last = (chunk[-1].registered_at, chunk[-1].pk)
-        registrars: dict[int, list] = {}
-        memberships = (
-            Membership.objects.filter(
-                agency_id__in={appeal.agency_id for appeal in chunk}, role=Role.REGISTRAR, user__is_active=True
-            )
-            .exclude(user__email="")
-            .select_related("user")
-            .order_by("user_id")
-        )
-        for membership in memberships:
-            registrars.setdefault(membership.agency_id, []).append(membership.user)
+        registrars = _registrars_by_agency({appeal.agency_id for appeal in chunk})
         created += _claim_and_hand_over(
             [
                 Notice(
@@ -225,6 +215,20 @@ def _redirect_limit_reminders(*, today: date, cal: WorkingCalendar, chunk_size: 
                 for user in registrars.get(appeal.agency_id, [])
             ]
         )
+
+
+def _registrars_by_agency(agency_ids: set[int]) -> dict[int, list]:
+    """The active registrars with an email address of each agency, in one query."""
+    registrars: dict[int, list] = {}
+    memberships = (
+        Membership.objects.filter(agency_id__in=agency_ids, role=Role.REGISTRAR, user__is_active=True)
+        .exclude(user__email="")
+        .select_related("user")
+        .order_by("user_id")
+    )
+    for membership in memberships:
+        registrars.setdefault(membership.agency_id, []).append(membership.user)
+    return registrars
 
 
 def _complaint_forward_reminders(*, today: date, cal: WorkingCalendar, chunk_size: int) -> int:
@@ -248,17 +252,7 @@ def _complaint_forward_reminders(*, today: date, cal: WorkingCalendar, chunk_siz
         if not chunk:
             return created
         last = (chunk[-1].forward_due_date, chunk[-1].pk)
-        registrars: dict[int, list] = {}
-        memberships = (
-            Membership.objects.filter(
-                agency_id__in={appeal.agency_id for appeal in chunk}, role=Role.REGISTRAR, user__is_active=True
-            )
-            .exclude(user__email="")
-            .select_related("user")
-            .order_by("user_id")
-        )
-        for membership in memberships:
-            registrars.setdefault(membership.agency_id, []).append(membership.user)
+        registrars = _registrars_by_agency({appeal.agency_id for appeal in chunk})
         candidates = []
         for appeal in chunk:
             users = {user.pk: user for user in registrars.get(appeal.agency_id, [])}
