@@ -48,7 +48,7 @@ def build_pipeline() -> Pipeline:
             ("words", _hashed(analyzer="word", ngram_range=(1, 2), preprocessor=normalise)),
         ]
     )
-    classifier = CalibratedClassifierCV(LinearSVC(C=0.5), method="sigmoid", cv=3, ensemble=False)
+    classifier = CalibratedClassifierCV(LinearSVC(C=0.5, random_state=0), method="sigmoid", cv=3, ensemble=False)
     return Pipeline([("features", features), ("classifier", classifier)])
 
 

@@ -79,15 +79,21 @@ def _router_store(*, router: learn.Router, source: str, history: int, evaluation
 
 
 def router_history(limit: int | None = None) -> list[tuple[str, str, str]]:
-    """(appeal id, subject and text, final category code) of the finished appeals, newest first."""
+    """(registration number, subject and text, final category code) of the finished appeals, newest first.
+
+    The number, not the database id, decides the held-out side: the same history splits the same way on any
+    database, whatever ids its sequences gave (ties on the date broken by the number, so the limit is stable too).
+    """
     rows = (
         Appeal.objects.filter(status__in=FINISHED, category__isnull=False, category__is_active=True)
-        .order_by("-registered_at")
-        .values_list("pk", "subject", "text", "category__code")
+        .order_by("-registered_at", "number")
+        .values_list("number", "subject", "text", "category__code")
     )
     if limit:
         rows = rows[:limit]
-    return [(str(pk), appeal_text(subject, text), code) for pk, subject, text, code in rows.iterator(chunk_size=5000)]
+    return [
+        (number, appeal_text(subject, text), code) for number, subject, text, code in rows.iterator(chunk_size=5000)
+    ]
 
 
 def router_train(*, limit: int | None = None, out: Callable[[str], None] = lambda _s: None) -> RouterModel:
