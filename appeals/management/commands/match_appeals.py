@@ -6,27 +6,21 @@ existed; safe to run twice (a link set or undone is left alone).
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta
+from datetime import datetime, time, timedelta
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand
 from django.utils import timezone
 
 from appeals.listening.matching import appeals_match
+from appeals.management.arguments import iso_day
 from appeals.models import Appeal
-
-
-def _day(value: str) -> date:
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        raise CommandError(f"Not a date (YYYY-MM-DD): {value!r}") from None
 
 
 class Command(BaseCommand):
     help = "Link repeats and escalations among appeals registered since a day (default: the last 7 days)."
 
     def add_arguments(self, parser):
-        parser.add_argument("--since", type=_day, help="First registration day to match (default: 7 days ago).")
+        parser.add_argument("--since", type=iso_day, help="First registration day to match (default: 7 days ago).")
 
     def handle(self, *args, since=None, **options):
         since = since or timezone.localdate() - timedelta(days=7)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection
@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from appeals.calendar import local_today
 from appeals.dashboard.rollups import rollups_rebuild
+from appeals.management.arguments import iso_day
 from appeals.models import (
     Appeal,
     AppealAssigneeDurationRollup,
@@ -22,21 +23,14 @@ from appeals.models import (
 ROLLUP_MODELS = (AppealDailyRollup, AppealDurationRollup, AppealAssigneeRollup, AppealAssigneeDurationRollup, RollupDay)
 
 
-def _day(value: str) -> date:
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        raise CommandError(f"Not a date (YYYY-MM-DD): {value!r}") from None
-
-
 class Command(BaseCommand):
     help = "Rebuild the dashboard's daily roll-ups from the appeals (today is always computed live)."
 
     def add_arguments(self, parser):
         parser.add_argument(
-            "--since", type=_day, help="First day to rebuild (default: the first appeal's day, i.e. everything)."
+            "--since", type=iso_day, help="First day to rebuild (default: the first appeal's day, i.e. everything)."
         )
-        parser.add_argument("--until", type=_day, help="Last day to rebuild (default and at most: yesterday).")
+        parser.add_argument("--until", type=iso_day, help="Last day to rebuild (default and at most: yesterday).")
 
     def handle(self, *args, since=None, until=None, **options):
         today = local_today()
