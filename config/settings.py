@@ -382,6 +382,9 @@ DASHBOARD = {
     # Today (and any day not rolled up yet) is read live from the appeals; that reading is kept this
     # many seconds in the cache per agency subtree (0: never cached).
     "LIVE_CACHE_SECONDS": env_int("DASHBOARD_LIVE_CACHE_SECONDS", 60),
+    # The readings of rolled-up history (a subtree's sums over past days and months) are kept this many seconds
+    # in the cache (0: never); a rebuild of the roll-ups makes them stale at once (rollups_version).
+    "HISTORY_CACHE_SECONDS": env_int("DASHBOARD_HISTORY_CACHE_SECONDS", 900),
     # The nightly roll-up task rebuilds this many days before today (reopened appeals change the past).
     "ROLLUP_REFRESH_DAYS": env_int("DASHBOARD_ROLLUP_REFRESH_DAYS", 7),
     # "Due soon" on the dashboard, in working days.
