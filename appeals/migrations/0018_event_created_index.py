@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('appeals', '0016_r_router_model'),
+        ('appeals', '0017_monthly_rollups_listening_indexes'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
