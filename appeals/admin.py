@@ -15,6 +15,7 @@ from agencies.choices import Role
 from agencies.models import Agency, User
 
 from . import outbox, services
+from .admin_dates import FastDateHierarchyAdmin
 from .canned import unknown_placeholders
 from .integrations import (
     integration_create,
@@ -129,7 +130,7 @@ def _bulk(modeladmin, request, queryset, *, form_class, title, apply):
 
 
 @admin.register(Appeal)
-class AppealAdmin(admin.ModelAdmin):
+class AppealAdmin(FastDateHierarchyAdmin):
     list_display = [
         "number",
         "registered_at",
@@ -197,7 +198,7 @@ class AppealAdmin(admin.ModelAdmin):
 
 
 @admin.register(AppealEvent)
-class AppealEventAdmin(admin.ModelAdmin):
+class AppealEventAdmin(FastDateHierarchyAdmin):
     """The audit trail: nothing here can be added, changed or deleted."""
 
     list_display = ["created_at", "appeal", "kind", "actor", "from_status", "to_status"]

@@ -24,3 +24,12 @@ class AppealsConfig(AppConfig):
         for model in (Agency, Category, Membership, User, CalendarOverride, SavedView):
             for signal in (post_save, post_delete):
                 signal.connect(rosters_changed, sender=model, dispatch_uid=f"rosters-{model.__name__}")
+
+        from .menucounts import appeals_changed
+        from .models import Appeal, AppealEvent
+
+        # The side menu's counts (appeals/menucounts.py) are counted afresh after any change of an appeal: every
+        # lifecycle action writes an event; registrations in bulk call appeals_changed themselves.
+        for model, signals in ((Appeal, (post_save, post_delete)), (AppealEvent, (post_save,))):
+            for signal in signals:
+                signal.connect(appeals_changed, sender=model, dispatch_uid=f"menu-counts-{model.__name__}")

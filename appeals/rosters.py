@@ -29,6 +29,12 @@ def _versioned(key: str) -> str:
     return f"rosters:{roster_version()}:{key}"
 
 
+def roster_key(key: str) -> str:
+    """`key` with the current version of the rosters: for what is drawn from them and cached elsewhere (the queue
+    page's filter panel, a template fragment), so that a change of a roster draws it afresh."""
+    return _versioned(key)
+
+
 def roster_cached(key: str, compute: Callable[[], Any]) -> Any:
     """compute(), or what it gave for `key` within the last ROSTER_CACHE_SECONDS of the same rosters."""
     versioned = _versioned(key)

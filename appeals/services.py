@@ -51,6 +51,7 @@ from .choices import (
 )
 from .dashboard.rollups import rollups_reassign
 from .listening.matching import applicant_key, match_on_commit
+from .menucounts import appeals_changed
 from .models import (
     Appeal,
     AppealEvent,
@@ -528,6 +529,7 @@ def appeals_register_many(*, actor: User | None, registrations: list[Registratio
     for appeal in appeals:
         appeal.number = next(numbers[appeal.agency_id])
     Appeal.objects.bulk_create(appeals)
+    appeals_changed()  # bulk_create sends no signal: the side menu's counts are renewed here
     events = AppealEvent.objects.bulk_create(
         [
             AppealEvent(
