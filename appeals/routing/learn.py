@@ -37,36 +37,48 @@ from sklearn.linear_model import SGDClassifier
 from sklearn.preprocessing import normalize
 from sklearn.svm import LinearSVC
 
-from .text import fold, normalise
+from .text import fold_normalised, normalise
 
 N_FEATURES = 2**18  # per stream
-STREAMS = (
-    ("chars", {"analyzer": "char_wb", "ngram_range": (2, 5), "preprocessor": normalise}),
-    ("folded", {"analyzer": "char_wb", "ngram_range": (2, 5), "preprocessor": fold}),
-    ("words", {"analyzer": "word", "ngram_range": (1, 2), "preprocessor": normalise}),
-)
+CHARS = {"analyzer": "char_wb", "ngram_range": (2, 5)}  # of the normalised text, and of the folded one
+WORDS = {"analyzer": "word", "ngram_range": (1, 2)}  # of the normalised text
+STREAMS = ("chars", "folded", "words")
 SVM_C = 0.5  # chosen by cross-validation on the training part of the corpus (BENCHMARKS.md)
 EXACT_MAX = 50_000  # up to this many appeals: the calibrated SVM; beyond: streamed SGD
 CHUNK = 10_000  # appeals a worker turns into features at once
-IDF_SAMPLE = 100_000  # appeals the document frequencies are counted on (an even sample)
+IDF_SAMPLE = 50_000  # appeals the document frequencies are counted on (an even sample)
 MAX_CHARS = 3_000  # an appeal's first characters are enough to route it
 
 
-def _vectorizers() -> list[HashingVectorizer]:
-    return [
-        HashingVectorizer(n_features=N_FEATURES, alternate_sign=False, norm=None, dtype=np.float32, **options)
-        for _name, options in STREAMS
-    ]
+def _vectorizer(options: dict) -> HashingVectorizer:
+    return HashingVectorizer(
+        n_features=N_FEATURES, alternate_sign=False, norm=None, lowercase=False, dtype=np.float32, **options
+    )
 
 
 def _counts(texts: list[str]) -> list[sp.csr_matrix]:
-    """The hashed term counts of each stream (sublinear: 1 + log tf)."""
-    texts = [text[:MAX_CHARS] for text in texts]
-    matrices = []
-    for vectorizer in _vectorizers():
-        counts = vectorizer.transform(texts).tocsr()
+    """The hashed term counts of each stream (sublinear: 1 + log tf).
+
+    Each text is normalised once. The folded stream is hashed again only for the texts folding changes (those
+    with Kazakh letters): for the others (Russian, or Kazakh typed with look-alikes) it is the chars stream's row.
+    """
+    normalised = [normalise(text[:MAX_CHARS]) for text in texts]
+    chars_vectorizer = _vectorizer(CHARS)
+    chars = chars_vectorizer.transform(normalised).tocsr()
+    changed = [i for i, text in enumerate(normalised) if fold_normalised(text) != text]
+    if not changed:
+        folded = chars.copy()
+    elif len(changed) == len(normalised):
+        folded = chars_vectorizer.transform([fold_normalised(text) for text in normalised]).tocsr()
+    else:
+        kept = np.setdiff1d(np.arange(len(normalised)), changed)
+        refolded = chars_vectorizer.transform([fold_normalised(normalised[i]) for i in changed])
+        stacked = sp.vstack([chars[kept], refolded], format="csr")
+        folded = stacked[np.argsort(np.concatenate([kept, changed]))]
+    words = _vectorizer(WORDS).transform(normalised).tocsr()
+    matrices = [chars, folded, words]
+    for counts in matrices:
         counts.data = 1 + np.log(counts.data)
-        matrices.append(counts)
     return matrices
 
 
@@ -90,9 +102,10 @@ class Features:
         return self
 
     def transform(self, texts: list[str]) -> sp.csr_matrix:
-        counts = _counts(texts)
-        streams = [normalize(m @ sp.diags(idf, format="csr")) for m, idf in zip(counts, self.idf, strict=True)]
-        return sp.hstack(streams, format="csr", dtype=np.float64)
+        streams = _counts(texts)
+        for matrix, idf in zip(streams, self.idf, strict=True):
+            matrix.data *= idf[matrix.indices]  # TF-IDF, without building a diagonal matrix for each call
+        return sp.hstack([normalize(matrix) for matrix in streams], format="csr", dtype=np.float64)
 
     def transform_many(self, texts: list[str], n_jobs: int = 1) -> sp.csr_matrix:
         if len(texts) <= CHUNK:
