@@ -107,7 +107,7 @@ def router_train(*, limit: int | None = None, out: Callable[[str], None] = lambd
     """Train a new version from this deployment's newest finished appeals (their final category).
 
     At most `limit` (default: the ROUTER_TRAIN_LIMIT setting; 0: all) appeals: the training time grows
-    linearly with the history (a million in about N minutes with two processes, BENCHMARKS.md).
+    linearly with the history (a million: about 7–11 minutes of CPU, split over two processes; BENCHMARKS.md).
     """
     if limit is None:
         limit = int(getattr(settings, "ROUTER_TRAIN_LIMIT", 0)) or None
