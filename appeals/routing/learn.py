@@ -83,8 +83,8 @@ def _counts(texts: list[str]) -> list[sp.csr_matrix]:
     return matrices
 
 
-def _chunks(items: list, size: int = CHUNK) -> list[list]:
-    return [items[i : i + size] for i in range(0, len(items), size)]
+def _chunks(items: list) -> list[list]:
+    return [items[i : i + CHUNK] for i in range(0, len(items), CHUNK)]
 
 
 class Features:
