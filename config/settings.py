@@ -248,9 +248,11 @@ for _name, _value in (
 ):
     if _value < 1:
         raise ImproperlyConfigured(f"{_name} must be at least 1 second")
-# How many of the newest finished appeals the routing model learns from (appeals.routing; 0: all of them).
-# Training time grows linearly: about 5 minutes of one core per 100 000 (BENCHMARKS.md).
-ROUTER_TRAIN_LIMIT = env_int("ROUTER_TRAIN_LIMIT", 100_000)
+# How many of the newest finished appeals the routing model learns from (appeals.routing; 0: all of them), and
+# how many processes compute its features. Training time grows linearly (BENCHMARKS.md: a million appeals take
+# about 7–11 minutes of CPU, split over the processes). In a Celery worker's process joblib falls back to one.
+ROUTER_TRAIN_LIMIT = env_int("ROUTER_TRAIN_LIMIT", 1_000_000)
+ROUTER_TRAIN_JOBS = env_int("ROUTER_TRAIN_JOBS", 2)
 CELERY_BEAT_SCHEDULE: dict[str, dict] = {
     "reminders-scan": {
         "task": "appeals.tasks.reminders_scan_task",
