@@ -29,7 +29,7 @@ def sign_in(page, live_server, username):
 
 @pytest.fixture(autouse=True)
 def _no_live_cache(settings):
-    settings.DASHBOARD = {**settings.DASHBOARD, "LIVE_CACHE_SECONDS": 0, "BASELINE_CACHE_SECONDS": 0}
+    settings.DASHBOARD = {**settings.DASHBOARD, "LIVE_CACHE_SECONDS": 0, "HISTORY_CACHE_SECONDS": 0}
 
 
 @pytest.fixture

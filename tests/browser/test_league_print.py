@@ -31,7 +31,7 @@ WITHIN_PANEL = """() => {
 
 @pytest.fixture(autouse=True)
 def _no_live_cache(settings):
-    settings.DASHBOARD = {**settings.DASHBOARD, "LIVE_CACHE_SECONDS": 0, "BASELINE_CACHE_SECONDS": 0}
+    settings.DASHBOARD = {**settings.DASHBOARD, "LIVE_CACHE_SECONDS": 0, "HISTORY_CACHE_SECONDS": 0}
 
 
 @pytest.fixture
