@@ -14,15 +14,17 @@ from django.utils.translation import ngettext
 from agencies.choices import Role
 from agencies.models import Agency, User
 
-from . import outbox, services
-from .canned import unknown_placeholders
-from .integrations import (
+from . import lifecycle
+from .access.integrations import (
     integration_create,
     integration_rotate_token,
     validate_rate_limit,
     validate_scopes,
     webhook_endpoint_create,
 )
+from .access.selectors import appeals_search
+from .desk.canned import unknown_placeholders
+from .desk.pagination import CappedCountPaginator
 from .models import (
     Appeal,
     AppealEvent,
@@ -38,9 +40,8 @@ from .models import (
     WebhookDelivery,
     WebhookEndpoint,
 )
-from .pagination import CappedCountPaginator
-from .selectors import appeals_search
-from .webhooks import webhook_deliveries_retry_now
+from .notices import outbox
+from .notices.webhooks import webhook_deliveries_retry_now
 
 
 class ReadOnlyInline(admin.TabularInline):
@@ -177,7 +178,7 @@ class AppealAdmin(admin.ModelAdmin):
             queryset,
             form_class=AssignForm,
             title=_("Assign appeals"),
-            apply=lambda appeal, data: services.appeal_assign(
+            apply=lambda appeal, data: lifecycle.appeal_assign(
                 appeal=appeal, executor=data["executor"], actor=request.user
             ),
         )
@@ -190,7 +191,7 @@ class AppealAdmin(admin.ModelAdmin):
             queryset,
             form_class=RedirectForm,
             title=_("Redirect appeals"),
-            apply=lambda appeal, data: services.appeal_redirect(
+            apply=lambda appeal, data: lifecycle.appeal_redirect(
                 appeal=appeal, to_agency=data["to_agency"], reason=data["reason"], actor=request.user
             ),
         )
@@ -247,17 +248,17 @@ class CalendarOverrideAdmin(admin.ModelAdmin):
     date_hierarchy = "date"
 
     def save_model(self, request, obj, form, change):
-        services.calendar_override_save(override=obj)
+        lifecycle.calendar_override_save(override=obj)
 
     def delete_model(self, request, obj):
-        services.calendar_override_delete(override=obj)
+        lifecycle.calendar_override_delete(override=obj)
 
     def delete_queryset(self, request, queryset):
         for override in queryset:
-            services.calendar_override_delete(override=override)
+            lifecycle.calendar_override_delete(override=override)
 
     def changelist_view(self, request, extra_context=None):
-        year = services.calendar_missing_next_year()
+        year = lifecycle.calendar_missing_next_year()
         if year is not None:
             self.message_user(
                 request,
@@ -458,7 +459,7 @@ class CannedResponseAdmin(admin.ModelAdmin):
     def save_model(self, request, obj, form, change):
         data = form.cleaned_data
         try:
-            services.canned_response_save(
+            lifecycle.canned_response_save(
                 actor=request.user,
                 canned=obj if change else None,
                 agency=data.get("agency"),

@@ -7,8 +7,8 @@ class AppealsConfig(AppConfig):
     verbose_name = _("Appeals")
 
     def ready(self):
-        from . import security  # noqa: F401 - connects the sign-in signal receiver
-        from .heap import install
+        from .infra import security  # noqa: F401 - connects the sign-in signal receiver
+        from .infra.heap import install
 
         install()  # gc.freeze() after the first request (appeals/heap.py)
 
@@ -16,8 +16,8 @@ class AppealsConfig(AppConfig):
 
         from agencies.models import Agency, Category, Membership, User
 
+        from .desk.rosters import rosters_changed
         from .models import CalendarOverride, SavedView
-        from .rosters import rosters_changed
 
         # Cached rosters (appeals/rosters.py) are read from these (the calendar: the queues' dates): a change
         # starts new ones.

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from celery import shared_task
 
-from . import outbox, reminders
+from .notices import outbox
+from .reminders import scan as reminders
 
 
 @shared_task(acks_late=True)
@@ -48,7 +49,7 @@ def digests_send_task() -> int:
 @shared_task(acks_late=True, ignore_result=True)
 def webhook_deliver_task(delivery_id: int) -> None:
     """Send one status webhook (claims the row first: safe to run twice)."""
-    from .webhooks import webhook_deliver
+    from .notices.webhooks import webhook_deliver
 
     webhook_deliver(delivery_id=delivery_id)
 
@@ -56,7 +57,7 @@ def webhook_deliver_task(delivery_id: int) -> None:
 @shared_task(acks_late=True, ignore_result=True)
 def webhook_deliveries_retry_task() -> None:
     """Celery beat, every minute: send the webhooks that are due (retries with backoff, lost enqueues)."""
-    from .webhooks import webhook_deliveries_retry
+    from .notices.webhooks import webhook_deliveries_retry
 
     webhook_deliveries_retry()
 

@@ -90,7 +90,7 @@ MIDDLEWARE = [
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     # Before anything reads the request: NUL characters answer 400, bodies over the limit 413.
-    "appeals.requestguard.RequestGuardMiddleware",
+    "appeals.infra.requestguard.RequestGuardMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -113,7 +113,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "appeals.context_processors.desk",
+                "appeals.views.context_processors.desk",
             ],
         },
     },
@@ -487,12 +487,12 @@ SPECTACULAR_SETTINGS = {
         "appeals.api.schema.add_api_description",
     ],
     "ENUM_NAME_OVERRIDES": {
-        "AppealStatusEnum": "appeals.choices.AppealStatus",
-        "AppealKindEnum": "appeals.choices.AppealKind",
-        "ChannelEnum": "appeals.choices.Channel",
-        "LanguageEnum": "appeals.choices.Language",
+        "AppealStatusEnum": "appeals.models.choices.AppealStatus",
+        "AppealKindEnum": "appeals.models.choices.AppealKind",
+        "ChannelEnum": "appeals.models.choices.Channel",
+        "LanguageEnum": "appeals.models.choices.Language",
         "RegionEnum": "agencies.choices.Region",
-        "OutcomeEnum": "appeals.choices.Outcome",
+        "OutcomeEnum": "appeals.models.choices.Outcome",
         "AnswerOutcomeEnum": "appeals.api.serializers.ANSWER_OUTCOME_CHOICES",
     },
     "SWAGGER_UI_SETTINGS": {"deepLinking": True, "persistAuthorization": False, "displayOperationId": False},
@@ -553,9 +553,9 @@ MIDDLEWARE.insert(
     "django_otp.middleware.OTPMiddleware",
 )
 MIDDLEWARE += [
-    "appeals.security.IdleSessionMiddleware",
-    "appeals.security.SecondFactorMiddleware",
-    "appeals.security.RequestLogMiddleware",
+    "appeals.infra.security.IdleSessionMiddleware",
+    "appeals.infra.security.SecondFactorMiddleware",
+    "appeals.infra.security.RequestLogMiddleware",
     # Last, as django-axes asks: it turns a lockout into the lockout page.
     "axes.middleware.AxesMiddleware",
 ]

@@ -21,14 +21,14 @@ from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import set_rollback
 
-from ..intake import IdempotencyKeyReusedError
-from ..services import (
+from ..lifecycle import (
     AppealConflictError,
     AppealError,
     AppealPermissionError,
     AppealTransitionError,
     RegistrationBatchError,
 )
+from .intake import IdempotencyKeyReusedError
 from .parsers import RequestTooLarge
 
 logger = logging.getLogger(__name__)

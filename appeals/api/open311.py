@@ -44,15 +44,15 @@ from rest_framework.views import APIView
 from agencies.choices import Region
 from agencies.models import Category
 
-from .. import policy
-from ..choices import OPEN_STATUSES, AppealKind, ApplicantType, Channel, Language
-from ..intake import IntakeData, appeal_intake, request_fingerprint
+from ..access.selectors import appeals_public_open311
+from ..calendar import policy
+from ..lifecycle import ApplicantData
 from ..models import Appeal, IntegrationScope
-from ..selectors import appeals_public_open311
-from ..services import ApplicantData
-from ..validators import validate_iin
+from ..models.choices import OPEN_STATUSES, AppealKind, ApplicantType, Channel, Language
+from ..models.validators import validate_iin
 from .authentication import IntegrationTokenAuthentication, Open311ApiKeyAuthentication, request_integration
 from .exceptions import api_exception_handler
+from .intake import IntakeData, appeal_intake, request_fingerprint
 from .parsers import CheckedFormParser, CheckedMultiPartParser, LimitedJSONParser
 from .permissions import Open311ReadAccess, PublicAccess
 from .schema import Open311ErrorSerializer

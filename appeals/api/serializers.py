@@ -21,8 +21,11 @@ from rest_framework import serializers
 from agencies.choices import AgencyKind, Region
 from agencies.models import Agency, Category, User
 
-from .. import policy
-from ..choices import (
+from ..access.personal_data import mask_address, mask_phone
+from ..calendar import policy
+from ..lifecycle import AppealError, validate_upload
+from ..models import Appeal, DeliveryStatus, IntegrationScope
+from ..models.choices import (
     ANSWER_OUTCOMES,
     AppealAction,
     AppealKind,
@@ -37,10 +40,7 @@ from ..choices import (
     ResponseStatus,
     TerminateReason,
 )
-from ..models import Appeal, DeliveryStatus, IntegrationScope
-from ..personal_data import mask_address, mask_phone
-from ..services import AppealError, validate_upload
-from ..validators import mask_identifier, validate_bin, validate_iin
+from ..models.validators import mask_identifier, validate_bin, validate_iin
 
 ANSWER_OUTCOME_CHOICES = [(o, Outcome(o).label) for o in Outcome.values if o in ANSWER_OUTCOMES]
 PHONE_RE = re.compile(r"^\+?[0-9 ()\-]{5,32}$")
@@ -157,7 +157,7 @@ class AppealSerializer(serializers.Serializer):
 
     @extend_schema_field(serializers.ListField(child=serializers.ChoiceField(choices=AppealAction.choices)))
     def get_available_actions(self, appeal) -> list[str]:
-        from ..services import ACTION_RULES, appeal_available_actions
+        from ..lifecycle import ACTION_RULES, appeal_available_actions
 
         request = self.context.get("request")
         user = getattr(request, "user", None)

@@ -26,25 +26,25 @@ from rest_framework.views import APIView
 
 from agencies.models import Agency, Category
 
-from .. import services
-from ..choices import EventKind, ResponseStatus
-from ..filters import AppealFilterSet
-from ..intake import IntakeData, appeal_intake, appeals_intake_batch, request_fingerprint
-from ..integrations import (
+from .. import lifecycle
+from ..access.integrations import (
     appeals_visible_to_integration,
     webhook_endpoint_create,
     webhook_endpoint_deactivate,
     webhook_endpoints_of,
 )
+from ..access.selectors import appeal_timeline, appeals_for_display, appeals_visible_to, ordered
+from ..desk.filters import AppealFilterSet
+from ..lifecycle import ApplicantData
 from ..models import Appeal, AppealEvent, AppealResponse, Attachment, IntegrationScope, WebhookDelivery
+from ..models.choices import EventKind, ResponseStatus
+from ..notices.webhooks import webhook_ping_create
 from ..routing.selectors import routing_suggest
 from ..routing.services import appeal_text
-from ..selectors import appeal_timeline, appeals_for_display, appeals_visible_to, ordered
-from ..services import ApplicantData
-from ..webhooks import webhook_ping_create
 from . import serializers as s
 from .authentication import request_integration
 from .filters import AgencyFilterSet, AppealResponseFilterSet
+from .intake import IntakeData, appeal_intake, appeals_intake_batch, request_fingerprint
 from .parsers import CheckedFormParser, CheckedMultiPartParser
 from .permissions import ANY_SCOPE
 
@@ -336,7 +336,7 @@ class AppealViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
     @action(detail=True, methods=["post"], filterset_class=None)
     def take(self, request, pk=None):
         return self._appeal_response(
-            self._act(request, pk, s.EmptySerializer, lambda a, d: services.appeal_take(appeal=a, actor=request.user))
+            self._act(request, pk, s.EmptySerializer, lambda a, d: lifecycle.appeal_take(appeal=a, actor=request.user))
         )
 
     @extend_schema(
@@ -349,7 +349,7 @@ class AppealViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
                 request,
                 pk,
                 s.AssignSerializer,
-                lambda a, d: services.appeal_assign(appeal=a, executor=d["executor"], actor=request.user),
+                lambda a, d: lifecycle.appeal_assign(appeal=a, executor=d["executor"], actor=request.user),
             )
         )
 
@@ -366,7 +366,7 @@ class AppealViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
                 request,
                 pk,
                 s.RedirectSerializer,
-                lambda a, d: services.appeal_redirect(
+                lambda a, d: lifecycle.appeal_redirect(
                     appeal=a,
                     to_agency=d["to_agency"],
                     actor=request.user,
@@ -386,7 +386,7 @@ class AppealViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
                 request,
                 pk,
                 s.ExtensionSerializer,
-                lambda a, d: services.appeal_request_extension(
+                lambda a, d: lifecycle.appeal_request_extension(
                     appeal=a, actor=request.user, until=d["until"], reason=d["reason"]
                 ),
             )
@@ -405,7 +405,7 @@ class AppealViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
                 request,
                 pk,
                 s.ExtensionSerializer,
-                lambda a, d: services.appeal_grant_extension(
+                lambda a, d: lifecycle.appeal_grant_extension(
                     appeal=a, actor=request.user, until=d["until"], reason=d["reason"]
                 ),
             )
@@ -421,7 +421,7 @@ class AppealViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
         appeal = self._appeal(pk)
         serializer = s.NoteSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        event = services.appeal_add_note(appeal=appeal, actor=request.user, text=serializer.validated_data["text"])
+        event = lifecycle.appeal_add_note(appeal=appeal, actor=request.user, text=serializer.validated_data["text"])
         event = AppealEvent.objects.select_related("actor").get(pk=event.pk)
         return Response(s.AppealEventSerializer(event).data, status=status.HTTP_201_CREATED)
 
@@ -437,7 +437,7 @@ class AppealViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
         serializer = s.RespondSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
-        response = services.appeal_save_response(
+        response = lifecycle.appeal_save_response(
             appeal=appeal,
             actor=request.user,
             text=data["text"],
@@ -451,7 +451,9 @@ class AppealViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
     @action(detail=True, methods=["post"], filterset_class=None)
     def submit(self, request, pk=None):
         return self._appeal_response(
-            self._act(request, pk, s.EmptySerializer, lambda a, d: services.appeal_submit(appeal=a, actor=request.user))
+            self._act(
+                request, pk, s.EmptySerializer, lambda a, d: lifecycle.appeal_submit(appeal=a, actor=request.user)
+            )
         )
 
     @extend_schema(
@@ -464,7 +466,7 @@ class AppealViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
                 request,
                 pk,
                 s.ReturnSerializer,
-                lambda a, d: services.appeal_return(appeal=a, actor=request.user, comment=d["comment"]),
+                lambda a, d: lifecycle.appeal_return(appeal=a, actor=request.user, comment=d["comment"]),
             )
         )
 
@@ -478,7 +480,7 @@ class AppealViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
                 request,
                 pk,
                 s.ApproveSerializer,
-                lambda a, d: services.appeal_approve(appeal=a, actor=request.user, outcome=d.get("outcome", "")),
+                lambda a, d: lifecycle.appeal_approve(appeal=a, actor=request.user, outcome=d.get("outcome", "")),
             )
         )
 
@@ -492,7 +494,7 @@ class AppealViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
                 request,
                 pk,
                 s.LeaveSerializer,
-                lambda a, d: services.appeal_leave_without_consideration(
+                lambda a, d: lifecycle.appeal_leave_without_consideration(
                     appeal=a, actor=request.user, reason=d["reason"], comment=d.get("comment", "")
                 ),
             )
@@ -506,7 +508,7 @@ class AppealViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
                 request,
                 pk,
                 s.TerminateSerializer,
-                lambda a, d: services.appeal_terminate(
+                lambda a, d: lifecycle.appeal_terminate(
                     appeal=a, actor=request.user, reason=d["reason"], comment=d.get("comment", "")
                 ),
             )
@@ -516,7 +518,7 @@ class AppealViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
     @action(detail=True, methods=["post"], filterset_class=None)
     def close(self, request, pk=None):
         return self._appeal_response(
-            self._act(request, pk, s.EmptySerializer, lambda a, d: services.appeal_close(appeal=a, actor=request.user))
+            self._act(request, pk, s.EmptySerializer, lambda a, d: lifecycle.appeal_close(appeal=a, actor=request.user))
         )
 
     @extend_schema(
@@ -529,7 +531,7 @@ class AppealViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
                 request,
                 pk,
                 s.ReopenSerializer,
-                lambda a, d: services.appeal_reopen(appeal=a, actor=request.user, reason=d["reason"]),
+                lambda a, d: lifecycle.appeal_reopen(appeal=a, actor=request.user, reason=d["reason"]),
             )
         )
 
@@ -540,7 +542,7 @@ class AppealViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
     def escalate(self, request, pk=None):
         return self._appeal_response(
             self._act(
-                request, pk, s.EmptySerializer, lambda a, d: services.appeal_escalate(appeal=a, actor=request.user)
+                request, pk, s.EmptySerializer, lambda a, d: lifecycle.appeal_escalate(appeal=a, actor=request.user)
             )
         )
 
@@ -563,12 +565,12 @@ class AppealViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
         appeal = self._appeal(pk)
         integration = request_integration(request)
         if integration is not None and appeal.integration_id != integration.pk:
-            raise services.AppealPermissionError(
+            raise lifecycle.AppealPermissionError(
                 _("An integration may attach files only to the appeals it submitted."), code="permission"
             )
         serializer = s.AttachmentUploadSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        attachment = services.appeal_add_attachment(
+        attachment = lifecycle.appeal_add_attachment(
             appeal=appeal,
             actor=None if integration is not None else request.user,
             upload=serializer.validated_data["file"],

@@ -25,7 +25,7 @@ from django.utils import timezone
 
 from agencies.models import Agency
 
-from ..calendar import local_today
+from ..calendar.workdays import local_today
 from ..models import (
     ROLLUP_COUNTERS,
     Appeal,

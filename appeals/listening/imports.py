@@ -42,11 +42,11 @@ from django.utils.translation import gettext as _
 from agencies.models import Agency, Category
 from agencies.selectors import category_routes
 
-from ..calendar import get_calendar, local_today
-from ..choices import FINISHED_STATUSES, AppealStatus, EventKind, Outcome, ResponseKind, ResponseStatus
+from ..calendar.workdays import get_calendar, local_today
 from ..dashboard.rollups import rollups_rebuild
+from ..lifecycle import AppealError, ApplicantData, Registration, _next_numbers, _registration_build
 from ..models import Appeal, AppealEvent, AppealResponse
-from ..services import AppealError, ApplicantData, Registration, _next_numbers, _registration_build
+from ..models.choices import FINISHED_STATUSES, AppealStatus, EventKind, Outcome, ResponseKind, ResponseStatus
 from .matching import appeals_match
 
 BATCH_SIZE = 2000

@@ -47,9 +47,9 @@ from django.utils import timezone
 
 from agencies.choices import AgencyKind
 
-from .. import policy
-from ..choices import EventKind
+from ..calendar import policy
 from ..models import Appeal, AppealEvent
+from ..models.choices import EventKind
 
 REPEAT = "repeat"
 ESCALATION = "escalation"

@@ -50,13 +50,13 @@ from django.utils.translation import gettext_lazy as _
 from agencies.choices import Region
 from agencies.models import Agency, Category
 
-from ..choices import ANSWER_OUTCOMES, Channel
+from ..calendar.policy import add_months
 from ..dashboard.facts import local_bounds
 from ..dashboard.measures import queue_url
 from ..dashboard.periods import Period
 from ..dashboard.rollups import Source
 from ..models import Appeal
-from ..policy import add_months
+from ..models.choices import ANSWER_OUTCOMES, Channel
 
 HOTSPOT = "hotspot"
 FEW_APPLICANTS = "few_applicants"

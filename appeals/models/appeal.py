@@ -13,7 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from agencies.choices import Region
 
-from ..choices import (
+from .choices import (
     OPEN_STATUSES,
     AppealKind,
     AppealStatus,

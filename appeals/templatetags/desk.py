@@ -7,11 +7,11 @@ from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django_filters.widgets import DateRangeWidget
 
-from ..presenters import appeal_deadline, complaint_forward_clock
-from ..queues import COUNT_CAP
-from ..rows import QueueRowRenderer
-from ..validators import mask_identifier
-from ..widgets import date_range_html, field_html
+from ..desk.presenters import appeal_deadline, complaint_forward_clock
+from ..desk.queues import COUNT_CAP
+from ..desk.rows import QueueRowRenderer
+from ..desk.widgets import date_range_html, field_html
+from ..models.validators import mask_identifier
 
 register = template.Library()
 

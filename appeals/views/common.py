@@ -10,9 +10,8 @@ from django.urls import reverse
 
 from agencies.selectors import user_memberships
 
-from ..filters import AppealFilterSet
-from ..models import SavedView
-from ..queues import (
+from ..desk.filters import AppealFilterSet
+from ..desk.queues import (
     ALL,
     QUEUES,
     Desk,
@@ -23,7 +22,8 @@ from ..queues import (
     queue_filterset_for,
     queue_keys,
 )
-from ..rosters import roster_cached
+from ..desk.rosters import roster_cached
+from ..models import SavedView
 
 SAVED_VIEWS_IN_MENU = 20
 SEARCH_REFS_KEY = "desk_search_refs"

@@ -30,7 +30,7 @@ from agencies.services import (
     second_factor_remove,
 )
 
-from ..security import OTP_REQUIRED_KEY, otp_required
+from ..infra.security import OTP_REQUIRED_KEY, otp_required
 
 
 class TokenForm(forms.Form):

@@ -20,13 +20,13 @@ from django.views.decorators.http import require_POST
 from agencies.models import Agency, Category
 from agencies.selectors import category_route
 
-from .. import services
-from ..choices import ApplicantType
-from ..forms import RegisterForm, add_service_errors
+from .. import lifecycle
+from ..access.selectors import appeals_open_duplicates, appeals_visible_to
+from ..desk.forms import RegisterForm, add_service_errors
+from ..models.choices import ApplicantType
+from ..models.validators import validate_bin, validate_iin
 from ..routing.selectors import routing_suggest
 from ..routing.services import appeal_text
-from ..selectors import appeals_open_duplicates, appeals_visible_to
-from ..validators import validate_bin, validate_iin
 from .common import request_desk, sidebar_context
 
 
@@ -138,14 +138,14 @@ def appeal_register(request: HttpRequest) -> HttpResponse:
             return _page(request, form, check, status=422)
     try:
         for upload in data["files"]:
-            services.validate_upload(upload)
-    except services.AppealError as exc:
+            lifecycle.validate_upload(upload)
+    except lifecycle.AppealError as exc:
         add_service_errors(form, exc, {"file": "files"})
         return _page(request, form, check, status=422)
 
     applicant_type = data["applicant_type"]
     anonymous = applicant_type == ApplicantType.ANONYMOUS
-    applicant = services.ApplicantData(
+    applicant = lifecycle.ApplicantData(
         type=applicant_type,
         name="" if anonymous else data["applicant_name"],
         iin="" if anonymous else data["applicant_iin"],
@@ -157,7 +157,7 @@ def appeal_register(request: HttpRequest) -> HttpResponse:
     route = check["route"]
     try:
         with transaction.atomic():
-            appeal = services.appeal_register(
+            appeal = lifecycle.appeal_register(
                 actor=request.user,
                 agency=data["agency"],
                 kind=data["kind"],
@@ -176,17 +176,17 @@ def appeal_register(request: HttpRequest) -> HttpResponse:
                 event_payload=_suggestion_payload(request.POST, data["category"]),
             )
             for upload in data["files"]:
-                services.appeal_add_attachment(appeal=appeal, actor=request.user, upload=upload)
+                lifecycle.appeal_add_attachment(appeal=appeal, actor=request.user, upload=upload)
             sent_to = None
             if data["route_to_competent"] and isinstance(route, Agency) and route.pk != appeal.agency_id:
-                sent_to = services.appeal_redirect(
+                sent_to = lifecycle.appeal_redirect(
                     appeal=appeal,
                     to_agency=route,
                     actor=request.user,
                     reason=_("The category “%(category)s” in this region is handled by %(agency)s.")
                     % {"category": data["category"].name, "agency": route.name},
                 )
-    except services.AppealError as exc:
+    except lifecycle.AppealError as exc:
         add_service_errors(
             form, exc, {"applicant_type": "applicant_type", "file": "files", "to_agency": "route_to_competent"}
         )

@@ -26,10 +26,18 @@ from agencies.choices import Role
 from agencies.models import Agency
 from agencies.selectors import user_roles_for
 
-from .. import services
-from ..canned import guess_language, render_canned
-from ..choices import AppealAction, EventKind, Language, LinkKind, ResponseKind, ResponseStatus
-from ..forms import (
+from .. import lifecycle
+from ..access.personal_data import identifier_needed, mask_address, mask_phone, reveal_active, reveal_remember
+from ..access.selectors import (
+    appeal_get_visible,
+    appeal_notices,
+    appeal_responses,
+    appeal_timeline,
+    appeals_of_same_applicant,
+)
+from ..access.selectors import appeals_visible_to as _visible
+from ..desk.canned import guess_language, render_canned
+from ..desk.forms import (
     LINK_DUPLICATE,
     ActionForm,
     AgencySearchForm,
@@ -48,20 +56,12 @@ from ..forms import (
     TerminateForm,
     add_service_errors,
 )
+from ..desk.presenters import appeal_deadline, timeline_entries
+from ..desk.queues import APPROVAL, QUEUES, queue_keys, queue_queryset
 from ..listening.links import appeal_matter_context
 from ..models import Appeal, AppealLink, Attachment, CannedResponse
-from ..personal_data import identifier_needed, mask_address, mask_phone, reveal_active, reveal_remember
-from ..presenters import appeal_deadline, timeline_entries
-from ..queues import APPROVAL, QUEUES, queue_keys, queue_queryset
-from ..selectors import (
-    appeal_get_visible,
-    appeal_notices,
-    appeal_responses,
-    appeal_timeline,
-    appeals_of_same_applicant,
-)
-from ..selectors import appeals_visible_to as _visible
-from ..validators import mask_identifier
+from ..models.choices import AppealAction, EventKind, Language, LinkKind, ResponseKind, ResponseStatus
+from ..models.validators import mask_identifier
 from .common import htmx_target, request_desk, sidebar_context
 from .pickers import agency_choices
 
@@ -69,8 +69,8 @@ from .pickers import agency_choices
 def _link(appeal: Appeal, actor, data: dict) -> Any:
     other = data["other"]
     if data["kind"] == LINK_DUPLICATE:
-        return services.appeal_merge(appeal=appeal, into=other, actor=actor, comment=data.get("comment", ""))
-    return services.appeal_link(appeal=appeal, other=other, actor=actor, comment=data.get("comment", ""))
+        return lifecycle.appeal_merge(appeal=appeal, into=other, actor=actor, comment=data.get("comment", ""))
+    return lifecycle.appeal_link(appeal=appeal, other=other, actor=actor, comment=data.get("comment", ""))
 
 
 @dataclass(frozen=True)
@@ -90,21 +90,21 @@ ACTIONS: dict[str, ActionSpec] = {
             "take",
             AppealAction.TAKE,
             EmptyActionForm,
-            lambda a, u, d: services.appeal_take(appeal=a, actor=u),
+            lambda a, u, d: lifecycle.appeal_take(appeal=a, actor=u),
             gettext_lazy("The appeal is yours now."),
         ),
         ActionSpec(
             "assign",
             AppealAction.ASSIGN,
             AssignForm,
-            lambda a, u, d: services.appeal_assign(appeal=a, executor=d["executor"], actor=u),
+            lambda a, u, d: lifecycle.appeal_assign(appeal=a, executor=d["executor"], actor=u),
             gettext_lazy("The executor is assigned and notified."),
         ),
         ActionSpec(
             "redirect",
             AppealAction.REDIRECT,
             RedirectForm,
-            lambda a, u, d: services.appeal_redirect(
+            lambda a, u, d: lifecycle.appeal_redirect(
                 appeal=a, to_agency=d["to_agency"], actor=u, reason=d["reason"], part_text=d.get("part_text", "")
             ),
             gettext_lazy("The appeal is sent to the competent agency; the applicant is told."),
@@ -113,28 +113,28 @@ ACTIONS: dict[str, ActionSpec] = {
             "request_extension",
             AppealAction.REQUEST_EXTENSION,
             ExtensionForm,
-            lambda a, u, d: services.appeal_request_extension(appeal=a, actor=u, until=d["until"], reason=d["reason"]),
+            lambda a, u, d: lifecycle.appeal_request_extension(appeal=a, actor=u, until=d["until"], reason=d["reason"]),
             gettext_lazy("The extension is requested from the supervisor."),
         ),
         ActionSpec(
             "grant_extension",
             AppealAction.GRANT_EXTENSION,
             ExtensionForm,
-            lambda a, u, d: services.appeal_grant_extension(appeal=a, actor=u, until=d["until"], reason=d["reason"]),
+            lambda a, u, d: lifecycle.appeal_grant_extension(appeal=a, actor=u, until=d["until"], reason=d["reason"]),
             gettext_lazy("The term is extended; the applicant is told."),
         ),
         ActionSpec(
             "note",
             AppealAction.NOTE,
             NoteForm,
-            lambda a, u, d: services.appeal_add_note(appeal=a, actor=u, text=d["text"]),
+            lambda a, u, d: lifecycle.appeal_add_note(appeal=a, actor=u, text=d["text"]),
             gettext_lazy("The note is added."),
         ),
         ActionSpec(
             "draft",
             AppealAction.DRAFT,
             ResponseForm,
-            lambda a, u, d: services.appeal_save_response(
+            lambda a, u, d: lifecycle.appeal_save_response(
                 appeal=a, actor=u, text=d["text"], language=d["language"], outcome=d.get("outcome", "")
             ),
             gettext_lazy("The draft answer is saved."),
@@ -143,28 +143,28 @@ ACTIONS: dict[str, ActionSpec] = {
             "submit",
             AppealAction.SUBMIT,
             EmptyActionForm,
-            lambda a, u, d: services.appeal_submit(appeal=a, actor=u),
+            lambda a, u, d: lifecycle.appeal_submit(appeal=a, actor=u),
             gettext_lazy("The answer is submitted for approval."),
         ),
         ActionSpec(
             "return",
             AppealAction.RETURN,
             ReturnForm,
-            lambda a, u, d: services.appeal_return(appeal=a, actor=u, comment=d["comment"]),
+            lambda a, u, d: lifecycle.appeal_return(appeal=a, actor=u, comment=d["comment"]),
             gettext_lazy("The answer is returned to the executor for rework."),
         ),
         ActionSpec(
             "approve",
             AppealAction.APPROVE,
             ApproveForm,
-            lambda a, u, d: services.appeal_approve(appeal=a, actor=u, outcome=d["outcome"]),
+            lambda a, u, d: lifecycle.appeal_approve(appeal=a, actor=u, outcome=d["outcome"]),
             gettext_lazy("The answer is approved and sent to the applicant."),
         ),
         ActionSpec(
             "leave",
             AppealAction.LEAVE,
             LeaveForm,
-            lambda a, u, d: services.appeal_leave_without_consideration(
+            lambda a, u, d: lifecycle.appeal_leave_without_consideration(
                 appeal=a, actor=u, reason=d["reason"], comment=d.get("comment", "")
             ),
             gettext_lazy("The appeal is left without consideration; the applicant is told."),
@@ -173,7 +173,7 @@ ACTIONS: dict[str, ActionSpec] = {
             "terminate",
             AppealAction.TERMINATE,
             TerminateForm,
-            lambda a, u, d: services.appeal_terminate(
+            lambda a, u, d: lifecycle.appeal_terminate(
                 appeal=a, actor=u, reason=d["reason"], comment=d.get("comment", "")
             ),
             gettext_lazy("Consideration of the appeal is terminated."),
@@ -182,21 +182,21 @@ ACTIONS: dict[str, ActionSpec] = {
             "close",
             AppealAction.CLOSE,
             EmptyActionForm,
-            lambda a, u, d: services.appeal_close(appeal=a, actor=u),
+            lambda a, u, d: lifecycle.appeal_close(appeal=a, actor=u),
             gettext_lazy("The case file is closed."),
         ),
         ActionSpec(
             "reopen",
             AppealAction.REOPEN,
             ReopenForm,
-            lambda a, u, d: services.appeal_reopen(appeal=a, actor=u, reason=d["reason"]),
+            lambda a, u, d: lifecycle.appeal_reopen(appeal=a, actor=u, reason=d["reason"]),
             gettext_lazy("The appeal is reopened with a new term."),
         ),
         ActionSpec(
             "escalate",
             AppealAction.ESCALATE,
             EmptyActionForm,
-            lambda a, u, d: services.appeal_escalate(appeal=a, actor=u),
+            lambda a, u, d: lifecycle.appeal_escalate(appeal=a, actor=u),
             gettext_lazy("The appeal is escalated to the supervisors up the tree."),
         ),
         ActionSpec(
@@ -309,7 +309,7 @@ def workspace_context(
     open_action: str = "",
 ) -> dict[str, Any]:
     user = request.user
-    actions = services.appeal_available_actions(user=user, appeal=appeal)
+    actions = lifecycle.appeal_available_actions(user=user, appeal=appeal)
     offered = _offered(actions, appeal)
     responses = list(appeal_responses(appeal))
     working = next((r for r in responses if r.kind == ResponseKind.ANSWER and r.status != ResponseStatus.SENT), None)
@@ -419,7 +419,7 @@ def workspace_context(
         "canned_chosen": canned_chosen,
         "draft_language": draft_language,
         "language_warning": language_warning,
-        "challenge_block": services._challenge_block(appeal, draft_language or appeal.language)
+        "challenge_block": lifecycle._challenge_block(appeal, draft_language or appeal.language)
         if draft_form is not None or working is not None
         else "",
         "redirect_options": redirect_options,
@@ -500,19 +500,19 @@ def appeal_action(request: HttpRequest, pk: int, slug: str) -> HttpResponse:
     _stale(appeal, form)
     try:
         spec.run(appeal, request.user, data)
-    except services.AppealPermissionError as exc:
+    except lifecycle.AppealPermissionError as exc:
         messages.error(request, " ".join(exc.messages))
         appeal = appeal_get_visible(request.user, pk)
         return render_workspace(request, appeal, status=403)
-    except services.AppealTransitionError as exc:  # includes a conflict with someone else's change
+    except lifecycle.AppealTransitionError as exc:  # includes a conflict with someone else's change
         messages.error(request, " ".join(exc.messages))
         appeal = appeal_get_visible(request.user, pk)
-        keep = form if isinstance(exc, services.AppealConflictError) and form.fields.keys() - {"version"} else None
+        keep = form if isinstance(exc, lifecycle.AppealConflictError) and form.fields.keys() - {"version"} else None
         if keep is not None:
             keep = _form_for(slug, appeal, request.user, data=_with_version(request.POST, appeal.version))
             keep.is_valid()
         return render_workspace(request, appeal, bound=keep, open_action=slug if keep else "", status=409)
-    except services.AppealError as exc:
+    except lifecycle.AppealError as exc:
         appeal = appeal_get_visible(request.user, pk)
         form = _form_for(slug, appeal, request.user, data=request.POST, files=request.FILES)
         form.is_valid()
@@ -545,8 +545,8 @@ def reveal_identifier(request: HttpRequest, pk: int) -> HttpResponse:
     else:
         field_name = "contacts"
     try:
-        services.appeal_reveal_personal_data(appeal=appeal, actor=request.user, field=field_name)
-    except services.AppealError as exc:
+        lifecycle.appeal_reveal_personal_data(appeal=appeal, actor=request.user, field=field_name)
+    except lifecycle.AppealError as exc:
         messages.error(request, " ".join(exc.messages))
         return render_workspace(request, appeal, status=403)
     reveal_remember(request.session, appeal.pk)
@@ -560,11 +560,11 @@ def attachment_upload(request: HttpRequest, pk: int) -> HttpResponse:
     form = AttachmentForm(request.POST, request.FILES, appeal=appeal, user=request.user, slug="attachment")
     if form.is_valid():
         try:
-            services.appeal_add_attachment(appeal=appeal, actor=request.user, upload=form.cleaned_data["file"])
-        except services.AppealPermissionError as exc:
+            lifecycle.appeal_add_attachment(appeal=appeal, actor=request.user, upload=form.cleaned_data["file"])
+        except lifecycle.AppealPermissionError as exc:
             messages.error(request, " ".join(exc.messages))
             return render_workspace(request, appeal, status=403)
-        except services.AppealError as exc:
+        except lifecycle.AppealError as exc:
             add_service_errors(form, exc)
         else:
             messages.success(request, _("The file is attached."))

@@ -3,7 +3,7 @@
 import pytest
 from rest_framework.test import APIClient
 
-from appeals.integrations import integration_rotate_token
+from appeals.access.integrations import integration_rotate_token
 
 from .conftest import assert_error, intake_body, make_integration, token_client
 

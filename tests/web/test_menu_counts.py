@@ -10,7 +10,7 @@ import re
 import pytest
 
 from agencies.models import User
-from appeals.demo import STAFF, seed_appeals, seed_base
+from appeals.datasets.demo import STAFF, seed_appeals, seed_base
 from appeals.models import SavedView
 
 pytestmark = pytest.mark.django_db

@@ -5,8 +5,8 @@ import pytest
 from django.core.cache import cache
 
 from agencies.choices import Role
-from appeals.choices import AppealStatus
 from appeals.models import CalendarOverride, SavedView
+from appeals.models.choices import AppealStatus
 
 from ..factories import MembershipFactory
 from .conftest import make

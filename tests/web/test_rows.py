@@ -6,10 +6,10 @@ import pytest
 from django.template import Context, Template
 from django.utils import timezone, translation
 
-from appeals.choices import AppealStatus, ApplicantType
+from appeals.access.selectors import appeals_queue_page
+from appeals.desk.rows import QueueRowRenderer
 from appeals.models import Appeal
-from appeals.rows import QueueRowRenderer
-from appeals.selectors import appeals_queue_page
+from appeals.models.choices import AppealStatus, ApplicantType
 
 from ..factories import valid_bin, valid_iin
 from .conftest import make

@@ -1,7 +1,7 @@
 from django.core.management.base import BaseCommand
 
-from appeals.outbox import notices_dispatch_pending
-from appeals.reminders import digests_send, reminders_scan
+from appeals.notices.outbox import notices_dispatch_pending
+from appeals.reminders.scan import digests_send, reminders_scan
 
 
 class Command(BaseCommand):

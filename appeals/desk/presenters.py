@@ -10,10 +10,10 @@ from django.utils.translation import ngettext
 
 from agencies.models import Agency, User
 
-from .calendar import get_calendar, local_today
-from .choices import EventKind, LeaveReason, Outcome, TerminateReason
-from .models import Appeal, AppealEvent
-from .policy import policy
+from ..calendar.policy import policy
+from ..calendar.workdays import get_calendar, local_today
+from ..models import Appeal, AppealEvent
+from ..models.choices import EventKind, LeaveReason, Outcome, TerminateReason
 
 
 @dataclass(frozen=True)

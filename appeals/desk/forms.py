@@ -12,8 +12,9 @@ from agencies.choices import Region, Role
 from agencies.models import Agency, Category
 from agencies.selectors import agency_members
 
-from . import policy
-from .choices import (
+from ..calendar import policy
+from ..models import Appeal
+from ..models.choices import (
     ANSWER_OUTCOMES,
     AppealKind,
     ApplicantType,
@@ -23,7 +24,6 @@ from .choices import (
     Outcome,
     TerminateReason,
 )
-from .models import Appeal
 
 ANSWER_OUTCOME_CHOICES = [(value, label) for value, label in Outcome.choices if value in ANSWER_OUTCOMES]
 

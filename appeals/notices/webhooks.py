@@ -33,9 +33,9 @@ from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
-from .choices import EventKind
-from .integrations import host_is_private
-from .models import Appeal, AppealEvent, DeliveryStatus, IntegrationScope, WebhookDelivery, WebhookEndpoint
+from ..access.integrations import host_is_private
+from ..models import Appeal, AppealEvent, DeliveryStatus, IntegrationScope, WebhookDelivery, WebhookEndpoint
+from ..models.choices import EventKind
 
 logger = logging.getLogger(__name__)
 
@@ -169,7 +169,7 @@ def webhook_ping_create(*, endpoint: WebhookEndpoint) -> WebhookDelivery:
 
 
 def _enqueue(ids: list[int]) -> None:
-    from .tasks import webhook_deliver_task
+    from ..tasks import webhook_deliver_task
 
     for delivery_id in ids:
         try:

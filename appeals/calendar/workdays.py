@@ -127,7 +127,7 @@ def get_calendar() -> WorkingCalendar:
     with _lock:
         calendar = _cached["calendar"]
         if calendar is None or time.monotonic() - float(_cached["loaded"]) > _OVERRIDES_TTL_SECONDS:
-            from .models import CalendarOverride
+            from ..models import CalendarOverride
 
             overrides = dict(CalendarOverride.objects.values_list("date", "is_working_day"))
             calendar = WorkingCalendar(overrides)

@@ -21,13 +21,13 @@ from agencies.choices import Role
 from agencies.models import Agency, Membership, User
 from agencies.selectors import agency_ids_visible_to, user_agencies, user_memberships
 
-from .calendar import local_today
-from .choices import OPEN_STATUSES, AppealStatus, ResponseKind, ResponseStatus
+from ..access.selectors import appeals_awaiting_approval, appeals_due_within, appeals_overdue, appeals_visible_to
+from ..calendar.policy import policy
+from ..calendar.workdays import local_today
+from ..models import Appeal, AppealResponse
+from ..models.choices import OPEN_STATUSES, AppealStatus, ResponseKind, ResponseStatus
 from .filters import AppealFilterSet
-from .models import Appeal, AppealResponse
-from .policy import policy
 from .rosters import roster_cached
-from .selectors import appeals_awaiting_approval, appeals_due_within, appeals_overdue, appeals_visible_to
 
 # Counts above this show as "1 000+".
 COUNT_CAP = 1000

@@ -6,6 +6,6 @@ from django.utils.functional import SimpleLazyObject
 def desk(request):
     if not getattr(request, "user", None) or not request.user.is_authenticated:
         return {}
-    from .views.common import request_desk
+    from .common import request_desk
 
     return {"desk": SimpleLazyObject(lambda: request_desk(request))}

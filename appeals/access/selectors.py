@@ -21,10 +21,10 @@ from agencies.choices import Role
 from agencies.models import User
 from agencies.selectors import agency_ids_visible_to, user_memberships
 
-from . import policy
-from .calendar import get_calendar, local_today
-from .choices import OPEN_STATUSES, AppealKind, AppealStatus, EventKind, NoticeKind, NoticeState
-from .models import Appeal, AppealEvent, AppealResponse, Notice
+from ..calendar import policy
+from ..calendar.workdays import get_calendar, local_today
+from ..models import Appeal, AppealEvent, AppealResponse, Notice
+from ..models.choices import OPEN_STATUSES, AppealKind, AppealStatus, EventKind, NoticeKind, NoticeState
 
 
 def appeals_visible_to(user: User) -> QuerySet[Appeal]:

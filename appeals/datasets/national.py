@@ -36,20 +36,12 @@ from django.utils import timezone
 from agencies.choices import AgencyKind, Region, Role
 from agencies.models import Agency, Category, CategoryRoute, Membership, User
 
-from .calendar import get_calendar
-from .choices import (
-    AppealStatus,
-    ApplicantType,
-    EventKind,
-    LeaveReason,
-    Outcome,
-    ResponseKind,
-    ResponseStatus,
-)
+from ..calendar.policy import due_date_for, extension_limit
+from ..calendar.workdays import get_calendar
+from ..listening.matching import applicant_key
+from ..models import Appeal, AppealEvent, AppealResponse, RegistrationCounter
+from ..models.choices import AppealStatus, ApplicantType, EventKind, LeaveReason, Outcome, ResponseKind, ResponseStatus
 from .demo import CATEGORIES, CHANNEL_MIX, FIRST_NAMES, KIND_MIX, random_iin
-from .listening.matching import applicant_key
-from .models import Appeal, AppealEvent, AppealResponse, RegistrationCounter
-from .policy import due_date_for, extension_limit
 
 # Every staff member of the national dataset signs in with this password (BENCHMARKS.md says so).
 NATIONAL_PASSWORD = "national12345"  # noqa: S105 - a documented demo password of a benchmark dataset
@@ -671,7 +663,7 @@ def _end_of(day: date) -> datetime:
 
 
 def _random_bin(rng: random.Random) -> str:
-    from .validators import make_valid_number
+    from ..models.validators import make_valid_number
 
     while True:
         number = make_valid_number(f"{rng.randint(0, 25):02d}{rng.randint(1, 12):02d}4{rng.randint(0, 999999):06d}")
@@ -730,7 +722,7 @@ TABLES = [Appeal._meta.db_table, AppealEvent._meta.db_table, AppealResponse._met
 def wipe_appeals(*, out: Callable[[str], None]) -> None:
     """Remove every appeal and what hangs on it, and the dashboard's roll-ups made from them (the dataset owns
     the database: checked by the caller)."""
-    from .models import (
+    from ..models import (
         AppealAssigneeDurationRollup,
         AppealAssigneeRollup,
         AppealDailyRollup,
@@ -747,7 +739,7 @@ def wipe_appeals(*, out: Callable[[str], None]) -> None:
                 "appeals_registrationcounter, " + ", ".join(model._meta.db_table for model in rollups) + " CASCADE"
             )
     else:
-        from .models import Notice
+        from ..models import Notice
 
         for model in rollups:
             model.objects.all().delete()

@@ -14,7 +14,7 @@ from agencies.choices import Role
 from agencies.models import User
 from agencies.selectors import user_memberships
 
-from .models import Appeal
+from ..models import Appeal
 
 REVEAL_SESSION_KEY = "desk_revealed"
 REVEAL_SECONDS = 15 * 60

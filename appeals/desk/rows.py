@@ -22,11 +22,11 @@ from django.utils.translation import gettext as _
 
 from agencies.models import Agency, User
 
-from .calendar import local_today
-from .models import Appeal
+from ..access.selectors import QueueRow
+from ..calendar.workdays import local_today
+from ..models import Appeal
+from ..models.validators import mask_identifier
 from .presenters import Deadline, appeal_deadline
-from .selectors import QueueRow
-from .validators import mask_identifier
 from .widgets import html_escape as escape
 
 # The indentation of the <tbody> in templates/appeals/includes/queue_results.html.

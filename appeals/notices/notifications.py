@@ -12,7 +12,7 @@ from typing import Any
 
 from agencies.selectors import agency_supervisors_up_the_tree
 
-from .choices import NoticeKind
+from ..models.choices import NoticeKind
 
 APPLICANT_RECEIPT = NoticeKind.RECEIPT.value
 APPLICANT_REDIRECT = NoticeKind.REDIRECT.value
@@ -42,7 +42,7 @@ def applicant_notice_on_commit(appeal, kind: str, extra: dict[str, Any] | None =
 
 def applicant_notices_on_commit(appeals, kind: str, extra: dict[str, Any] | None = None) -> None:
     """The same notice to the applicant of each of `appeals` (those with an address), in one insert."""
-    from .models import Notice
+    from ..models import Notice
     from .outbox import notices_add
 
     if kind not in APPLICANT_KINDS:
@@ -64,7 +64,7 @@ def applicant_notices_on_commit(appeals, kind: str, extra: dict[str, Any] | None
 
 def staff_notice_on_commit(appeal, kind: str, recipient=None) -> None:
     """Email a member of staff (or, for escalations, the supervisors up the tree) after commit."""
-    from .models import Notice
+    from ..models import Notice
     from .outbox import notices_add
 
     if kind not in STAFF_KINDS:

@@ -37,12 +37,12 @@ from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from ..access.selectors import notices_due_for_sending
+from ..calendar.policy import policy, redirect_deadline, reminder_stage
+from ..calendar.workdays import WorkingCalendar, get_calendar
+from ..models import Appeal, Notice
+from ..models.choices import OPEN_STATUSES, AppealStatus, NoticeKind, NoticeState
 from . import mailer
-from .calendar import WorkingCalendar, get_calendar
-from .choices import OPEN_STATUSES, AppealStatus, NoticeKind, NoticeState
-from .models import Appeal, Notice
-from .policy import policy, redirect_deadline, reminder_stage
-from .selectors import notices_due_for_sending
 
 logger = logging.getLogger(__name__)
 
@@ -130,7 +130,7 @@ def notices_enqueue(notice_ids: Sequence[int]) -> int:
     A broker that is down is logged, never raised: this runs after the user's change was
     committed, and the pending rows are handed over again by the catch-up.
     """
-    from .tasks import notices_send_task
+    from ..tasks import notices_send_task
 
     size = outbox_setting("BATCH_SIZE")
     queued = 0

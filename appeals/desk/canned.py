@@ -7,7 +7,7 @@ import re
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
-from .calendar import local_today
+from ..calendar.workdays import local_today
 
 PLACEHOLDER_RE = re.compile(r"\{(\w+)\}")
 

@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 
 from agencies.models import Agency
 
-from .models import Appeal, Integration, IntegrationScope, WebhookEndpoint
+from ..models import Appeal, Integration, IntegrationScope, WebhookEndpoint
 
 TOKEN_PREFIX = "otn_"  # noqa: S105 - the visible prefix of every token, not a secret
 RATE_LIMIT_RE = re.compile(r"^\d{1,7}/(s|sec|second|m|min|minute|h|hour|d|day)$")

@@ -22,8 +22,11 @@ from agencies.choices import AgencyKind, Region, Role
 from agencies.models import Agency, Category, CategoryRoute, Membership, User
 from agencies.services import agency_save
 
-from .calendar import get_calendar
-from .choices import (
+from ..calendar.policy import complaint_forward_deadline, due_date_for
+from ..calendar.workdays import get_calendar
+from ..listening.matching import applicant_key
+from ..models import Appeal, AppealEvent, AppealResponse, CannedResponse, RegistrationCounter
+from ..models.choices import (
     AppealKind,
     AppealStatus,
     ApplicantType,
@@ -34,10 +37,7 @@ from .choices import (
     ResponseKind,
     ResponseStatus,
 )
-from .listening.matching import applicant_key
-from .models import Appeal, AppealEvent, AppealResponse, CannedResponse, RegistrationCounter
-from .policy import complaint_forward_deadline, due_date_for
-from .validators import make_valid_number
+from ..models.validators import make_valid_number
 
 DEMO_PASSWORD = "demo12345"  # noqa: S105 - printed for the demo; never used outside seed_demo
 

@@ -13,10 +13,10 @@ from agencies.choices import Region
 from agencies.models import Agency, Category, User
 from agencies.selectors import agencies_visible_to, agency_subtree
 
-from .calendar import local_today
-from .choices import OPEN_STATUSES, AppealKind, AppealStatus, Channel, EventKind, Language, Outcome
-from .models import Appeal, AppealEvent, Integration
-from .selectors import appeals_overdue, appeals_search, due_soon_limit
+from ..access.selectors import appeals_overdue, appeals_search, due_soon_limit
+from ..calendar.workdays import local_today
+from ..models import Appeal, AppealEvent, Integration
+from ..models.choices import OPEN_STATUSES, AppealKind, AppealStatus, Channel, EventKind, Language, Outcome
 
 
 def _visible_agencies(request) -> QuerySet[Agency]:

@@ -18,12 +18,12 @@ from django.core.mail import EmailMultiAlternatives
 from django.db.models import Count, F, Q
 from django.utils.translation import gettext as _
 
-from .calendar import WorkingCalendar
-from .choices import APPLICANT_NOTICE_KINDS, NoticeKind, ResponseKind, ResponseStatus
+from ..access.selectors import appeals_for_digest
+from ..calendar.policy import policy, redirect_deadline
+from ..calendar.workdays import WorkingCalendar
+from ..models import Appeal, AppealResponse, Notice
+from ..models.choices import APPLICANT_NOTICE_KINDS, NoticeKind, ResponseKind, ResponseStatus
 from .emails import build_email
-from .models import Appeal, AppealResponse, Notice
-from .policy import policy, redirect_deadline
-from .selectors import appeals_for_digest
 
 
 class NothingToSend(Exception):  # noqa: N818 - a reason, not an error
@@ -67,7 +67,7 @@ def notice_message(notice: Notice, *, today: date, cal: WorkingCalendar) -> Emai
     if notice.kind == NoticeKind.DIGEST:
         return _digest_message(notice, today=today, cal=cal)
     if notice.kind == NoticeKind.SIGNALS:
-        from .listening.emails import signals_message  # the listening package reads the dashboard's modules
+        from ..listening.emails import signals_message  # the listening package reads the dashboard's modules
 
         return signals_message(notice, today=today, headers=_headers(notice))
     appeal = notice.appeal

@@ -37,13 +37,8 @@ from django.utils import timezone
 from agencies.choices import Role
 from agencies.models import Membership
 
-from . import services
-from .calendar import WorkingCalendar, get_calendar
-from .choices import NoticeKind
-from .models import Appeal, Heartbeat, Notice
-from .outbox import notices_claim, notices_enqueue_on_commit, outbox_setting
-from .policy import policy
-from .selectors import (
+from .. import lifecycle
+from ..access.selectors import (
     after_due_date_and_id,
     agency_paths_with_appeals_due,
     appeals_due_for_reminder,
@@ -52,6 +47,11 @@ from .selectors import (
     appeals_to_escalate,
     digest_due_limit,
 )
+from ..calendar.policy import policy
+from ..calendar.workdays import WorkingCalendar, get_calendar
+from ..models import Appeal, Heartbeat, Notice
+from ..models.choices import NoticeKind
+from ..notices.outbox import notices_claim, notices_enqueue_on_commit, outbox_setting
 
 logger = logging.getLogger(__name__)
 
@@ -145,8 +145,8 @@ def _escalate(appeal_id: int) -> int:
     if appeal is None or appeal.escalated_at is not None or not appeal.is_overdue:
         return 0
     try:
-        services.appeal_escalate(appeal=appeal, actor=None)
-    except services.AppealError as exc:  # changed meanwhile (escalated by another scan): the next scan sees it
+        lifecycle.appeal_escalate(appeal=appeal, actor=None)
+    except lifecycle.AppealError as exc:  # changed meanwhile (escalated by another scan): the next scan sees it
         logger.info("appeal %s not escalated now: %s", appeal.number, " ".join(exc.messages))
         return 0
     return 1

@@ -28,10 +28,23 @@ from agencies.choices import Region, Role
 from agencies.models import Agency, Category, User
 from agencies.selectors import category_route, user_memberships, user_roles_for
 
-from . import notifications, policy
-from .calendar import get_calendar, invalidate_calendar
-from .canned import unknown_placeholders
-from .choices import (
+from ..calendar import policy
+from ..calendar.workdays import get_calendar, invalidate_calendar
+from ..dashboard.rollups import rollups_reassign
+from ..desk.canned import unknown_placeholders
+from ..listening.matching import applicant_key, match_on_commit
+from ..models import (
+    Appeal,
+    AppealEvent,
+    AppealLink,
+    AppealResponse,
+    Attachment,
+    CalendarOverride,
+    CannedResponse,
+    RegistrationCounter,
+    SavedView,
+)
+from ..models.choices import (
     ALLOWED_TRANSITIONS,
     ANSWER_OUTCOMES,
     OPEN_STATUSES,
@@ -49,20 +62,8 @@ from .choices import (
     ResponseStatus,
     TerminateReason,
 )
-from .dashboard.rollups import rollups_reassign
-from .listening.matching import applicant_key, match_on_commit
-from .models import (
-    Appeal,
-    AppealEvent,
-    AppealLink,
-    AppealResponse,
-    Attachment,
-    CalendarOverride,
-    CannedResponse,
-    RegistrationCounter,
-    SavedView,
-)
-from .validators import validate_bin, validate_iin
+from ..models.validators import validate_bin, validate_iin
+from ..notices import notifications
 
 
 # --- Errors -----------------------------------------------------------------------------------------

@@ -11,7 +11,7 @@ from datetime import date, datetime
 from django.conf import settings
 from django.utils import timezone
 
-from .calendar import WorkingCalendar, get_calendar
+from .workdays import WorkingCalendar, get_calendar
 
 
 def policy(key: str):

@@ -24,10 +24,8 @@ from django.utils.translation import gettext as _
 from agencies.models import Agency, Category, User
 from agencies.selectors import category_routes
 
-from .integrations import integration_may_submit_to
-from .models import Appeal, IdempotencyKey, Integration, Open311Details
-from .routing.services import intake_auto_route
-from .services import (
+from ..access.integrations import integration_may_submit_to
+from ..lifecycle import (
     AppealError,
     ApplicantData,
     Registration,
@@ -35,6 +33,8 @@ from .services import (
     appeal_add_attachment,
     appeals_register_many,
 )
+from ..models import Appeal, IdempotencyKey, Integration, Open311Details
+from ..routing.services import intake_auto_route
 
 logger = logging.getLogger(__name__)
 
