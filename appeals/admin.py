@@ -23,7 +23,8 @@ from .access.integrations import (
     webhook_endpoint_create,
 )
 from .access.selectors import appeals_search
-from .desk.canned import unknown_placeholders
+from .calendar import overrides
+from .desk.canned import canned_response_save, unknown_placeholders
 from .desk.pagination import CappedCountPaginator
 from .models import (
     Appeal,
@@ -248,17 +249,17 @@ class CalendarOverrideAdmin(admin.ModelAdmin):
     date_hierarchy = "date"
 
     def save_model(self, request, obj, form, change):
-        lifecycle.calendar_override_save(override=obj)
+        overrides.calendar_override_save(override=obj)
 
     def delete_model(self, request, obj):
-        lifecycle.calendar_override_delete(override=obj)
+        overrides.calendar_override_delete(override=obj)
 
     def delete_queryset(self, request, queryset):
         for override in queryset:
-            lifecycle.calendar_override_delete(override=override)
+            overrides.calendar_override_delete(override=override)
 
     def changelist_view(self, request, extra_context=None):
-        year = lifecycle.calendar_missing_next_year()
+        year = overrides.calendar_missing_next_year()
         if year is not None:
             self.message_user(
                 request,
@@ -459,7 +460,7 @@ class CannedResponseAdmin(admin.ModelAdmin):
     def save_model(self, request, obj, form, change):
         data = form.cleaned_data
         try:
-            lifecycle.canned_response_save(
+            canned_response_save(
                 actor=request.user,
                 canned=obj if change else None,
                 agency=data.get("agency"),

@@ -9,7 +9,7 @@ from __future__ import annotations
 from celery import shared_task
 
 from .notices import outbox
-from .reminders import scan as reminders
+from .reminders import digests, scan
 
 
 @shared_task(acks_late=True)
@@ -27,8 +27,8 @@ def notices_dispatch_pending_task() -> int:
 @shared_task(acks_late=True)
 def reminders_scan_task() -> dict[str, int]:
     """The deadline scan: reminders to assignees and registrars, escalation of newly overdue appeals."""
-    result = reminders.reminders_scan().as_dict()
-    reminders.heartbeat(reminders.REMINDER_SCAN_HEARTBEAT)  # for /healthz: the scan is running
+    result = scan.reminders_scan().as_dict()
+    scan.heartbeat(scan.REMINDER_SCAN_HEARTBEAT)  # for /healthz: the scan is running
     return result
 
 
@@ -43,7 +43,7 @@ def signals_email_send_task() -> int:
 @shared_task(acks_late=True)
 def digests_send_task() -> int:
     """The supervisors' daily digest (skipped on days off)."""
-    return reminders.digests_send()
+    return digests.digests_send()
 
 
 @shared_task(acks_late=True, ignore_result=True)

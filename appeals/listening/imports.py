@@ -11,7 +11,7 @@ received_at) plus the history:
 - `answered_at` / `resolved_at` / `closed_at` (when the body was done with it; required for a finished
   status), `answer_text` (kept as the sent answer), `outcome` (an Outcome value).
 
-Rows are checked as a registration is checked (services._registration_build: kinds, regions, IIN/BIN,
+Rows are checked as a registration is checked (lifecycle.registration.registration_build: kinds, regions, IIN/BIN,
 routing by category and region); a refused row is reported with its line and the reason, the rest
 go in, in batches (one transaction each). Nothing is sent: no receipt, no webhook, no notice. The
 import is idempotent by `external_id` among imported appeals (no integration): a row imported before is
@@ -44,7 +44,8 @@ from agencies.selectors import category_routes
 
 from ..calendar.workdays import get_calendar, local_today
 from ..dashboard.rollups import rollups_rebuild
-from ..lifecycle import AppealError, ApplicantData, Registration, _next_numbers, _registration_build
+from ..lifecycle import AppealError, ApplicantData, Registration
+from ..lifecycle.registration import next_numbers, registration_build
 from ..models import Appeal, AppealEvent, AppealResponse
 from ..models.choices import FINISHED_STATUSES, AppealStatus, EventKind, Outcome, ResponseKind, ResponseStatus
 from .matching import appeals_match
@@ -279,7 +280,7 @@ def _check(row: dict, lookups: _Lookups, cal, now: datetime) -> tuple[Appeal, di
         external_id=external_id,
     )
     try:
-        appeal, _payload = _registration_build(registration, actor=None, now=registered_at, cal=cal, allowed={})
+        appeal, _payload = registration_build(registration, actor=None, now=registered_at, cal=cal, allowed={})
     except AppealError as exc:
         raise _Refused(exc.message_dict if hasattr(exc, "error_dict") else {"row": exc.messages}) from None
     appeal.number = _text(row, "number")
@@ -443,7 +444,7 @@ def _import_batch(
             if not appeal.number:
                 by_year[timezone.localdate(appeal.registered_at).year].append(appeal)
         for year, appeals in by_year.items():
-            numbers_of = _next_numbers(appeals, year)
+            numbers_of = next_numbers(appeals, year)
             for appeal in appeals:
                 appeal.number = next(numbers_of[appeal.agency_id])
         appeals = [appeal for appeal, _extra in checked]

@@ -40,12 +40,10 @@ from agencies.models import Membership
 from .. import lifecycle
 from ..access.selectors import (
     after_due_date_and_id,
-    agency_paths_with_appeals_due,
     appeals_due_for_reminder,
     appeals_nearing_complaint_forward,
     appeals_nearing_redirect_limit,
     appeals_to_escalate,
-    digest_due_limit,
 )
 from ..calendar.policy import policy
 from ..calendar.workdays import WorkingCalendar, get_calendar
@@ -271,52 +269,3 @@ def _complaint_forward_reminders(*, today: date, cal: WorkingCalendar, chunk_siz
                 for user in users.values()
             ]
         created += _claim_and_hand_over(candidates)
-
-
-# --- The supervisors' daily digest -----------------------------------------------------------------------
-def digests_send(*, now: datetime | None = None) -> int:
-    """Write today's digest for every supervisor with something due or overdue in their subtree, and send them.
-
-    A supervisor who switched the digest off (User.receive_digest) gets none; overdue notices
-    (escalations) are not affected. One digest per supervisor and day, however often this runs.
-    Returns how many digests were written now.
-    """
-    now = now or timezone.now()
-    today = timezone.localdate(now)
-    cal = get_calendar()
-    if not cal.is_working_day(today):
-        return 0
-    # Every agency on the way from the root to an agency with appeals due: its supervisors have news.
-    covered: set[str] = set()
-    for path in agency_paths_with_appeals_due(until=digest_due_limit(today)):
-        parts = path.strip("/").split("/")
-        covered.update("/" + "/".join(parts[:depth]) + "/" for depth in range(1, len(parts) + 1))
-    supervisors: dict[int, object] = {}
-    memberships = (
-        Membership.objects.filter(role=Role.SUPERVISOR, user__is_active=True, user__receive_digest=True)
-        .exclude(user__email="")
-        .select_related("user", "agency")
-        .order_by("user_id")
-    )
-    for membership in memberships:
-        if membership.agency.path in covered:
-            supervisors.setdefault(membership.user_id, membership.user)
-    candidates = [
-        Notice(kind=NoticeKind.DIGEST, user_id=user.pk, email=user.email, due_date=today)
-        for user in supervisors.values()
-    ]
-    created = 0
-    chunk_size = outbox_setting("SCAN_CHUNK_SIZE")
-    for start in range(0, len(candidates), chunk_size):
-        chunk = candidates[start : start + chunk_size]
-        with transaction.atomic():
-            existing = set(
-                Notice.objects.filter(
-                    kind=NoticeKind.DIGEST, due_date=today, user_id__in=[n.user_id for n in chunk]
-                ).values_list("kind", "user_id", "due_date")
-            )
-            ids = notices_claim(chunk, existing=existing)
-            notices_enqueue_on_commit(ids)
-        created += len(ids)
-    logger.info("digests for %s: %d written", today.isoformat(), created)
-    return created

@@ -24,6 +24,7 @@ from agencies.selectors import agency_executors
 
 from .. import lifecycle
 from ..access.selectors import appeals_for_display, appeals_queue_page, appeals_visible_to, ordered
+from ..desk import saved_views
 from ..desk.forms import AgencySearchForm, SavedViewForm
 from ..desk.queues import ALL, QUEUES, capped_counts_of, default_queue, desk_switch_agency, queue_count_sql
 from ..desk.widgets import FastCheckboxSelectMultiple, preload_model_choices, speed_up_selects
@@ -420,7 +421,7 @@ def saved_view_create(request: HttpRequest) -> HttpResponse:
     if _is_identifier(query.get("q", "")):
         query.pop("q")
     try:
-        view = lifecycle.saved_view_create(
+        view = saved_views.saved_view_create(
             owner=request.user,
             name=form.cleaned_data["name"],
             query=query.urlencode(),
@@ -442,7 +443,7 @@ def saved_view_delete(request: HttpRequest, pk: int) -> HttpResponse:
         messages.error(request, _("This saved view no longer exists."))
         return redirect("appeals:list")
     try:
-        lifecycle.saved_view_delete(saved_view=view, actor=request.user)
+        saved_views.saved_view_delete(saved_view=view, actor=request.user)
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
         return redirect(f"{reverse('appeals:list')}?view={view.pk}")

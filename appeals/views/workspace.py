@@ -58,6 +58,7 @@ from ..desk.forms import (
 )
 from ..desk.presenters import appeal_deadline, timeline_entries
 from ..desk.queues import APPROVAL, QUEUES, queue_keys, queue_queryset
+from ..lifecycle.audit import challenge_block
 from ..listening.links import appeal_matter_context
 from ..models import Appeal, AppealLink, Attachment, CannedResponse
 from ..models.choices import AppealAction, EventKind, Language, LinkKind, ResponseKind, ResponseStatus
@@ -419,7 +420,7 @@ def workspace_context(
         "canned_chosen": canned_chosen,
         "draft_language": draft_language,
         "language_warning": language_warning,
-        "challenge_block": lifecycle._challenge_block(appeal, draft_language or appeal.language)
+        "challenge_block": challenge_block(appeal, draft_language or appeal.language)
         if draft_form is not None or working is not None
         else "",
         "redirect_options": redirect_options,

@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from agencies.choices import Role
 from appeals import lifecycle
+from appeals.calendar import policy
 from appeals.calendar.workdays import get_calendar, local_today
 from appeals.lifecycle import (
     ACTION_RULES,
@@ -368,7 +369,7 @@ def test_redirect_opens_the_appeal_in_the_target_with_its_own_term(
     appeal.refresh_from_db()
     assert appeal.status == AppealStatus.REDIRECTED and appeal.outcome == Outcome.REDIRECTED
     assert new.agency == sibling and new.redirected_from == appeal and new.status == AppealStatus.REGISTERED
-    assert new.due_date == lifecycle.policy.due_date_for(kind=new.kind, registered_at=new.registered_at)
+    assert new.due_date == policy.due_date_for(kind=new.kind, registered_at=new.registered_at)
     event = appeal.events.get(kind=EventKind.REDIRECTED)
     assert event.payload["late"] is False and event.payload["to_number"] == new.number
     assert new.events.get().payload["redirected_from"] == appeal.number
@@ -398,7 +399,7 @@ def test_redirect_to_the_same_agency_is_refused(registrar, appeal, agency):
 
 
 def test_extension_is_limited_to_two_months_from_registration(supervisor, appeal):
-    limit = lifecycle.policy.extension_limit(appeal.registered_at)
+    limit = policy.extension_limit(appeal.registered_at)
     with pytest.raises(AppealError) as exc:
         lifecycle.appeal_grant_extension(
             appeal=appeal, actor=supervisor, until=limit + timedelta(days=7), reason="More facts"

@@ -233,7 +233,7 @@ MUTATIONS = [
     Mutation(
         "A2",
         "is_superuser -> is_staff for the actor's roles",
-        "appeals/lifecycle/__init__.py",
+        "appeals/lifecycle/rules.py",
         "    if actor.is_superuser and actor.is_active:\n        return frozenset(Role.values)\n",
         "    if actor.is_staff and actor.is_active:\n        return frozenset(Role.values)\n",
         ACCESS_TESTS,
@@ -274,7 +274,7 @@ MUTATIONS = [
     Mutation(
         "R1",
         "executors may approve",
-        "appeals/lifecycle/__init__.py",
+        "appeals/lifecycle/rules.py",
         "frozenset({AppealStatus.AWAITING_APPROVAL}), frozenset({Role.SUPERVISOR}), AppealStatus.ANSWERED",
         "frozenset({AppealStatus.AWAITING_APPROVAL}), frozenset({Role.SUPERVISOR, Role.EXECUTOR}), "
         "AppealStatus.ANSWERED",
@@ -283,7 +283,7 @@ MUTATIONS = [
     Mutation(
         "R2",
         "executors may grant an extension",
-        "appeals/lifecycle/__init__.py",
+        "appeals/lifecycle/rules.py",
         "AppealAction.GRANT_EXTENSION: ActionRule(OPEN_STATUSES, frozenset({Role.SUPERVISOR})),",
         "AppealAction.GRANT_EXTENSION: ActionRule(OPEN_STATUSES, frozenset({Role.SUPERVISOR, Role.EXECUTOR})),",
         ACTION_TESTS,
@@ -291,7 +291,7 @@ MUTATIONS = [
     Mutation(
         "R3",
         "a registrar may assign",
-        "appeals/lifecycle/__init__.py",
+        "appeals/lifecycle/rules.py",
         "        frozenset({Role.SUPERVISOR}),\n        AppealStatus.IN_PROGRESS,\n    ),\n    AppealAction.REDIRECT",
         "        frozenset({Role.SUPERVISOR, Role.REGISTRAR}),\n        AppealStatus.IN_PROGRESS,\n    ),\n"
         "    AppealAction.REDIRECT",
@@ -300,7 +300,7 @@ MUTATIONS = [
     Mutation(
         "R4",
         "a colleague who is not the assignee may submit (assignee_only ignored)",
-        "appeals/lifecycle/__init__.py",
+        "appeals/lifecycle/rules.py",
         "if rule.assignee_only and Role.SUPERVISOR not in roles and",
         "if False and rule.assignee_only and Role.SUPERVISOR not in roles and",
         ACTION_TESTS,
@@ -308,7 +308,7 @@ MUTATIONS = [
     Mutation(
         "R5",
         "a supervisor may no longer step in for the assignee",
-        "appeals/lifecycle/__init__.py",
+        "appeals/lifecycle/rules.py",
         "if rule.assignee_only and Role.SUPERVISOR not in roles and",
         "if rule.assignee_only and",
         ACTION_TESTS,

@@ -9,7 +9,7 @@ from agencies.services import user_set_receive_digest
 from appeals import lifecycle
 from appeals.models import Notice
 from appeals.models.choices import AppealStatus, NoticeKind, NoticeState
-from appeals.reminders.scan import digests_send
+from appeals.reminders.digests import digests_send
 from appeals.tasks import digests_send_task
 
 from ..factories import AppealFactory

@@ -28,6 +28,7 @@ from django.db import connection
 from django.utils import timezone
 
 from appeals import lifecycle
+from appeals.calendar import overrides
 from appeals.calendar.workdays import get_calendar, invalidate_calendar
 from appeals.lifecycle import ApplicantData
 from appeals.models import CalendarOverride, Notice
@@ -199,7 +200,7 @@ def scenario(agency, executor, executor2, supervisor, ministry_supervisor, regis
     today = timezone.localdate()
     if not get_calendar().is_working_day(today):
         # Reminders go out on working days only: make today one, as a decree would.
-        lifecycle.calendar_override_save(override=CalendarOverride(date=today, is_working_day=True, note="test"))
+        overrides.calendar_override_save(override=CalendarOverride(date=today, is_working_day=True, note="test"))
     invalidate_calendar()
     cal = get_calendar()
     registered = timezone.make_aware(datetime.combine(working_days_back(today, 20), datetime.min.time()))

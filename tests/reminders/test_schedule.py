@@ -11,6 +11,7 @@ from django.core import mail
 
 from agencies.choices import Role
 from appeals import lifecycle
+from appeals.calendar import overrides
 from appeals.models import CalendarOverride, Notice
 from appeals.models.choices import AppealStatus, NoticeKind, NoticeState
 from appeals.reminders.scan import reminders_scan
@@ -131,8 +132,8 @@ def test_no_reminder_goes_out_on_public_holidays_and_the_count_skips_them(travel
 def test_a_decree_override_moves_the_reminders(travel, scan, agency, executor, admin_user):
     # The government moves a day off: Friday 16 October 2026 is off, Saturday 17 October is worked.
     travel(date(2026, 10, 1))
-    lifecycle.calendar_override_save(override=CalendarOverride(date=date(2026, 10, 16), is_working_day=False))
-    lifecycle.calendar_override_save(override=CalendarOverride(date=date(2026, 10, 17), is_working_day=True))
+    overrides.calendar_override_save(override=CalendarOverride(date=date(2026, 10, 16), is_working_day=False))
+    overrides.calendar_override_save(override=CalendarOverride(date=date(2026, 10, 17), is_working_day=True))
     appeal = assigned_appeal(agency, executor, date(2026, 10, 19))  # a Monday
     days = [
         (date(2026, 10, 14), ["due_reminder"]),  # Wednesday: Thursday, Saturday, Monday = 3 left

@@ -10,6 +10,7 @@ from django.test import Client
 from django.urls import reverse
 
 from appeals import lifecycle
+from appeals.desk import saved_views
 from appeals.models import Appeal, AppealEvent, Attachment, SavedView
 from appeals.models.choices import AppealStatus, EventKind
 
@@ -91,7 +92,7 @@ def test_other_agencies_attachments_saved_views_and_canned_responses(attacker, t
     # The file's own path is not served from anywhere.
     assert attacker.get(f"/attachments/{attachment.file.name}").status_code == 404
     assert attacker.get(f"/media/{attachment.file.name}").status_code == 404
-    view = lifecycle.saved_view_create(owner=outsider, name="Theirs", query="queue=all")
+    view = saved_views.saved_view_create(owner=outsider, name="Theirs", query="queue=all")
     assert attacker.post(reverse("appeals:saved_view_delete", kwargs={"pk": view.pk})).status_code == 302
     assert SavedView.objects.filter(pk=view.pk).exists()
     assert "Theirs" not in attacker.get(f"/appeals/?view={view.pk}").content.decode()
