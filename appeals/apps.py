@@ -10,8 +10,29 @@ class AppealsConfig(AppConfig):
         from .infra import security  # noqa: F401 - connects the sign-in signal receiver
         from .infra.heap import install
 
-        install()  # gc.freeze() after the first request (appeals/heap.py)
+        install()  # gc.freeze() after the first request (appeals/infra/heap.py)
+        self._connect_the_edges()
+        self._connect_roster_signals()
 
+    @staticmethod
+    def _connect_the_edges():
+        """Wire the outer parts into the inner ones, so that no inner module imports an outer one.
+
+        The outbox, the webhooks and matter matching start Celery tasks through appeals.infra.handoff; the
+        mailer builds the weekly signals email through the builder appeals.listening registers (it reads the
+        dashboard). See tests/test_layering.py for the layers.
+        """
+        from . import tasks
+        from .infra import handoff
+        from .listening.emails import signals_message
+        from .models.choices import NoticeKind
+        from .notices.mailer import message_builder_register
+
+        handoff.connect(tasks.HANDOFFS)
+        message_builder_register(NoticeKind.SIGNALS, signals_message)
+
+    @staticmethod
+    def _connect_roster_signals():
         from django.db.models.signals import post_delete, post_save
 
         from agencies.models import Agency, Category, Membership, User
@@ -19,7 +40,7 @@ class AppealsConfig(AppConfig):
         from .desk.rosters import rosters_changed
         from .models import CalendarOverride, SavedView
 
-        # Cached rosters (appeals/rosters.py) are read from these (the calendar: the queues' dates): a change
+        # Cached rosters (appeals/desk/rosters.py) are read from these (the calendar: the queues' dates): a change
         # starts new ones.
         for model in (Agency, Category, Membership, User, CalendarOverride, SavedView):
             for signal in (post_save, post_delete):

@@ -24,7 +24,8 @@ from ..dashboard.periods import WEEK, period_for
 from ..models import Notice
 from ..models.choices import NoticeKind
 from ..notices.emails import build_email
-from ..notices.outbox import notices_claim
+from ..notices.mailer import NothingToSend
+from ..notices.outbox import notices_claim, notices_enqueue_on_commit
 from .signals import KINDS, signals_for
 
 logger = logging.getLogger(__name__)
@@ -56,8 +57,6 @@ def signals_email_send(*, now: datetime | None = None) -> int:
             )
         )
         created = notices_claim(candidates, existing=existing)
-    from ..notices.outbox import notices_enqueue_on_commit
-
     notices_enqueue_on_commit(created)
     logger.info("weekly signals for %s: %d written", monday.isoformat(), len(created))
     return len(created)
@@ -67,8 +66,6 @@ def signals_message(
     notice: Notice, *, today: date | None = None, headers: dict | None = None
 ) -> EmailMultiAlternatives:
     """The email of last week's signals for each subtree the recipient supervises (NothingToSend if none)."""
-    from ..notices.mailer import NothingToSend
-
     user = notice.user
     assert user is not None
     today = today or local_today()

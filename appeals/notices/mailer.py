@@ -3,11 +3,12 @@
 Staff read theirs in their interface language (User.language), the applicant in the appeal's
 language. Staff emails carry the appeal's number, subject, due date, working days left and a
 link to the appeal (SITE_URL + the appeal's address); the applicant, who has no login, gets no
-link. The outbox (appeals.outbox) decides whether and when a notice is sent.
+link. The outbox (appeals.notices.outbox) decides whether and when a notice is sent.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 from itertools import groupby
 from typing import Any
@@ -28,6 +29,16 @@ from .emails import build_email
 
 class NothingToSend(Exception):  # noqa: N818 - a reason, not an error
     """The notice has nothing left to say (a digest whose appeals were all dealt with)."""
+
+
+# Kinds whose message a part above the notices builds (the weekly signals: appeals.listening.emails, which
+# reads the dashboard). AppealsConfig.ready() registers them, so the notices never import those parts.
+_BUILDERS: dict[str, Callable[..., EmailMultiAlternatives]] = {}
+
+
+def message_builder_register(kind: str, builder: Callable[..., EmailMultiAlternatives]) -> None:
+    """Let `builder(notice, *, today, headers)` build the email of notices of `kind` (raising NothingToSend)."""
+    _BUILDERS[kind] = builder
 
 
 _TEMPLATES: dict[str, str] = {
@@ -66,10 +77,8 @@ def notice_message(notice: Notice, *, today: date, cal: WorkingCalendar) -> Emai
     """The email of `notice` as of `today` (raises NothingToSend when it has nothing left to say)."""
     if notice.kind == NoticeKind.DIGEST:
         return _digest_message(notice, today=today, cal=cal)
-    if notice.kind == NoticeKind.SIGNALS:
-        from ..listening.emails import signals_message  # the listening package reads the dashboard's modules
-
-        return signals_message(notice, today=today, headers=_headers(notice))
+    if notice.kind in _BUILDERS:
+        return _BUILDERS[notice.kind](notice, today=today, headers=_headers(notice))
     appeal = notice.appeal
     assert appeal is not None
     template = _TEMPLATES[notice.kind]

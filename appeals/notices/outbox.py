@@ -40,6 +40,7 @@ from django.utils.translation import gettext as _
 from ..access.selectors import notices_due_for_sending
 from ..calendar.policy import policy, redirect_deadline, reminder_stage
 from ..calendar.workdays import WorkingCalendar, get_calendar
+from ..infra import handoff
 from ..models import Appeal, Notice
 from ..models.choices import OPEN_STATUSES, AppealStatus, NoticeKind, NoticeState
 from . import mailer
@@ -130,8 +131,7 @@ def notices_enqueue(notice_ids: Sequence[int]) -> int:
     A broker that is down is logged, never raised: this runs after the user's change was
     committed, and the pending rows are handed over again by the catch-up.
     """
-    from ..tasks import notices_send_task
-
+    notices_send_task = handoff.task("notices_send")
     size = outbox_setting("BATCH_SIZE")
     queued = 0
     for start in range(0, len(notice_ids), size):

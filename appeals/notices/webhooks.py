@@ -34,6 +34,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from ..access.integrations import host_is_private
+from ..infra import handoff
 from ..models import Appeal, AppealEvent, DeliveryStatus, IntegrationScope, WebhookDelivery, WebhookEndpoint
 from ..models.choices import EventKind
 
@@ -169,8 +170,7 @@ def webhook_ping_create(*, endpoint: WebhookEndpoint) -> WebhookDelivery:
 
 
 def _enqueue(ids: list[int]) -> None:
-    from ..tasks import webhook_deliver_task
-
+    webhook_deliver_task = handoff.task("webhook_deliver")
     for delivery_id in ids:
         try:
             webhook_deliver_task.delay(delivery_id)
