@@ -23,6 +23,7 @@ from ..access.integrations import (
 from ..models import AppealResponse, IntegrationScope, WebhookDelivery
 from ..models.choices import ResponseStatus
 from ..notices.webhooks import webhook_ping_create
+from . import action_serializers as sa
 from . import serializers as s
 from .authentication import request_integration
 from .filters import AgencyFilterSet, AppealResponseFilterSet
@@ -41,7 +42,7 @@ from .views import visible_appeals
     retrieve=extend_schema(summary="A response"),
 )
 class AppealResponseViewSet(viewsets.ReadOnlyModelViewSet):
-    serializer_class = s.AppealResponseSerializer
+    serializer_class = sa.AppealResponseSerializer
     filterset_class = AppealResponseFilterSet
     integration_scope = IntegrationScope.READ
     lookup_value_regex = r"[0-9]+"
@@ -61,7 +62,7 @@ class AppealResponseViewSet(viewsets.ReadOnlyModelViewSet):
     retrieve=extend_schema(summary="An agency"),
 )
 class AgencyViewSet(viewsets.ReadOnlyModelViewSet):
-    serializer_class = s.AgencySerializer
+    serializer_class = sa.AgencySerializer
     filterset_class = AgencyFilterSet
     integration_scope = ANY_SCOPE
     lookup_value_regex = r"[0-9]+"
@@ -75,7 +76,7 @@ class AgencyViewSet(viewsets.ReadOnlyModelViewSet):
     retrieve=extend_schema(summary="A category"),
 )
 class CategoryViewSet(viewsets.ReadOnlyModelViewSet):
-    serializer_class = s.CategorySerializer
+    serializer_class = sa.CategorySerializer
     integration_scope = ANY_SCOPE
     lookup_field = "code"
     lookup_value_regex = r"[-a-zA-Z0-9_]+"
@@ -94,7 +95,7 @@ class WebhookEndpointViewSet(
 ):
     """Status webhooks of the calling integration (token with the `read` scope only)."""
 
-    serializer_class = s.WebhookEndpointSerializer
+    serializer_class = sa.WebhookEndpointSerializer
     integration_scope = IntegrationScope.READ
     staff_allowed = False
     lookup_value_regex = r"[0-9]+"
@@ -109,18 +110,18 @@ class WebhookEndpointViewSet(
             "Each status change of the appeals this integration submitted is POSTed there, signed; the answer "
             "carries the signing `secret`, shown only now."
         ),
-        request=s.WebhookEndpointCreateSerializer,
-        responses={201: s.WebhookEndpointCreatedSerializer},
+        request=sa.WebhookEndpointCreateSerializer,
+        responses={201: sa.WebhookEndpointCreatedSerializer},
     )
     def create(self, request):
-        serializer = s.WebhookEndpointCreateSerializer(data=request.data)
+        serializer = sa.WebhookEndpointCreateSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         endpoint, secret = webhook_endpoint_create(
             integration=request_integration(request),
             url=serializer.validated_data["url"],
             description=serializer.validated_data.get("description", ""),
         )
-        body = s.WebhookEndpointSerializer(endpoint).data
+        body = sa.WebhookEndpointSerializer(endpoint).data
         return Response({**body, "secret": secret}, status=status.HTTP_201_CREATED)
 
     def perform_destroy(self, instance):
@@ -130,22 +131,22 @@ class WebhookEndpointViewSet(
         summary="Send a test event",
         description="Queues a signed `ping` delivery to the endpoint; follow it in the deliveries.",
         request=None,
-        responses={202: s.WebhookDeliverySerializer},
+        responses={202: sa.WebhookDeliverySerializer},
     )
     @action(detail=True, methods=["post"])
     def ping(self, request, pk=None):
         delivery = webhook_ping_create(endpoint=self.get_object())
-        return Response(s.WebhookDeliverySerializer(delivery).data, status=status.HTTP_202_ACCEPTED)
+        return Response(sa.WebhookDeliverySerializer(delivery).data, status=status.HTTP_202_ACCEPTED)
 
     @extend_schema(
-        summary="The endpoint's delivery log", responses=s.WebhookDeliverySerializer(many=True), filters=False
+        summary="The endpoint's delivery log", responses=sa.WebhookDeliverySerializer(many=True), filters=False
     )
     @action(detail=True, methods=["get"])
     def deliveries(self, request, pk=None):
         endpoint = self.get_object()
         queryset = WebhookDelivery.objects.filter(endpoint=endpoint).order_by("-created_at", "-id")
         page = self.paginate_queryset(queryset)
-        return self.get_paginated_response(s.WebhookDeliverySerializer(page, many=True).data)
+        return self.get_paginated_response(sa.WebhookDeliverySerializer(page, many=True).data)
 
 
 class MeView(APIView):
@@ -153,7 +154,7 @@ class MeView(APIView):
 
     integration_scope = ANY_SCOPE
 
-    @extend_schema(summary="Who am I", responses=s.WhoAmISerializer, tags=["auth"])
+    @extend_schema(summary="Who am I", responses=sa.WhoAmISerializer, tags=["auth"])
     def get(self, request):
         integration = request_integration(request)
         if integration is not None:

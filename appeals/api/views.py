@@ -34,6 +34,7 @@ from ..models import Appeal, AppealEvent, AppealResponse, Attachment, Integratio
 from ..models.choices import EventKind
 from ..routing.selectors import routing_suggest
 from ..routing.services import appeal_text
+from . import action_serializers as sa
 from . import serializers as s
 from .authentication import request_integration
 from .intake import IntakeData, appeal_intake, appeals_intake_batch, request_fingerprint
@@ -294,7 +295,7 @@ class AppealViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
         description=(
             "Every recorded step, oldest first. Integrations see the steps without internal notes, actors or details."
         ),
-        responses=s.AppealEventSerializer(many=True),
+        responses=sa.AppealEventSerializer(many=True),
         filters=False,
     )
     @action(detail=True, methods=["get"], pagination_class=None, filterset_class=None)
@@ -304,7 +305,7 @@ class AppealViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
         public = request_integration(request) is not None
         if public:
             events = events.exclude(kind__in=sorted(INTERNAL_EVENT_KINDS))
-        return Response(s.AppealEventSerializer(events, many=True, context={"public": public}).data)
+        return Response(sa.AppealEventSerializer(events, many=True, context={"public": public}).data)
 
     # --- Lifecycle actions (staff, signed in) --------------------------------------------------------
     def _act(
@@ -323,15 +324,15 @@ class AppealViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
     def _appeal_response(self, appeal: Appeal) -> Response:
         return Response(s.AppealSerializer(appeal, context={"request": self.request}).data)
 
-    @extend_schema(summary="Take into work (executor)", request=s.EmptySerializer, responses=s.AppealSerializer)
+    @extend_schema(summary="Take into work (executor)", request=sa.EmptySerializer, responses=s.AppealSerializer)
     @action(detail=True, methods=["post"], filterset_class=None)
     def take(self, request, pk=None):
         return self._appeal_response(
-            self._act(request, pk, s.EmptySerializer, lambda a, d: lifecycle.appeal_take(appeal=a, actor=request.user))
+            self._act(request, pk, sa.EmptySerializer, lambda a, d: lifecycle.appeal_take(appeal=a, actor=request.user))
         )
 
     @extend_schema(
-        summary="Assign to an executor (supervisor)", request=s.AssignSerializer, responses=s.AppealSerializer
+        summary="Assign to an executor (supervisor)", request=sa.AssignSerializer, responses=s.AppealSerializer
     )
     @action(detail=True, methods=["post"], filterset_class=None)
     def assign(self, request, pk=None):
@@ -339,7 +340,7 @@ class AppealViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
             self._act(
                 request,
                 pk,
-                s.AssignSerializer,
+                sa.AssignSerializer,
                 lambda a, d: lifecycle.appeal_assign(appeal=a, executor=d["executor"], actor=request.user),
             )
         )
@@ -347,7 +348,7 @@ class AppealViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
     @extend_schema(
         summary="Redirect to the competent agency (registrar, supervisor)",
         description="With `part_text`, only that part goes and the appeal stays open here.",
-        request=s.RedirectSerializer,
+        request=sa.RedirectSerializer,
         responses=s.AppealSerializer,
     )
     @action(detail=True, methods=["post"], filterset_class=None)
@@ -356,7 +357,7 @@ class AppealViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
             self._act(
                 request,
                 pk,
-                s.RedirectSerializer,
+                sa.RedirectSerializer,
                 lambda a, d: lifecycle.appeal_redirect(
                     appeal=a,
                     to_agency=d["to_agency"],
@@ -368,7 +369,7 @@ class AppealViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
         )
 
     @extend_schema(
-        summary="Ask for an extension (executor)", request=s.ExtensionSerializer, responses=s.AppealSerializer
+        summary="Ask for an extension (executor)", request=sa.ExtensionSerializer, responses=s.AppealSerializer
     )
     @action(detail=True, methods=["post"], url_path="request-extension", filterset_class=None)
     def request_extension(self, request, pk=None):
@@ -376,7 +377,7 @@ class AppealViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
             self._act(
                 request,
                 pk,
-                s.ExtensionSerializer,
+                sa.ExtensionSerializer,
                 lambda a, d: lifecycle.appeal_request_extension(
                     appeal=a, actor=request.user, until=d["until"], reason=d["reason"]
                 ),
@@ -386,7 +387,7 @@ class AppealViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
     @extend_schema(
         summary="Extend the term (supervisor)",
         description="At most two months from registration in all; the applicant is told.",
-        request=s.ExtensionSerializer,
+        request=sa.ExtensionSerializer,
         responses=s.AppealSerializer,
     )
     @action(detail=True, methods=["post"], filterset_class=None)
@@ -395,7 +396,7 @@ class AppealViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
             self._act(
                 request,
                 pk,
-                s.ExtensionSerializer,
+                sa.ExtensionSerializer,
                 lambda a, d: lifecycle.appeal_grant_extension(
                     appeal=a, actor=request.user, until=d["until"], reason=d["reason"]
                 ),
@@ -404,28 +405,28 @@ class AppealViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
 
     @extend_schema(
         summary="Add an internal note",
-        request=s.NoteSerializer,
-        responses={201: s.AppealEventSerializer},
+        request=sa.NoteSerializer,
+        responses={201: sa.AppealEventSerializer},
     )
     @action(detail=True, methods=["post"], filterset_class=None)
     def notes(self, request, pk=None):
         appeal = self._appeal(pk)
-        serializer = s.NoteSerializer(data=request.data)
+        serializer = sa.NoteSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         event = lifecycle.appeal_add_note(appeal=appeal, actor=request.user, text=serializer.validated_data["text"])
         event = AppealEvent.objects.select_related("actor").get(pk=event.pk)
-        return Response(s.AppealEventSerializer(event).data, status=status.HTTP_201_CREATED)
+        return Response(sa.AppealEventSerializer(event).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(
         summary="Draft the answer (executor)",
         description="Creates or replaces the draft; it is written in the appeal's language unless said otherwise.",
-        request=s.RespondSerializer,
-        responses=s.AppealResponseSerializer,
+        request=sa.RespondSerializer,
+        responses=sa.AppealResponseSerializer,
     )
     @action(detail=True, methods=["post"], filterset_class=None)
     def respond(self, request, pk=None):
         appeal = self._appeal(pk)
-        serializer = s.RespondSerializer(data=request.data)
+        serializer = sa.RespondSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
         response = lifecycle.appeal_save_response(
@@ -436,19 +437,19 @@ class AppealViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
             outcome=data.get("outcome", ""),
         )
         response = AppealResponse.objects.select_related("appeal", "author").get(pk=response.pk)
-        return Response(s.AppealResponseSerializer(response).data)
+        return Response(sa.AppealResponseSerializer(response).data)
 
-    @extend_schema(summary="Submit the answer for approval", request=s.EmptySerializer, responses=s.AppealSerializer)
+    @extend_schema(summary="Submit the answer for approval", request=sa.EmptySerializer, responses=s.AppealSerializer)
     @action(detail=True, methods=["post"], filterset_class=None)
     def submit(self, request, pk=None):
         return self._appeal_response(
             self._act(
-                request, pk, s.EmptySerializer, lambda a, d: lifecycle.appeal_submit(appeal=a, actor=request.user)
+                request, pk, sa.EmptySerializer, lambda a, d: lifecycle.appeal_submit(appeal=a, actor=request.user)
             )
         )
 
     @extend_schema(
-        summary="Return the answer for rework (supervisor)", request=s.ReturnSerializer, responses=s.AppealSerializer
+        summary="Return the answer for rework (supervisor)", request=sa.ReturnSerializer, responses=s.AppealSerializer
     )
     @action(detail=True, methods=["post"], url_path="return", filterset_class=None)
     def return_for_rework(self, request, pk=None):
@@ -456,13 +457,13 @@ class AppealViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
             self._act(
                 request,
                 pk,
-                s.ReturnSerializer,
+                sa.ReturnSerializer,
                 lambda a, d: lifecycle.appeal_return(appeal=a, actor=request.user, comment=d["comment"]),
             )
         )
 
     @extend_schema(
-        summary="Approve and send the answer (supervisor)", request=s.ApproveSerializer, responses=s.AppealSerializer
+        summary="Approve and send the answer (supervisor)", request=sa.ApproveSerializer, responses=s.AppealSerializer
     )
     @action(detail=True, methods=["post"], filterset_class=None)
     def approve(self, request, pk=None):
@@ -470,13 +471,13 @@ class AppealViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
             self._act(
                 request,
                 pk,
-                s.ApproveSerializer,
+                sa.ApproveSerializer,
                 lambda a, d: lifecycle.appeal_approve(appeal=a, actor=request.user, outcome=d.get("outcome", "")),
             )
         )
 
     @extend_schema(
-        summary="Leave without consideration (supervisor)", request=s.LeaveSerializer, responses=s.AppealSerializer
+        summary="Leave without consideration (supervisor)", request=sa.LeaveSerializer, responses=s.AppealSerializer
     )
     @action(detail=True, methods=["post"], filterset_class=None)
     def leave(self, request, pk=None):
@@ -484,36 +485,38 @@ class AppealViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
             self._act(
                 request,
                 pk,
-                s.LeaveSerializer,
+                sa.LeaveSerializer,
                 lambda a, d: lifecycle.appeal_leave_without_consideration(
                     appeal=a, actor=request.user, reason=d["reason"], comment=d.get("comment", "")
                 ),
             )
         )
 
-    @extend_schema(summary="Terminate (supervisor)", request=s.TerminateSerializer, responses=s.AppealSerializer)
+    @extend_schema(summary="Terminate (supervisor)", request=sa.TerminateSerializer, responses=s.AppealSerializer)
     @action(detail=True, methods=["post"], filterset_class=None)
     def terminate(self, request, pk=None):
         return self._appeal_response(
             self._act(
                 request,
                 pk,
-                s.TerminateSerializer,
+                sa.TerminateSerializer,
                 lambda a, d: lifecycle.appeal_terminate(
                     appeal=a, actor=request.user, reason=d["reason"], comment=d.get("comment", "")
                 ),
             )
         )
 
-    @extend_schema(summary="Close an answered appeal", request=s.EmptySerializer, responses=s.AppealSerializer)
+    @extend_schema(summary="Close an answered appeal", request=sa.EmptySerializer, responses=s.AppealSerializer)
     @action(detail=True, methods=["post"], filterset_class=None)
     def close(self, request, pk=None):
         return self._appeal_response(
-            self._act(request, pk, s.EmptySerializer, lambda a, d: lifecycle.appeal_close(appeal=a, actor=request.user))
+            self._act(
+                request, pk, sa.EmptySerializer, lambda a, d: lifecycle.appeal_close(appeal=a, actor=request.user)
+            )
         )
 
     @extend_schema(
-        summary="Reopen a finished appeal (supervisor)", request=s.ReopenSerializer, responses=s.AppealSerializer
+        summary="Reopen a finished appeal (supervisor)", request=sa.ReopenSerializer, responses=s.AppealSerializer
     )
     @action(detail=True, methods=["post"], filterset_class=None)
     def reopen(self, request, pk=None):
@@ -521,19 +524,19 @@ class AppealViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
             self._act(
                 request,
                 pk,
-                s.ReopenSerializer,
+                sa.ReopenSerializer,
                 lambda a, d: lifecycle.appeal_reopen(appeal=a, actor=request.user, reason=d["reason"]),
             )
         )
 
     @extend_schema(
-        summary="Escalate an overdue appeal (supervisor)", request=s.EmptySerializer, responses=s.AppealSerializer
+        summary="Escalate an overdue appeal (supervisor)", request=sa.EmptySerializer, responses=s.AppealSerializer
     )
     @action(detail=True, methods=["post"], filterset_class=None)
     def escalate(self, request, pk=None):
         return self._appeal_response(
             self._act(
-                request, pk, s.EmptySerializer, lambda a, d: lifecycle.appeal_escalate(appeal=a, actor=request.user)
+                request, pk, sa.EmptySerializer, lambda a, d: lifecycle.appeal_escalate(appeal=a, actor=request.user)
             )
         )
 
@@ -543,7 +546,7 @@ class AppealViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
             "multipart/form-data with one `file`: PDF, PNG, JPEG, DOC, DOCX or plain text (judged by the content), "
             "at most 10 MB, at most 10 per appeal. Staff, or the integration that submitted the appeal (`intake`)."
         ),
-        request={"multipart/form-data": s.AttachmentUploadSerializer},
+        request={"multipart/form-data": sa.AttachmentUploadSerializer},
         responses={201: s.AttachmentSerializer},
     )
     @action(
@@ -559,7 +562,7 @@ class AppealViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
             raise lifecycle.AppealPermissionError(
                 _("An integration may attach files only to the appeals it submitted."), code="permission"
             )
-        serializer = s.AttachmentUploadSerializer(data=request.data)
+        serializer = sa.AttachmentUploadSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         attachment = lifecycle.appeal_add_attachment(
             appeal=appeal,
