@@ -507,7 +507,7 @@ class AppealLinkAdmin(admin.ModelAdmin):
 class NoticeAdmin(admin.ModelAdmin):
     """The outbox: every email the product owes someone, with its state and last error.
 
-    Nothing here is edited by hand; "Retry now" goes through appeals.outbox.notice_retry.
+    Nothing here is edited by hand; "Retry now" goes through appeals.notices.outbox.notice_retry.
     """
 
     list_display = [

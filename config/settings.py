@@ -186,7 +186,7 @@ STORAGES = {
 }
 WHITENOISE_USE_FINDERS = DEBUG
 # One limit for every body Django reads into memory, the API's JSON included (see API_MAX_BODY_BYTES):
-# larger ones answer 413 (appeals/requestguard.py). Uploaded files of a form do not count toward it.
+# larger ones answer 413 (appeals/infra/requestguard.py). Uploaded files of a form do not count toward it.
 DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("API_MAX_BODY_BYTES", 15 * 1024 * 1024)
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 
@@ -289,7 +289,7 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
     },
 }
 
-# --- The outbox of notices (appeals.outbox) -----------------------------------------------------
+# --- The outbox of notices (appeals.notices.outbox) -----------------------------------------------------
 NOTICE_OUTBOX = {
     # Notices per task, sent over one SMTP connection.
     "BATCH_SIZE": env_int("NOTICE_BATCH_SIZE", 100),
@@ -326,7 +326,7 @@ for _key in (
         raise ImproperlyConfigured(f"NOTICE_OUTBOX {_key} must be at least 1")
 
 # --- The law (../shared/DOMAIN.md): every number a rule needs, in one place ----------------------
-# Read through appeals.policy, never directly, so that tests can override one value.
+# Read through appeals.calendar.policy, never directly, so that tests can override one value.
 APPEAL_POLICY = {
     # An appeal is considered within this many working days from registration.
     "CONSIDERATION_WORKING_DAYS": env_int("APPEAL_CONSIDERATION_WORKING_DAYS", 15),
@@ -498,7 +498,7 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_SETTINGS": {"deepLinking": True, "persistAuthorization": False, "displayOperationId": False},
 }
 
-# --- Status webhooks (appeals/webhooks.py) ------------------------------------------------------
+# --- Status webhooks (appeals/notices/webhooks.py) ------------------------------------------------------
 WEBHOOK_TIMEOUT_SECONDS = env_int("WEBHOOK_TIMEOUT_SECONDS", 10)
 WEBHOOK_MAX_ATTEMPTS = env_int("WEBHOOK_MAX_ATTEMPTS", 12)
 # The n-th retry waits base * 2**(n-1) seconds, at most the maximum: 1, 2, 4 … minutes, then 6 hours.

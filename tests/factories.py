@@ -1,5 +1,5 @@
 """factory-boy factories. Appeals made here skip the services (fast fixtures); tests of the
-lifecycle itself register appeals through appeals.services."""
+lifecycle itself register appeals through appeals.lifecycle."""
 
 from datetime import timedelta
 

@@ -55,7 +55,7 @@ def appeals_for_display(queryset: QuerySet[Appeal]) -> QuerySet[Appeal]:
 
 @dataclass(frozen=True, slots=True)
 class QueueRow:
-    """What a row of a queue page shows (appeals/rows.py draws it): the appeal's columns, its agency's names
+    """What a row of a queue page shows (appeals/desk/rows.py draws it): the appeal's columns, its agency's names
     and its executor's, read as plain values rather than three model instances per row."""
 
     pk: int
@@ -255,7 +255,7 @@ def appeals_due_for_reminder(*, now: datetime | None = None) -> QuerySet[Appeal]
     """Open appeals whose assignee is owed a reminder now, in (due_date, id) order, with `reminder_stage`.
 
     On a working day: an assigned appeal due within the furthest reminder, or overdue, whose
-    active assignee has not had the reminder of today's stage yet (appeals.policy.reminder_stage).
+    active assignee has not had the reminder of today's stage yet (appeals.calendar.policy.reminder_stage).
     None on a day off. The range is read on the `appeal_open_due` index and "not had it yet" is an
     anti-join probing the outbox's `notice_appeal_user` index, so a second scan reads the window
     once and returns nothing.

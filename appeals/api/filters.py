@@ -1,4 +1,4 @@
-"""Filters of the API's own lists (appeals use the one AppealFilterSet of appeals/filters.py)."""
+"""Filters of the API's own lists (appeals use the one AppealFilterSet of appeals/desk/filters.py)."""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
 """Views of /api/v1/: thin. Reads build on appeals_visible_to (staff) or appeals_visible_to_integration
-(tokens); writes call appeals.services / appeals.intake. Anything outside the caller's agencies is a 404.
+(tokens); writes call appeals.lifecycle / appeals.api.intake. Anything outside the caller's agencies is a 404.
 """
 
 from __future__ import annotations

@@ -12,7 +12,7 @@ before. On SQLite (and any other database) it uses bulk_create, which is fine fo
 appeals and slow beyond that.
 
 Every appeal keeps the model's rules: the number is unique per agency and year, the due date is
-the statutory one in working days (appeals.policy.due_date_for) or an extension of it, finished
+the statutory one in working days (appeals.calendar.policy.due_date_for) or an extension of it, finished
 appeals have `resolved_at` and an outcome, open ones have neither, the version counts the state
 changes, and each change has its AppealEvent.
 """

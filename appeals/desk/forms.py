@@ -108,7 +108,7 @@ class RedirectForm(ActionForm):
 
 class ExtensionForm(ActionForm):
     """The new due date is typed as dd.mm.yyyy like every date of the desk, and the allowed range is shown
-    before submitting (the limit comes from appeals.policy.extension_limit)."""
+    before submitting (the limit comes from appeals.calendar.policy.extension_limit)."""
 
     until = forms.DateField(
         label=_("New due date"),

@@ -220,7 +220,7 @@ def _responsibility(desk: Desk) -> Q:
 
 def agencies_approved_by(agency: Agency) -> list[int]:
     """Agencies of `agency`'s subtree whose nearest supervised body is `agency` itself (one query, kept
-    as a roster: appeals/rosters.py).
+    as a roster: appeals/desk/rosters.py).
 
     A district without a head of its own has its answers approved up the tree; one with a head
     approves its own.
@@ -350,7 +350,7 @@ def capped_counts_of(compiled: dict[str, tuple[str, tuple] | None]) -> dict[str,
 
 def queue_count_sql(desk: Desk) -> dict[str, tuple[str, tuple] | None]:
     """The capped-count SQL of every queue of the side menu for this desk, compiled once a day per desk and
-    kept as a roster (appeals/rosters.py): only the text of the queries is kept, the counts are always
+    kept as a roster (appeals/desk/rosters.py): only the text of the queries is kept, the counts are always
     read afresh. The queues' conditions depend on the user, their roles and agencies, and today's date."""
     agency = desk.agency.pk if desk.agency is not None else "all"
 

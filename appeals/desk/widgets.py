@@ -229,7 +229,7 @@ def preload_model_choices(form: forms.Form, *, cache_key: str = "") -> None:
     their order, labels and the empty choice are the iterator's own.
 
     With `cache_key` (what the querysets depend on: the user, the desk's agency, the language), the options
-    are kept as a roster (appeals/rosters.py): a ministry head's filter panel lists some 330 staff, and
+    are kept as a roster (appeals/desk/rosters.py): a ministry head's filter panel lists some 330 staff, and
     building those lists was a tenth of the page's time.
     """
     fields = {name: field for name, field in form.fields.items() if isinstance(field, forms.ModelChoiceField)}

@@ -32,7 +32,7 @@ _OPEN = Q(status__in=sorted(OPEN_STATUSES))
 class Appeal(models.Model):
     """A citizen's appeal as one agency handles it.
 
-    `status`, `due_date`, `assignee` and `agency` change only through appeals.services, which
+    `status`, `due_date`, `assignee` and `agency` change only through appeals.lifecycle, which
     compare-and-set on `version` and write an AppealEvent in the same transaction.
     """
 

@@ -1,7 +1,7 @@
 """Which notices a change of an appeal calls for. Services call these inside their transaction.
 
 Each call writes pending rows in the transactional outbox (appeals.models.Notice) in the
-service's own transaction, and hands them to Celery once it commits (appeals.outbox). If the
+service's own transaction, and hands them to Celery once it commits (appeals.notices.outbox). If the
 change rolls back, no notice exists; if the broker is down at commit time, the rows stay pending
 and the catch-up task sends them: nothing is lost and the user's request never fails for it.
 """

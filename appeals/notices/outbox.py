@@ -2,7 +2,7 @@
 
 How a notice travels:
   1. It is written as a pending `Notice` row in the transaction of its cause (a service's change
-     through appeals.notifications, or a chunk of the deadline scan), so it exists exactly when
+     through appeals.notices.notifications, or a chunk of the deadline scan), so it exists exactly when
      its cause was committed.
   2. After the commit its id is handed to the broker (`notices_send_task`). A broker error is
      logged and swallowed: the row stays pending and the catch-up hands it over again.

@@ -1,11 +1,11 @@
 """Deadline reminders, escalation and the supervisors' digest: who is told what, and when.
 
-The reminder policy is settings.APPEAL_POLICY (read through appeals.policy), in working days
+The reminder policy is settings.APPEAL_POLICY (read through appeals.calendar.policy), in working days
 of our calendar (appeals.calendar):
   - the assignee: 3 and 1 working days before the due date, on the due day, and each working
     day while the appeal is overdue (REMINDER_WORKING_DAYS_BEFORE, REMINDER_OVERDUE_DAILY);
   - the supervisors up the tree: an immediate notice when an appeal becomes overdue (the scan
-    escalates it once through appeals.services.appeal_escalate), and a daily digest of their
+    escalates it once through appeals.lifecycle.appeal_escalate), and a daily digest of their
     subtree's appeals due within DIGEST_DUE_WITHIN_WORKING_DAYS or overdue;
   - the registrars (and the assignee): complaints still to go up to the higher body, their limit
     COMPLAINT_FORWARD_REMINDER_WORKING_DAYS away or less;

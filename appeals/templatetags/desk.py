@@ -42,13 +42,13 @@ def forward_clock(appeal, today=None):
 
 @register.simple_tag
 def queue_rows(appeals):
-    """The <tr> of every appeal of a queue page (appeals/rows.py)."""
+    """The <tr> of every appeal of a queue page (appeals/desk/rows.py)."""
     return QueueRowRenderer().render(appeals)
 
 
 @register.simple_tag
 def filter_field(field):
-    """What {% include "appeals/includes/field.html" %} draws for `field`, drawn in Python (appeals/widgets.py);
+    """What {% include "appeals/includes/field.html" %} draws for `field`, drawn in Python (appeals/desk/widgets.py);
     a date range gets a label on each of its two inputs."""
     if isinstance(field.field.widget, DateRangeWidget):
         return date_range_html(field)

@@ -3,7 +3,7 @@
 Both stream: rows are read with `.iterator(chunk_size=…)`; CSV goes out row by row through a
 StreamingHttpResponse, XLSX is written by openpyxl's write-only mode into a temporary file that
 a FileResponse then sends in blocks. Memory does not grow with the number of rows.
-IINs and BINs are masked except where the user's work needs them (see appeals.personal_data).
+IINs and BINs are masked except where the user's work needs them (see appeals.access.personal_data).
 """
 
 from __future__ import annotations

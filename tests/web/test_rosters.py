@@ -1,4 +1,4 @@
-"""Rosters (appeals/rosters.py): reads of staff, agencies and saved views reused between requests, never the
+"""Rosters (appeals/desk/rosters.py): reads of staff, agencies and saved views reused between requests, never the
 appeals or their counts, and renewed at once when what they list changes."""
 
 import pytest

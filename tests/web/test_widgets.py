@@ -1,4 +1,4 @@
-"""The filter panel's selects are drawn in Python (appeals/widgets.py) for speed: the same HTML as Django's."""
+"""The filter panel's selects are drawn in Python (appeals/desk/widgets.py) for speed: the same HTML as Django's."""
 
 import pytest
 from django import forms
