@@ -50,7 +50,6 @@ LONG_MODULES = {
 }
 LONG_FUNCTIONS = {
     "appeals/dashboard/facts.py:collect": "one SQL aggregation, row by row; dashboard branch edits it",
-    "appeals/datasets/demo.py:_history": "the demo's story, one appeal after another",
     "appeals/datasets/national_appeals.py:_one": "one generated appeal of the national dataset, field by field",
     "appeals/listening/imports.py:_check": "the history import's row check, field by field; listening branch",
     "appeals/listening/imports.py:_import_batch": "listening branch edits it",

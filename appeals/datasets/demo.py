@@ -275,115 +275,143 @@ def _make_appeal(ctx: _Context, cal, now: datetime, days: int) -> tuple[Appeal, 
 
 def _history(ctx: _Context, appeal: Appeal, plan: dict, responses: list, events: list) -> None:
     """Walk the appeal to its planned status, recording events and responses as the services would."""
-    rng = ctx.rng
-    status = plan["status"]
-    at = appeal.registered_at
-    now = timezone.now()
-
-    def step(hours_max: float) -> datetime:
-        nonlocal at
-        at = min(now, at + timedelta(hours=rng.uniform(1, hours_max)))
-        return at
-
-    events.append(
-        AppealEvent(
-            appeal=appeal,
-            actor_id=appeal.registered_by_id,
-            kind=EventKind.REGISTERED,
-            to_status=AppealStatus.REGISTERED,
-            payload={"number": appeal.number},
-            created_at=appeal.registered_at,
-        )
+    story = _Story(ctx, appeal, responses, events)
+    story.event(
+        appeal.registered_by_id,
+        EventKind.REGISTERED,
+        to_status=AppealStatus.REGISTERED,
+        at=appeal.registered_at,
+        payload={"number": appeal.number},
     )
-    supervisor = _supervisor_for(ctx, appeal.agency)
-    changes: dict = {}
+    story.supervisor = _supervisor_for(ctx, appeal.agency)
+    status = plan["status"]
     if status == AppealStatus.REGISTERED:
         return
-    if status == AppealStatus.REDIRECTED:
-        late = rng.random() < 0.2
-        events.append(
+    if status in (AppealStatus.REDIRECTED, AppealStatus.TERMINATED):
+        story.ended_unanswered(status)
+    else:
+        story.taken(plan["executor"])
+        if status == AppealStatus.IN_PROGRESS:
+            story.in_progress()
+        elif status == AppealStatus.LEFT_WITHOUT_CONSIDERATION:
+            story.left_without_consideration()
+        else:
+            story.answered(status)
+    _apply(appeal, story.changes)
+
+
+class _Story:
+    """One demo appeal walked from its registration: its events and responses, each a random while after the last."""
+
+    def __init__(self, ctx: _Context, appeal: Appeal, responses: list, events: list):
+        self.rng = ctx.rng
+        self.appeal = appeal
+        self.responses = responses
+        self.events = events
+        self.at = appeal.registered_at
+        self.now = timezone.now()
+        self.supervisor: int | None = None
+        self.executor: int | None = None
+        self.changes: dict = {}
+
+    def step(self, hours_max: float) -> datetime:
+        self.at = min(self.now, self.at + timedelta(hours=self.rng.uniform(1, hours_max)))
+        return self.at
+
+    def event(
+        self,
+        actor_id,
+        kind: str,
+        *,
+        at: datetime,
+        from_status: str = "",
+        to_status: str = "",
+        payload: dict | None = None,
+    ) -> None:
+        self.events.append(
             AppealEvent(
-                appeal=appeal,
-                actor_id=appeal.registered_by_id or supervisor,
-                kind=EventKind.REDIRECTED,
-                from_status=AppealStatus.REGISTERED,
-                to_status=AppealStatus.REDIRECTED,
-                payload={"reason": "Вне компетенции", "late": late},
-                created_at=step(30),
+                appeal=self.appeal,
+                actor_id=actor_id,
+                kind=kind,
+                from_status=from_status,
+                to_status=to_status,
+                payload=payload if payload is not None else {},
+                created_at=at,
             )
         )
-        changes.update(status=status, outcome=Outcome.REDIRECTED, resolved_at=at)
-        _apply(appeal, changes)
-        return
-    if status == AppealStatus.TERMINATED:
-        events.append(
-            AppealEvent(
-                appeal=appeal,
-                actor_id=supervisor,
-                kind=EventKind.TERMINATED,
+
+    def ended_unanswered(self, status: str) -> None:
+        """Redirected by the registrar (or a supervisor), or terminated by a supervisor, before anyone took it."""
+        if status == AppealStatus.REDIRECTED:
+            late = self.rng.random() < 0.2
+            self.event(
+                self.appeal.registered_by_id or self.supervisor,
+                EventKind.REDIRECTED,
+                at=self.step(30),
+                from_status=AppealStatus.REGISTERED,
+                to_status=status,
+                payload={"reason": "Вне компетенции", "late": late},
+            )
+            outcome = Outcome.REDIRECTED
+        else:
+            self.event(
+                self.supervisor,
+                EventKind.TERMINATED,
+                at=self.step(48),
                 from_status=AppealStatus.REGISTERED,
                 to_status=status,
                 payload={"reason": "applicant_deceased"},
-                created_at=step(48),
             )
-        )
-        changes.update(status=status, outcome=Outcome.TERMINATED, resolved_at=at)
-        _apply(appeal, changes)
-        return
-    executor = plan["executor"]
-    events.append(
-        AppealEvent(
-            appeal=appeal,
-            actor_id=executor,
-            kind=EventKind.TAKEN,
+            outcome = Outcome.TERMINATED
+        self.changes.update(status=status, outcome=outcome, resolved_at=self.at)
+
+    def taken(self, executor: int) -> None:
+        self.executor = executor
+        self.event(
+            executor,
+            EventKind.TAKEN,
+            at=self.step(20),
             from_status=AppealStatus.REGISTERED,
             to_status=AppealStatus.IN_PROGRESS,
             payload={"assignee": executor},
-            created_at=step(20),
         )
-    )
-    changes.update(status=AppealStatus.IN_PROGRESS, assignee_id=executor, first_action_at=at)
-    if status == AppealStatus.IN_PROGRESS:
-        if rng.random() < 0.4:
-            responses.append(
+        self.changes.update(status=AppealStatus.IN_PROGRESS, assignee_id=executor, first_action_at=self.at)
+
+    def in_progress(self) -> None:
+        """Still being worked: sometimes with a draft answer."""
+        if self.rng.random() < 0.4:
+            appeal = self.appeal
+            self.responses.append(
                 AppealResponse(
                     appeal=appeal,
                     text=_answer_text(appeal),
                     language=appeal.language,
-                    author_id=executor,
-                    created_at=step(24),
-                    updated_at=at,
+                    author_id=self.executor,
+                    created_at=self.step(24),
+                    updated_at=self.at,
                 )
             )
-            events.append(
-                AppealEvent(
-                    appeal=appeal,
-                    actor_id=executor,
-                    kind=EventKind.RESPONSE_SAVED,
-                    payload={"language": appeal.language},
-                    created_at=at,
-                )
-            )
-        _apply(appeal, changes)
-        return
-    if status == AppealStatus.LEFT_WITHOUT_CONSIDERATION:
+            self.event(self.executor, EventKind.RESPONSE_SAVED, at=self.at, payload={"language": appeal.language})
+
+    def left_without_consideration(self) -> None:
+        appeal, status = self.appeal, AppealStatus.LEFT_WITHOUT_CONSIDERATION
         reason = (
             LeaveReason.ANONYMOUS
             if appeal.applicant_type == ApplicantType.ANONYMOUS
-            else rng.choice([LeaveReason.NO_SUBSTANCE, LeaveReason.WITHDRAWN, LeaveReason.REPEATED_NO_NEW_ARGUMENTS])
-        )
-        events.append(
-            AppealEvent(
-                appeal=appeal,
-                actor_id=supervisor,
-                kind=EventKind.LEFT_WITHOUT_CONSIDERATION,
-                from_status=AppealStatus.IN_PROGRESS,
-                to_status=status,
-                payload={"reason": reason},
-                created_at=step(72),
+            else self.rng.choice(
+                [LeaveReason.NO_SUBSTANCE, LeaveReason.WITHDRAWN, LeaveReason.REPEATED_NO_NEW_ARGUMENTS]
             )
         )
-        responses.append(
+        self.event(
+            self.supervisor,
+            EventKind.LEFT_WITHOUT_CONSIDERATION,
+            at=self.step(72),
+            from_status=AppealStatus.IN_PROGRESS,
+            to_status=status,
+            payload={"reason": reason},
+        )
+        at = self.at
+        self.responses.append(
             AppealResponse(
                 appeal=appeal,
                 kind=ResponseKind.REFUSAL,
@@ -391,103 +419,77 @@ def _history(ctx: _Context, appeal: Appeal, plan: dict, responses: list, events:
                 text=str(LeaveReason(reason).label),
                 language=appeal.language,
                 outcome=Outcome.LEFT_WITHOUT_CONSIDERATION,
-                author_id=supervisor,
-                approved_by_id=supervisor,
+                author_id=self.supervisor,
+                approved_by_id=self.supervisor,
                 approved_at=at,
                 sent_at=at,
                 created_at=at,
                 updated_at=at,
             )
         )
-        changes.update(status=status, outcome=Outcome.LEFT_WITHOUT_CONSIDERATION, resolved_at=at)
-        _apply(appeal, changes)
-        return
-    # Drafted and submitted (awaiting approval, answered, closed).
-    response = AppealResponse(
-        appeal=appeal,
-        text=_answer_text(appeal),
-        language=appeal.language,
-        author_id=executor,
-        created_at=step(72),
-        updated_at=at,
-    )
-    events.append(
-        AppealEvent(
+        self.changes.update(status=status, outcome=Outcome.LEFT_WITHOUT_CONSIDERATION, resolved_at=at)
+
+    def answered(self, status: str) -> None:
+        """Drafted and submitted (sometimes returned once); then, unless awaiting approval, approved (and closed)."""
+        appeal, executor = self.appeal, self.executor
+        response = AppealResponse(
             appeal=appeal,
-            actor_id=executor,
-            kind=EventKind.RESPONSE_SAVED,
-            payload={"language": appeal.language},
-            created_at=at,
+            text=_answer_text(appeal),
+            language=appeal.language,
+            author_id=executor,
+            created_at=self.step(72),
+            updated_at=self.at,
         )
-    )
-    events.append(
-        AppealEvent(
-            appeal=appeal,
-            actor_id=executor,
-            kind=EventKind.SUBMITTED,
-            from_status=AppealStatus.IN_PROGRESS,
-            to_status=AppealStatus.AWAITING_APPROVAL,
-            created_at=step(24),
-        )
-    )
-    response.status, response.submitted_at = ResponseStatus.SUBMITTED, at
-    changes.update(status=AppealStatus.AWAITING_APPROVAL)
-    if rng.random() < 0.15:
-        events.append(
-            AppealEvent(
-                appeal=appeal,
-                actor_id=supervisor,
-                kind=EventKind.RETURNED,
+        self.event(executor, EventKind.RESPONSE_SAVED, at=self.at, payload={"language": appeal.language})
+        self.submitted()
+        response.status, response.submitted_at = ResponseStatus.SUBMITTED, self.at
+        self.changes.update(status=AppealStatus.AWAITING_APPROVAL)
+        if self.rng.random() < 0.15:
+            self.event(
+                self.supervisor,
+                EventKind.RETURNED,
+                at=self.step(24),
                 from_status=AppealStatus.AWAITING_APPROVAL,
                 to_status=AppealStatus.IN_PROGRESS,
                 payload={"comment": "Уточните сроки"},
-                created_at=step(24),
             )
-        )
-        events.append(
-            AppealEvent(
-                appeal=appeal,
-                actor_id=executor,
-                kind=EventKind.SUBMITTED,
-                from_status=AppealStatus.IN_PROGRESS,
-                to_status=AppealStatus.AWAITING_APPROVAL,
-                created_at=step(24),
-            )
-        )
-        response.return_count = 1
-    if status == AppealStatus.AWAITING_APPROVAL:
-        responses.append(response)
-        _apply(appeal, changes)
-        return
-    outcome = rng.choice([Outcome.SATISFIED, Outcome.PARTIALLY_SATISFIED, Outcome.EXPLAINED, Outcome.REFUSED])
-    events.append(
-        AppealEvent(
-            appeal=appeal,
-            actor_id=supervisor,
-            kind=EventKind.APPROVED,
+            self.submitted()
+            response.return_count = 1
+        if status == AppealStatus.AWAITING_APPROVAL:
+            self.responses.append(response)
+            return
+        outcome = self.rng.choice([Outcome.SATISFIED, Outcome.PARTIALLY_SATISFIED, Outcome.EXPLAINED, Outcome.REFUSED])
+        self.event(
+            self.supervisor,
+            EventKind.APPROVED,
+            at=self.step(24),
             from_status=AppealStatus.AWAITING_APPROVAL,
             to_status=AppealStatus.ANSWERED,
             payload={"outcome": outcome},
-            created_at=step(24),
         )
-    )
-    response.status, response.outcome = ResponseStatus.SENT, outcome
-    response.approved_by_id, response.approved_at, response.sent_at = supervisor, at, at
-    responses.append(response)
-    changes.update(status=AppealStatus.ANSWERED, outcome=outcome, resolved_at=at)
-    if status == AppealStatus.CLOSED:
-        events.append(
-            AppealEvent(
-                appeal=appeal,
-                actor_id=executor,
-                kind=EventKind.CLOSED,
+        at = self.at
+        response.status, response.outcome = ResponseStatus.SENT, outcome
+        response.approved_by_id, response.approved_at, response.sent_at = self.supervisor, at, at
+        self.responses.append(response)
+        self.changes.update(status=AppealStatus.ANSWERED, outcome=outcome, resolved_at=at)
+        if status == AppealStatus.CLOSED:
+            self.event(
+                executor,
+                EventKind.CLOSED,
+                at=self.step(48),
                 from_status=AppealStatus.ANSWERED,
                 to_status=AppealStatus.CLOSED,
-                created_at=step(48),
             )
+            self.changes.update(status=AppealStatus.CLOSED)
+
+    def submitted(self) -> None:
+        self.event(
+            self.executor,
+            EventKind.SUBMITTED,
+            at=self.step(24),
+            from_status=AppealStatus.IN_PROGRESS,
+            to_status=AppealStatus.AWAITING_APPROVAL,
         )
-        changes.update(status=AppealStatus.CLOSED)
-    _apply(appeal, changes)
 
 
 def _apply(appeal: Appeal, changes: dict) -> None:
