@@ -28,6 +28,7 @@ from appeals.datasets import national
 from appeals.models import Appeal
 from appeals.models.choices import AppealStatus
 
+from . import listening_cases
 from .report import case, throughput_case
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -98,6 +99,8 @@ def run_all(*, repeat: int, warmup: int, only: set[str], intake: int, clients: i
         ("intake", lambda: intake_cases(intake, clients, workers)),
         ("scan", lambda: scan_cases()),
         ("export", lambda: export_cases()),
+        ("signals", lambda: listening_cases.signals_cases(repeat, warmup)),
+        ("matching", lambda: listening_cases.matching_cases(repeat, warmup)),
     ]
     for key, step in steps:
         if only and key not in only:

@@ -11,7 +11,7 @@ from datetime import date, datetime
 from django.conf import settings
 from django.utils import timezone
 
-from .workdays import WorkingCalendar, get_calendar
+from .workdays import WorkingCalendar, get_calendar, local_day
 
 
 def policy(key: str):
@@ -26,7 +26,7 @@ def consideration_working_days(kind: str) -> int:
 def registration_day(registered_at: datetime, cal: WorkingCalendar | None = None) -> date:
     """The day an appeal counts as registered: received on a day off, it is registered the next working day."""
     cal = cal or get_calendar()
-    return cal.working_day_on_or_after(timezone.localdate(registered_at))
+    return cal.working_day_on_or_after(local_day(registered_at))
 
 
 def due_date_for(*, kind: str, registered_at: datetime, cal: WorkingCalendar | None = None) -> date:
@@ -72,7 +72,7 @@ def challenge_deadline(answered_on: date) -> date:
 
 def matter_window_start(registered_at: datetime) -> datetime:
     """The earliest registration of an earlier appeal that matter matching compares (MATCH_WINDOW_MONTHS before)."""
-    local = timezone.localtime(registered_at)
+    local = registered_at.astimezone(timezone.get_default_timezone())
     day = add_months(local.date(), -int(policy("MATCH_WINDOW_MONTHS")))
     return local.replace(year=day.year, month=day.month, day=day.day)
 

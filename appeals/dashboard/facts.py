@@ -26,7 +26,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from ..calendar import policy
-from ..calendar.workdays import WorkingCalendar, get_calendar
+from ..calendar.workdays import WorkingCalendar, get_calendar, local_day
 from ..models import Appeal, AppealEvent
 from ..models.choices import OPEN_STATUSES, EventKind, Outcome
 
@@ -75,7 +75,7 @@ def _in(moment: datetime | None, lo: datetime, hi: datetime) -> bool:
 
 def working_days_to_answer(registered_at: datetime, resolved_at: datetime, cal: WorkingCalendar) -> int:
     start = policy.registration_day(registered_at, cal)
-    return max(0, cal.working_days_between(start, timezone.localdate(resolved_at)))
+    return max(0, cal.working_days_between(start, local_day(resolved_at)))
 
 
 def _scope(prefix: str, path: str | None, agency_id: int | None, appeal_id: int | None) -> Q:
@@ -159,7 +159,7 @@ def collect(
         who = assignee_id if by_assignee else None
 
         def counter(moment: datetime) -> Counter:
-            key = Key(timezone.localdate(moment), row_agency_id, category_id, region, channel, who)  # noqa: B023
+            key = Key(local_day(moment), row_agency_id, category_id, region, channel, who)  # noqa: B023
             return out.counters[key]
 
         if _in(registered_at, lo, hi):
@@ -171,7 +171,7 @@ def collect(
             c["escalated_in"] += int(escalated_from_id is not None)
         if _in(resolved_at, lo, hi) and status not in OPEN_STATUSES and outcome != Outcome.REDIRECTED:
             c = counter(resolved_at)
-            resolved_day = timezone.localdate(resolved_at)
+            resolved_day = local_day(resolved_at)
             days = working_days_to_answer(registered_at, resolved_at, cal)
             on_time = resolved_day <= original_due
             c["closed"] += 1
@@ -211,7 +211,7 @@ def collect(
     ):
         out.agency_paths[row_agency_id] = row_path
         who = assignee_id if by_assignee else None
-        c = out.counters[Key(timezone.localdate(created_at), row_agency_id, category_id, region, channel, who)]
+        c = out.counters[Key(local_day(created_at), row_agency_id, category_id, region, channel, who)]
         name = COUNTED_EVENTS[kind]
         c[name] += 1
         if name == "redirected_out" and (payload or {}).get("late"):

@@ -15,17 +15,20 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 from datetime import date, timedelta
+from functools import reduce
+from operator import or_
 
 from django.conf import settings
 from django.core.cache import cache
 from django.db import connection, transaction
-from django.db.models import Case, CharField, F, IntegerField, Sum, Value, When
+from django.db.models import Case, CharField, F, IntegerField, Q, Sum, Value, When
 from django.db.models.functions import Concat, Greatest, StrIndex, Substr
 from django.utils import timezone
 
 from agencies.models import Agency
 
 from ..calendar.workdays import local_today
+from ..desk.rosters import roster_cached
 from ..models import (
     ROLLUP_COUNTERS,
     Appeal,
@@ -33,6 +36,8 @@ from ..models import (
     AppealAssigneeRollup,
     AppealDailyRollup,
     AppealDurationRollup,
+    AppealMonthlyDurationRollup,
+    AppealMonthlyRollup,
     RollupDay,
 )
 from .facts import Collected, Key, collect
@@ -142,6 +147,7 @@ def rollups_rebuild(*, start: date, end: date | None = None) -> int:
             )
             now = timezone.now()
             RollupDay.objects.bulk_create(RollupDay(day=day, built_at=now) for day in _days(chunk_start, chunk_end))
+            rollups_months_rebuild(_months(chunk_start, chunk_end))
         built += (chunk_end - chunk_start).days + 1
         chunk_start = chunk_end + timedelta(days=1)
     return built
@@ -158,6 +164,61 @@ def _write(model, columns: tuple[str, ...], rows) -> None:
                 copy.write_row(row)
         return
     model.objects.bulk_create((model(**dict(zip(columns, row, strict=True))) for row in rows), batch_size=_BATCH)
+
+
+def month_start(day: date) -> date:
+    return day.replace(day=1)
+
+
+def month_end(first: date) -> date:
+    return (first + timedelta(days=32)).replace(day=1) - timedelta(days=1)
+
+
+def _months(start: date, end: date) -> list[date]:
+    """The first days of the calendar months that `start`..`end` touches."""
+    months, month = [], month_start(start)
+    while month <= end:
+        months.append(month)
+        month = month_end(month) + timedelta(days=1)
+    return months
+
+
+def _monthly_sql(table: str, source: str, keys: tuple[str, ...], sums: tuple[str, ...]) -> str:
+    quote = connection.ops.quote_name
+    columns = ", ".join(quote(c) for c in (*keys, *sums))
+    grouped = ", ".join(quote(c) for c in keys)
+    summed = ", ".join(f"SUM({quote(c)})" for c in sums)
+    # Identifiers from the models' metadata, quoted; the values are parameters.
+    insert = f"INSERT INTO {quote(table)} ({quote('month')}, {columns}) "
+    select = f"SELECT %s, {grouped}, {summed} FROM {quote(source)} "  # noqa: S608
+    where = f"WHERE {quote('day')} >= %s AND {quote('day')} <= %s GROUP BY {grouped}"
+    return insert + select + where
+
+
+def rollups_months_rebuild(months: list[date]) -> None:
+    """Recompute the monthly roll-ups of these months (first days) from their daily rows: two statements a
+    month, inside the caller's transaction (the rebuild's, which holds the writers' lock)."""
+    if not months:
+        return
+    daily = AppealDailyRollup._meta
+    durations = AppealDurationRollup._meta
+    counters = tuple(daily.get_field(name).column for name in ROLLUP_COUNTERS)
+    dims = tuple(daily.get_field(name).column for name in ("agency", "category", "region", "channel"))
+    AppealMonthlyRollup.objects.filter(month__in=months).delete()
+    AppealMonthlyDurationRollup.objects.filter(month__in=months).delete()
+    with connection.cursor() as cursor:
+        for month in months:
+            span = [month, month, month_end(month)]
+            cursor.execute(_monthly_sql(AppealMonthlyRollup._meta.db_table, daily.db_table, dims, counters), span)
+            cursor.execute(
+                _monthly_sql(
+                    AppealMonthlyDurationRollup._meta.db_table,
+                    durations.db_table,
+                    (durations.get_field("agency").column, "working_days"),
+                    ("count",),
+                ),
+                span,
+            )
 
 
 def rollups_refresh(*, days: int, today: date | None = None) -> int:
@@ -218,6 +279,7 @@ class Source:
         self.root = root
         self.today = today or local_today()
         self.branches = {b.pk: b for b in branches}
+        self._paths: dict[int, str] | None = None
         # Nothing is counted before the first appeal's registration: those days need no reading at all.
         first = Appeal.objects.order_by("registered_at").values_list("registered_at", flat=True).first()
         # The first day with any appeal at all: the listening baselines take no period before it.
@@ -259,15 +321,77 @@ class Source:
             return self.branch_of(self.live.agency_paths.get(key.agency_id, ""))
         return getattr(key, name)
 
-    def _sql(self, model, start: date, end: date, group: tuple[str, ...]):
-        last_built = min(end, self.today - timedelta(days=1))
-        qs = model.objects.filter(agency__path__startswith=self.root.path, day__gte=start, day__lte=last_built)
-        if "branch" in group:
-            qs = qs.annotate(branch=branch_head(self.root))
-        return qs.values(*group).order_by()
+    @property
+    def paths(self) -> dict[int, str]:
+        """{agency id: path} of the subtree (from the roster cache). The roll-ups are read by these ids, not by a
+        join on the path: PostgreSQL then walks the (agency, day) and (agency, month) indexes of the subtree's
+        own agencies instead of every agency's rows of the period, and a branch is worked out here."""
+        if self._paths is None:
+            root = self.root
+            self._paths = roster_cached(
+                f"dashboard:subtree:{root.pk}:{root.path}",
+                lambda: dict(Agency.objects.filter(path__startswith=root.path).values_list("pk", "path")),
+            )
+        return self._paths
+
+    def _scoped(self, model, condition: Q):
+        return model.objects.filter(condition, agency_id__in=sorted(self.paths))
+
+    def split(self, start: date, end: date, *, by_day: bool = False) -> tuple[list[date], list[tuple[date, date]]]:
+        """The rolled-up part of start..end (up to yesterday: today is live) as the whole calendar months in it
+        (their first days: read from the monthly roll-ups) and the day ranges around them (from the daily ones).
+        A month with a day not built is read by day. `by_day` (a reading grouped by day) takes days only."""
+        last = min(end, self.today - timedelta(days=1))
+        if start > last:
+            return [], []
+        months = [] if by_day else [m for m in _months(start, last) if m >= start and self._whole(m, last)]
+        ranges, day = [], start
+        for month in months:  # the days between and around the whole months
+            if day < month:
+                ranges.append((day, month - timedelta(days=1)))
+            day = month_end(month) + timedelta(days=1)
+        if day <= last:
+            ranges.append((day, last))
+        return months, ranges
+
+    def _whole(self, month: date, last: date) -> bool:
+        """A month inside the rolled-up span whose every day is built (a day not built is read live)."""
+        end = month_end(month)
+        return end <= last and not any(day in self.missing for day in _days(month, end))
+
+    def _read(self, daily, monthly, spans, group: tuple[str, ...], aggregates: dict, *, indexed: bool = False):
+        """One SQL reading (a UNION ALL of the daily and the monthly roll-ups) of `spans` grouped by `group`;
+        with `indexed` each row carries "span", the index of its span in `spans` (disjoint spans)."""
+        day_whens, month_whens, ranges, months = [], [], [], []
+        for i, (start, end) in enumerate(spans):
+            span_months, span_ranges = self.split(start, end, by_day="day" in group)
+            months += span_months
+            ranges += span_ranges
+            if span_months:
+                month_whens.append(When(month__in=span_months, then=Value(i)))
+            day_whens += [When(day__gte=lo, day__lte=hi, then=Value(i)) for lo, hi in span_ranges]
+        days = reduce(or_, (Q(day__gte=lo, day__lte=hi) for lo, hi in ranges)) if ranges else None
+        parts = []
+        for model, whens, condition in (
+            (daily, day_whens, days),
+            (monthly, month_whens, Q(month__in=months) if months else None),
+        ):
+            if condition is None:
+                continue
+            qs = self._scoped(model, condition)
+            names = tuple(dict.fromkeys("agency_id" if name == "branch" else name for name in group))
+            if indexed:
+                qs = qs.annotate(span=Case(*whens, default=Value(-1), output_field=IntegerField()))
+                names = ("span", *names)
+            parts.append(qs.values(*names).order_by().annotate(**aggregates))
+        if not parts:
+            return []
+        return parts[0] if len(parts) == 1 else parts[0].union(parts[1], all=True)
 
     def _sql_key(self, row: dict, group: tuple[str, ...]) -> tuple:
-        return tuple(self.branch_key(row[name]) if name == "branch" else row[name] for name in group)
+        return tuple(
+            self.branch_of(self.paths.get(row["agency_id"], "")) if name == "branch" else row[name] for name in group
+        )
 
     # --- readings -----------------------------------------------------------------------------
     def sums(
@@ -279,10 +403,8 @@ class Source:
         """
         result: dict[tuple, Counter] = defaultdict(Counter)
         if start <= end and start < self.today:
-            rows = self._sql(AppealDailyRollup, start, end, group).annotate(
-                **{f"sum_{name}": Sum(name) for name in counters}
-            )
-            for row in rows:
+            sums = {f"sum_{name}": Sum(name) for name in counters}
+            for row in self._read(AppealDailyRollup, AppealMonthlyRollup, [(start, end)], group, sums):
                 key = self._sql_key(row, group)
                 result[key].update({name: row[f"sum_{name}"] or 0 for name in counters})
         if self.live is not None:
@@ -304,20 +426,9 @@ class Source:
         if not spans:
             return result
         first = min(start for start, _end in spans)
-        last = max(end for _start, end in spans)
         if first < self.today:
-            span = Case(
-                *[When(day__gte=start, day__lte=end, then=Value(i)) for i, (start, end) in enumerate(spans)],
-                default=Value(-1),
-                output_field=IntegerField(),
-            )
-            rows = (
-                self._sql(AppealDailyRollup, first, last, group)
-                .annotate(span=span)
-                .values("span", *group)
-                .annotate(**{f"sum_{name}": Sum(name) for name in counters})
-            )
-            for row in rows:
+            sums = {f"sum_{name}": Sum(name) for name in counters}
+            for row in self._read(AppealDailyRollup, AppealMonthlyRollup, spans, group, sums, indexed=True):
                 if row["span"] < 0:
                     continue
                 key = (row["span"], *self._sql_key(row, group))
@@ -340,8 +451,9 @@ class Source:
         """{group values: Counter {working days to answer: appeals}}; group among day, agency_id, branch."""
         result: dict[tuple, Counter] = defaultdict(Counter)
         if start <= end and start < self.today:
-            rows = self._sql(AppealDurationRollup, start, end, (*group, "working_days")).annotate(total=Sum("count"))
-            for row in rows:
+            totals = {"total": Sum("count")}
+            grouped = (*group, "working_days")
+            for row in self._read(AppealDurationRollup, AppealMonthlyDurationRollup, [(start, end)], grouped, totals):
                 result[self._sql_key(row, group)][row["working_days"]] += row["total"]
         if self.live is not None:
             for (day, agency_id, _who, days), count in self.live.durations.items():

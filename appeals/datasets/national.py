@@ -368,15 +368,8 @@ TABLES = [Appeal._meta.db_table, AppealEvent._meta.db_table, AppealResponse._met
 def wipe_appeals(*, out: Callable[[str], None]) -> None:
     """Remove every appeal and what hangs on it, and the dashboard's roll-ups made from them (the dataset owns
     the database: checked by the caller)."""
-    from ..models import (
-        AppealAssigneeDurationRollup,
-        AppealAssigneeRollup,
-        AppealDailyRollup,
-        AppealDurationRollup,
-        RollupDay,
-    )
+    from ..models import ROLLUP_MODELS as rollups
 
-    rollups = [RollupDay, AppealDailyRollup, AppealDurationRollup, AppealAssigneeRollup, AppealAssigneeDurationRollup]
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             # TRUNCATE is not a row operation: the audit trail's append-only trigger does not apply.

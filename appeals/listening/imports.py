@@ -42,7 +42,7 @@ from django.utils.translation import gettext as _
 from agencies.models import Agency, Category
 from agencies.selectors import category_routes
 
-from ..calendar.workdays import get_calendar, local_today
+from ..calendar.workdays import get_calendar, local_day, local_today
 from ..dashboard.rollups import rollups_rebuild
 from ..lifecycle import AppealError, ApplicantData, Registration
 from ..lifecycle.registration import next_numbers, registration_build
@@ -385,8 +385,8 @@ def import_rows(
     imported.sort()
     report.appeal_ids = [pk for _at, pk in imported]
     if imported:
-        report.first_day = timezone.localdate(imported[0][0])
-        report.last_day = timezone.localdate(imported[-1][0])
+        report.first_day = local_day(imported[0][0])
+        report.last_day = local_day(imported[-1][0])
     if match and report.appeal_ids:
         matched = appeals_match(appeal_ids=report.appeal_ids)
         report.repeats, report.escalations = matched.repeats, matched.escalations
@@ -442,7 +442,7 @@ def _import_batch(
         by_year: dict[int, list[Appeal]] = defaultdict(list)
         for appeal, _extra in checked:
             if not appeal.number:
-                by_year[timezone.localdate(appeal.registered_at).year].append(appeal)
+                by_year[local_day(appeal.registered_at).year].append(appeal)
         for year, appeals in by_year.items():
             numbers_of = next_numbers(appeals, year)
             for appeal in appeals:

@@ -367,7 +367,9 @@ def signals_read(*, root: Agency, period: Period, source: Source) -> Signals:
     min_ratio = float(listening_setting("MIN_RATIO"))
     alpha = float(listening_setting("ALPHA"))
     min_history = int(listening_setting("MIN_BASELINE_PERIODS"))
-    scope = Appeal.objects.filter(agency__path__startswith=root.path)
+    # By the subtree's agency ids (Source.paths) rather than a join on the path: the planner then reads the pairs'
+    # appeals through appeal_pair_registered instead of every appeal of the subtree's agencies.
+    scope = Appeal.objects.filter(agency_id__in=sorted(source.paths))
     out: list[Signal] = []
 
     # Pairs against their baseline periods of the same length.

@@ -17,10 +17,13 @@ from .link import AppealLink
 from .notice import Notice
 from .rollup import (
     ROLLUP_COUNTERS,
+    ROLLUP_MODELS,
     AppealAssigneeDurationRollup,
     AppealAssigneeRollup,
     AppealDailyRollup,
     AppealDurationRollup,
+    AppealMonthlyDurationRollup,
+    AppealMonthlyRollup,
     RollupDay,
 )
 from .router import RouterModel
@@ -28,11 +31,14 @@ from .saved_view import SavedView
 
 __all__ = [
     "ROLLUP_COUNTERS",
+    "ROLLUP_MODELS",
     "Appeal",
     "AppealAssigneeDurationRollup",
     "AppealAssigneeRollup",
     "AppealDailyRollup",
     "AppealDurationRollup",
+    "AppealMonthlyDurationRollup",
+    "AppealMonthlyRollup",
     "AppealEvent",
     "AppealLink",
     "AppealResponse",

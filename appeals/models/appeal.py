@@ -85,6 +85,7 @@ class Appeal(models.Model):
         null=True,
         blank=True,
         related_name="appeals",
+        db_index=False,  # appeal_pair_registered leads with it
     )
     subject = models.CharField(_("subject"), max_length=300)
     text = models.TextField(_("text"), blank=True)
@@ -205,6 +206,8 @@ class Appeal(models.Model):
             # The same applicant's other appeals.
             models.Index(fields=["applicant_iin"], name="appeal_iin", condition=~Q(applicant_iin="")),
             models.Index(fields=["applicant_bin"], name="appeal_bin", condition=~Q(applicant_bin="")),
+            # The listening desk: a (category, region) pair's appeals since a day (long-standing problems).
+            models.Index(fields=["category", "region", "registered_at"], name="appeal_pair_registered"),
             # Matter matching: one applicant's appeals in a window of registration dates.
             models.Index(
                 fields=["applicant_key", "registered_at"], name="appeal_applicant_key", condition=~Q(applicant_key="")

@@ -76,6 +76,7 @@ class AppealDailyRollup(RollupCounters):
                 fields=["day", "agency", "category", "region", "channel"], name="rollup_day_agency_dims"
             ),
         ]
+        # Also rollup_agency_day (agency, day), created by migration 0009 in SQL.
         indexes = [models.Index(fields=["day", "agency"], name="rollup_day_agency")]
 
     def __str__(self) -> str:
@@ -104,6 +105,43 @@ class AppealDurationRollup(models.Model):
 
     def __str__(self) -> str:
         return f"{self.day} · {self.agency_id} · {self.working_days}: {self.count}"
+
+
+class AppealMonthlyRollup(RollupCounters):
+    """The daily roll-ups of a calendar month summed (`month` is its first day): a period of whole months reads
+    one row where the daily table has thirty. Always the exact sum of the month's daily rows: the rebuild of
+    any day of a month recomputes its month in the same transaction (appeals.dashboard.rollups)."""
+
+    month = models.DateField(_("month"))
+    agency = models.ForeignKey("agencies.Agency", on_delete=models.CASCADE, related_name="+")
+    category = models.ForeignKey("agencies.Category", on_delete=models.CASCADE, null=True, blank=True, related_name="+")
+    region = models.CharField(_("region"), max_length=32, blank=True)
+    channel = models.CharField(_("channel"), max_length=16, blank=True)
+
+    class Meta:
+        verbose_name = _("monthly roll-up")
+        verbose_name_plural = _("monthly roll-ups")
+        indexes = [models.Index(fields=["agency", "month"], name="rollup_agency_month")]
+
+    def __str__(self) -> str:
+        return f"{self.month:%Y-%m} · {self.agency_id} · {self.category_id}"
+
+
+class AppealMonthlyDurationRollup(models.Model):
+    """The daily duration histograms of a calendar month summed, kept as AppealMonthlyRollup is."""
+
+    month = models.DateField(_("month"))
+    agency = models.ForeignKey("agencies.Agency", on_delete=models.CASCADE, related_name="+", db_index=False)
+    working_days = models.PositiveSmallIntegerField(_("working days to answer"))
+    count = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("monthly duration roll-up")
+        verbose_name_plural = _("monthly duration roll-ups")
+        indexes = [models.Index(fields=["agency", "month"], name="duration_agency_month")]
+
+    def __str__(self) -> str:
+        return f"{self.month:%Y-%m} · {self.agency_id} · {self.working_days}: {self.count}"
 
 
 class AppealAssigneeRollup(RollupCounters):
@@ -165,3 +203,15 @@ class RollupDay(models.Model):
 
     def __str__(self) -> str:
         return str(self.day)
+
+
+# Every roll-up table (what a full rebuild or a wipe of the appeals empties).
+ROLLUP_MODELS = (
+    RollupDay,
+    AppealDailyRollup,
+    AppealDurationRollup,
+    AppealMonthlyRollup,
+    AppealMonthlyDurationRollup,
+    AppealAssigneeRollup,
+    AppealAssigneeDurationRollup,
+)

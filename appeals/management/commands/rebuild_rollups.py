@@ -11,16 +11,7 @@ from django.utils import timezone
 from appeals.calendar.workdays import local_today
 from appeals.dashboard.rollups import rollups_rebuild
 from appeals.management.arguments import iso_day
-from appeals.models import (
-    Appeal,
-    AppealAssigneeDurationRollup,
-    AppealAssigneeRollup,
-    AppealDailyRollup,
-    AppealDurationRollup,
-    RollupDay,
-)
-
-ROLLUP_MODELS = (AppealDailyRollup, AppealDurationRollup, AppealAssigneeRollup, AppealAssigneeDurationRollup, RollupDay)
+from appeals.models import ROLLUP_MODELS, Appeal
 
 
 class Command(BaseCommand):
