@@ -367,7 +367,7 @@ def test_access_matrix(caller, relation, agency, world):
 
 
 def test_the_matrix_covers_every_workspace_action_and_api_action():
-    from appeals.views.workspace import ACTIONS
+    from appeals.views.workspace_actions import ACTIONS
 
     names = {ep.name for ep in ENDPOINTS}
     assert {f"web:{slug}" for slug in ACTIONS} <= names
