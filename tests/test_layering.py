@@ -49,8 +49,6 @@ LONG_FUNCTIONS = {
     "appeals/dashboard/facts.py:collect": "one SQL aggregation, row by row; dashboard branch edits it",
     "appeals/datasets/national_appeals.py:_one": "one generated appeal's whole life, called a million times by the "
     "benchmarks' generator: kept in one frame for its speed",
-    "appeals/listening/imports.py:_check": "the history import's row check, field by field; listening branch",
-    "appeals/listening/imports.py:_import_batch": "listening branch edits it",
     "appeals/listening/planted.py:planted_rows": "the planted test data, case by case",
     "appeals/listening/signals.py:signals_read": "listening branch edits it",
     "appeals/desk/presenters.py:timeline_entries": "one branch per event kind; the presenters branch edits it",

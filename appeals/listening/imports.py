@@ -257,6 +257,87 @@ def _check(row: dict, lookups: _Lookups, cal, now: datetime) -> tuple[Appeal, di
         applicant_in = {}
     if errors:
         raise _Refused(errors)
+    registration = _registration(
+        row, applicant_in, agency=agency, category=category, received_at=received_at or registered_at
+    )
+    try:
+        appeal, _payload = registration_build(registration, actor=None, now=registered_at, cal=cal, allowed={})
+    except AppealError as exc:
+        raise _Refused(exc.message_dict if hasattr(exc, "error_dict") else {"row": exc.messages}) from None
+    appeal.number = _text(row, "number")
+    appeal.status = status
+    if due is not None:
+        appeal.due_date = due
+    appeal.outcome = outcome
+    appeal.resolved_at = done_at if status in FINISHED_STATUSES else None
+    appeal.created_at = now
+    appeal.updated_at = now
+    return appeal, {"answer_text": row.get("answer_text") or "", "line": row.get("_line")}
+
+
+def _write_batch(checked: list[tuple[Appeal, dict]], now: datetime) -> list[Appeal]:
+    """Number the checked appeals that came without a number, and insert them with their `registered` events and
+    answers, in one transaction."""
+    with transaction.atomic():
+        by_year: dict[int, list[Appeal]] = defaultdict(list)
+        for appeal, _extra in checked:
+            if not appeal.number:
+                by_year[local_day(appeal.registered_at).year].append(appeal)
+        for year, appeals in by_year.items():
+            numbers_of = next_numbers(appeals, year)
+            for appeal in appeals:
+                appeal.number = next(numbers_of[appeal.agency_id])
+        appeals = [appeal for appeal, _extra in checked]
+        _insert(Appeal, appeals, with_ids=True)
+        _insert(
+            AppealEvent,
+            [
+                dict(
+                    appeal_id=appeal.pk,
+                    actor_id=None,
+                    from_status="",
+                    kind=EventKind.REGISTERED,
+                    to_status=appeal.status,
+                    payload={
+                        "number": appeal.number,
+                        "agency": appeal.agency_id,
+                        "due_date": appeal.due_date.isoformat(),
+                        "registered_at": appeal.registered_at.isoformat(),
+                        "imported": True,
+                    },
+                    created_at=now,
+                )
+                for appeal in appeals
+            ],
+        )
+        _insert(
+            AppealResponse,
+            [
+                dict(
+                    appeal_id=appeal.pk,
+                    author_id=None,
+                    approved_by_id=None,
+                    return_count=0,
+                    kind=ResponseKind.ANSWER,
+                    status=ResponseStatus.SENT,
+                    text=extra["answer_text"],
+                    language=appeal.language,
+                    outcome=appeal.outcome,
+                    submitted_at=appeal.resolved_at,
+                    approved_at=appeal.resolved_at,
+                    sent_at=appeal.resolved_at,
+                    created_at=appeal.resolved_at or now,
+                    updated_at=appeal.resolved_at or now,
+                )
+                for appeal, extra in checked
+                if extra["answer_text"].strip()
+            ],
+        )
+    return appeals
+
+
+def _registration(row: dict, applicant_in: dict, *, agency, category, received_at: datetime) -> Registration:
+    """What the lifecycle's registration check takes, from a row already checked for its codes and dates."""
     applicant = ApplicantData(
         type=_text(applicant_in, "type") or "individual",
         name=_text(applicant_in, "full_name"),
@@ -276,22 +357,10 @@ def _check(row: dict, lookups: _Lookups, cal, now: datetime) -> tuple[Appeal, di
         text=row.get("text") or "",
         applicant=applicant,
         category=category,
-        received_at=received_at or registered_at,
-        external_id=external_id,
+        received_at=received_at,
+        external_id=_text(row, "external_id"),
     )
-    try:
-        appeal, _payload = registration_build(registration, actor=None, now=registered_at, cal=cal, allowed={})
-    except AppealError as exc:
-        raise _Refused(exc.message_dict if hasattr(exc, "error_dict") else {"row": exc.messages}) from None
-    appeal.number = _text(row, "number")
-    appeal.status = status
-    if due is not None:
-        appeal.due_date = due
-    appeal.outcome = outcome
-    appeal.resolved_at = done_at if status in FINISHED_STATUSES else None
-    appeal.created_at = now
-    appeal.updated_at = now
-    return appeal, {"answer_text": row.get("answer_text") or "", "line": row.get("_line")}
+    return registration
 
 
 # --- Writing ------------------------------------------------------------------------------------------------
@@ -438,60 +507,6 @@ def _import_batch(
         checked.append((appeal, extra))
     if not checked:
         return
-    with transaction.atomic():
-        by_year: dict[int, list[Appeal]] = defaultdict(list)
-        for appeal, _extra in checked:
-            if not appeal.number:
-                by_year[local_day(appeal.registered_at).year].append(appeal)
-        for year, appeals in by_year.items():
-            numbers_of = next_numbers(appeals, year)
-            for appeal in appeals:
-                appeal.number = next(numbers_of[appeal.agency_id])
-        appeals = [appeal for appeal, _extra in checked]
-        _insert(Appeal, appeals, with_ids=True)
-        _insert(
-            AppealEvent,
-            [
-                dict(
-                    appeal_id=appeal.pk,
-                    actor_id=None,
-                    from_status="",
-                    kind=EventKind.REGISTERED,
-                    to_status=appeal.status,
-                    payload={
-                        "number": appeal.number,
-                        "agency": appeal.agency_id,
-                        "due_date": appeal.due_date.isoformat(),
-                        "registered_at": appeal.registered_at.isoformat(),
-                        "imported": True,
-                    },
-                    created_at=now,
-                )
-                for appeal in appeals
-            ],
-        )
-        _insert(
-            AppealResponse,
-            [
-                dict(
-                    appeal_id=appeal.pk,
-                    author_id=None,
-                    approved_by_id=None,
-                    return_count=0,
-                    kind=ResponseKind.ANSWER,
-                    status=ResponseStatus.SENT,
-                    text=extra["answer_text"],
-                    language=appeal.language,
-                    outcome=appeal.outcome,
-                    submitted_at=appeal.resolved_at,
-                    approved_at=appeal.resolved_at,
-                    sent_at=appeal.resolved_at,
-                    created_at=appeal.resolved_at or now,
-                    updated_at=appeal.resolved_at or now,
-                )
-                for appeal, extra in checked
-                if extra["answer_text"].strip()
-            ],
-        )
+    appeals = _write_batch(checked, now)
     report.created += len(appeals)
     imported.extend((appeal.registered_at, appeal.pk) for appeal in appeals)
