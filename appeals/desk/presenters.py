@@ -84,8 +84,8 @@ def revealed_field_label(field: str | None) -> str:
     return {"bin": _("BIN"), "contacts": _("Phone and postal address")}.get(field or "", _("IIN"))
 
 
-def timeline_entries(events: list[AppealEvent]) -> list[TimelineEntry]:
-    """The events with their details in words; people and agencies named in payloads are read in two queries."""
+def _names_in(events: list[AppealEvent]) -> tuple[dict[int, str], dict[int, str]]:
+    """The names of the people and agencies the events' payloads refer to by id (two queries at most)."""
     user_ids: set[int] = set()
     agency_ids: set[int] = set()
     for event in events:
@@ -97,7 +97,31 @@ def timeline_entries(events: list[AppealEvent]) -> list[TimelineEntry]:
             agency_ids.add(payload["to_agency"])
     users = {u.pk: u.display_name for u in User.objects.filter(pk__in=user_ids)} if user_ids else {}
     agencies = {a.pk: a.name for a in Agency.objects.filter(pk__in=agency_ids)} if agency_ids else {}
+    return users, agencies
 
+
+def _describe_redirect(entry: TimelineEntry, payload: dict, agencies: dict[int, str]) -> None:
+    lines = entry.lines
+    lines.append((_("To"), agencies.get(payload.get("to_agency"), "—")))
+    lines.append((_("Number there"), payload.get("to_number", "")))
+    lines.append((_("Reason"), payload.get("reason", "")))
+    if payload.get("part"):
+        lines.append((_("Part redirected"), payload["part"]))
+    if payload.get("forwarded"):
+        lines.append(("", _("The complaint went to the higher body with the case file.")))
+    if payload.get("late"):
+        limit = _day(payload.get("limit"))
+        if payload.get("forwarded"):
+            entry.warning = _("Later than the limit for sending a complaint to the higher body (%(day)s).") % {
+                "day": limit
+            }
+        else:
+            entry.warning = _("Later than the limit for a redirect (%(day)s).") % {"day": limit}
+
+
+def timeline_entries(events: list[AppealEvent]) -> list[TimelineEntry]:
+    """The events with their details in words; people and agencies named in payloads are read in two queries."""
+    users, agencies = _names_in(events)
     entries = []
     for event in events:
         payload = event.payload or {}
@@ -118,21 +142,7 @@ def timeline_entries(events: list[AppealEvent]) -> list[TimelineEntry]:
             if payload.get("previous_assignee"):
                 lines.append((_("Before"), users.get(payload["previous_assignee"], "—")))
         elif kind in (EventKind.REDIRECTED, EventKind.PART_REDIRECTED):
-            lines.append((_("To"), agencies.get(payload.get("to_agency"), "—")))
-            lines.append((_("Number there"), payload.get("to_number", "")))
-            lines.append((_("Reason"), payload.get("reason", "")))
-            if payload.get("part"):
-                lines.append((_("Part redirected"), payload["part"]))
-            if payload.get("forwarded"):
-                lines.append(("", _("The complaint went to the higher body with the case file.")))
-            if payload.get("late"):
-                limit = _day(payload.get("limit"))
-                if payload.get("forwarded"):
-                    entry.warning = _("Later than the limit for sending a complaint to the higher body (%(day)s).") % {
-                        "day": limit
-                    }
-                else:
-                    entry.warning = _("Later than the limit for a redirect (%(day)s).") % {"day": limit}
+            _describe_redirect(entry, payload, agencies)
         elif kind == EventKind.EXTENSION_REQUESTED:
             lines.append((_("Until"), _day(payload.get("until"))))
             lines.append((_("Reason"), payload.get("reason", "")))
