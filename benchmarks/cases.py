@@ -28,7 +28,7 @@ from appeals.datasets import national
 from appeals.models import Appeal
 from appeals.models.choices import AppealStatus
 
-from . import listening_cases
+from . import listening_cases, period_cases
 from .report import case, throughput_case
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -99,6 +99,7 @@ def run_all(*, repeat: int, warmup: int, only: set[str], intake: int, clients: i
         ("intake", lambda: intake_cases(intake, clients, workers)),
         ("scan", lambda: scan_cases()),
         ("export", lambda: export_cases()),
+        ("periods", lambda: period_cases.dashboard_period_cases(repeat, warmup)),
         ("signals", lambda: listening_cases.signals_cases(repeat, warmup)),
         ("matching", lambda: listening_cases.matching_cases(repeat, warmup)),
     ]

@@ -24,7 +24,7 @@ from ..models import Appeal
 from ..models.choices import OPEN_STATUSES
 from .facts import local_bounds
 from .periods import Period
-from .rollups import Source, branch_head
+from .rollups import Source
 
 
 def dashboard_setting(key: str):
@@ -295,10 +295,12 @@ def league(
             counters[(branch,)]["escalated_over"] += count
     durations = source.durations(period.start, period.end, ("branch",))
     previous_durations = source.durations(period.previous_start, period.previous_end, ("branch",))
-    heads = open_state(Appeal.objects.filter(agency__path__startswith=root.path), branch_head(root), today)
+    # By agency (the subtree's ids: the open appeals' partial index by agency), summed into branches here.
+    paths = source.paths
+    by_agency = open_state(Appeal.objects.filter(agency_id__in=sorted(paths)), F("agency_id"), today)
     state: dict[int, Counter] = {}
-    for head, counter in heads.items():
-        state.setdefault(source.branch_key(head), Counter()).update(counter)
+    for agency_id, counter in by_agency.items():
+        state.setdefault(source.branch_of(paths.get(agency_id, "")), Counter()).update(counter)
     links = DrillLinks(period.start, period.end)
 
     rows = []

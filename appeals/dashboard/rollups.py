@@ -21,8 +21,8 @@ from operator import or_
 from django.conf import settings
 from django.core.cache import cache
 from django.db import connection, transaction
-from django.db.models import Case, CharField, F, IntegerField, Q, Sum, Value, When
-from django.db.models.functions import Concat, Greatest, StrIndex, Substr
+from django.db.models import Case, F, IntegerField, Q, Sum, Value, When
+from django.db.models.functions import Greatest
 from django.utils import timezone
 
 from agencies.models import Agency
@@ -51,17 +51,6 @@ _EARLIEST = date(2000, 1, 1)
 _MAX_WORKING_DAYS = 32767  # PositiveSmallIntegerField
 
 
-def branch_head(root: Agency, prefix: str = "agency__"):
-    """SQL: the first segment of the agency's path below `root` (the id of the root's child whose subtree
-    holds it, as text), or "" for the root's own rows; Source.branch_key turns it into an id.
-
-    One expression whatever the number of branches (a CASE over every child's path prefix cost more to
-    compile than to run). Only for rows already narrowed to the root's subtree.
-    """
-    rest = Concat(Substr(f"{prefix}path", len(root.path) + 1), Value("/"), output_field=CharField())
-    return Substr(rest, 1, StrIndex(rest, Value("/")) - 1, output_field=CharField())
-
-
 def _lock_all() -> None:
     """Exclude every other writer of the roll-ups until the transaction ends (the rebuild)."""
     if connection.vendor == "postgresql":
@@ -77,6 +66,14 @@ def _lock_agency(agency_id: int) -> None:
                 "SELECT pg_advisory_xact_lock_shared(%s), pg_advisory_xact_lock(%s, %s)",
                 [_LOCK_ALL, _LOCK_AGENCY, agency_id],
             )
+
+
+def subtree_paths(root: Agency) -> dict[int, str]:
+    """{agency id: path} of `root`'s subtree, root included, from the roster cache (changes to agencies renew it)."""
+    return roster_cached(
+        f"dashboard:subtree:{root.pk}:{root.path}",
+        lambda: dict(Agency.objects.filter(path__startswith=root.path).values_list("pk", "path")),
+    )
 
 
 def _days(start: date, end: date):
@@ -310,12 +307,6 @@ class Source:
             return int(head)
         return self.root.pk
 
-    def branch_key(self, head: str | None) -> int:
-        """The branch of a `branch_head` value read from SQL."""
-        if head and head.isdigit() and int(head) in self.branches:
-            return int(head)
-        return self.root.pk
-
     def _live_dim(self, key: Key, name: str):
         if name == "branch":
             return self.branch_of(self.live.agency_paths.get(key.agency_id, ""))
@@ -323,15 +314,11 @@ class Source:
 
     @property
     def paths(self) -> dict[int, str]:
-        """{agency id: path} of the subtree (from the roster cache). The roll-ups are read by these ids, not by a
-        join on the path: PostgreSQL then walks the (agency, day) and (agency, month) indexes of the subtree's
-        own agencies instead of every agency's rows of the period, and a branch is worked out here."""
+        """{agency id: path} of the subtree (subtree_paths). The roll-ups are read by these ids, not by a join on
+        the path: PostgreSQL then walks the (agency, day) and (agency, month) indexes of the subtree's own agencies
+        instead of every agency's rows of the period, and a branch is worked out here."""
         if self._paths is None:
-            root = self.root
-            self._paths = roster_cached(
-                f"dashboard:subtree:{root.pk}:{root.path}",
-                lambda: dict(Agency.objects.filter(path__startswith=root.path).values_list("pk", "path")),
-            )
+            self._paths = subtree_paths(self.root)
         return self._paths
 
     def _scoped(self, model, condition: Q):

@@ -28,6 +28,9 @@ import csv
 import enum
 import functools
 import json
+import queue
+import threading
+import time
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -103,6 +106,7 @@ class ImportReport:
     last_day: date | None = None
     rollup_days: int = 0
     appeal_ids: list[int] = field(default_factory=list)
+    seconds: dict[str, float] = field(default_factory=dict)  # wall time of "insert", "matching", "rollups"
 
 
 class _Refused(Exception):
@@ -275,67 +279,6 @@ def _check(row: dict, lookups: _Lookups, cal, now: datetime) -> tuple[Appeal, di
     return appeal, {"answer_text": row.get("answer_text") or "", "line": row.get("_line")}
 
 
-def _write_batch(checked: list[tuple[Appeal, dict]], now: datetime) -> list[Appeal]:
-    """Number the checked appeals that came without a number, and insert them with their `registered` events and
-    answers, in one transaction."""
-    with transaction.atomic():
-        by_year: dict[int, list[Appeal]] = defaultdict(list)
-        for appeal, _extra in checked:
-            if not appeal.number:
-                by_year[local_day(appeal.registered_at).year].append(appeal)
-        for year, appeals in by_year.items():
-            numbers_of = next_numbers(appeals, year)
-            for appeal in appeals:
-                appeal.number = next(numbers_of[appeal.agency_id])
-        appeals = [appeal for appeal, _extra in checked]
-        _insert(Appeal, appeals, with_ids=True)
-        _insert(
-            AppealEvent,
-            [
-                dict(
-                    appeal_id=appeal.pk,
-                    actor_id=None,
-                    from_status="",
-                    kind=EventKind.REGISTERED,
-                    to_status=appeal.status,
-                    payload={
-                        "number": appeal.number,
-                        "agency": appeal.agency_id,
-                        "due_date": appeal.due_date.isoformat(),
-                        "registered_at": appeal.registered_at.isoformat(),
-                        "imported": True,
-                    },
-                    created_at=now,
-                )
-                for appeal in appeals
-            ],
-        )
-        _insert(
-            AppealResponse,
-            [
-                dict(
-                    appeal_id=appeal.pk,
-                    author_id=None,
-                    approved_by_id=None,
-                    return_count=0,
-                    kind=ResponseKind.ANSWER,
-                    status=ResponseStatus.SENT,
-                    text=extra["answer_text"],
-                    language=appeal.language,
-                    outcome=appeal.outcome,
-                    submitted_at=appeal.resolved_at,
-                    approved_at=appeal.resolved_at,
-                    sent_at=appeal.resolved_at,
-                    created_at=appeal.resolved_at or now,
-                    updated_at=appeal.resolved_at or now,
-                )
-                for appeal, extra in checked
-                if extra["answer_text"].strip()
-            ],
-        )
-    return appeals
-
-
 def _registration(row: dict, applicant_in: dict, *, agency, category, received_at: datetime) -> Registration:
     """What the lifecycle's registration check takes, from a row already checked for its codes and dates."""
     applicant = ApplicantData(
@@ -424,89 +367,210 @@ def import_rows(
     match: bool = True,
     rebuild_rollups: bool = True,
     progress: Callable[[int], None] | None = None,
+    stage: Callable[[str], None] | None = None,
 ) -> ImportReport:
     """Import historical appeals; returns what went in, what was skipped and what was refused (with lines).
 
     A row's line number is its "_line" key if it has one (read_rows sets it), else its position from 1.
+    `progress` is told the rows read so far, `stage` the name of each stage after the insert as it starts
+    ("matching", "rollups").
     """
+    stage = stage or (lambda name: None)
     report = ImportReport()
     lookups = _Lookups()
     cal = _MemoCalendar(get_calendar())
     now = timezone.now()
-    seen: set[str] = set()
-    imported: list[tuple[datetime, int]] = []
-    batch: list[tuple[int, dict]] = []
-    for index, row in enumerate(rows, start=1):
-        line = row.get("_line", index) if isinstance(row, dict) else index
-        if not isinstance(row, dict):
-            row = {"_error": _("Each row must be an object.")}
-        report.read += 1
-        batch.append((line, row))
-        if len(batch) >= batch_size:
-            _import_batch(batch, lookups, cal, now, seen, report, imported)
-            batch = []
+    checker = _Checker(lookups, cal, now, report)
+    started = time.monotonic()
+    with _Writer(now) as writer:
+        batch: list[tuple[int, dict]] = []
+        for index, row in enumerate(rows, start=1):
+            line = row.get("_line", index) if isinstance(row, dict) else index
+            if not isinstance(row, dict):
+                row = {"_error": _("Each row must be an object.")}
+            report.read += 1
+            batch.append((line, row))
+            if len(batch) >= batch_size:
+                writer.write(checker.check(batch))
+                batch = []
+                if progress is not None:
+                    progress(report.read)
+        if batch:
+            writer.write(checker.check(batch))
             if progress is not None:
                 progress(report.read)
-    if batch:
-        _import_batch(batch, lookups, cal, now, seen, report, imported)
-        if progress is not None:
-            progress(report.read)
-    imported.sort()
+    imported = sorted(writer.imported)
+    report.created = len(imported)
+    report.seconds["insert"] = time.monotonic() - started
     report.appeal_ids = [pk for _at, pk in imported]
     if imported:
         report.first_day = local_day(imported[0][0])
         report.last_day = local_day(imported[-1][0])
     if match and report.appeal_ids:
+        stage("matching")
+        started = time.monotonic()
         matched = appeals_match(appeal_ids=report.appeal_ids)
         report.repeats, report.escalations = matched.repeats, matched.escalations
+        report.seconds["matching"] = time.monotonic() - started
     if rebuild_rollups and report.first_day is not None and report.first_day < local_today():
+        stage("rollups")
+        started = time.monotonic()
         report.rollup_days = rollups_rebuild(start=report.first_day, end=report.last_day)
+        report.seconds["rollups"] = time.monotonic() - started
     return report
 
 
-def _import_batch(
-    batch: list[tuple[int, dict]],
-    lookups: _Lookups,
-    cal,
-    now: datetime,
-    seen: set[str],
-    report: ImportReport,
-    imported: list[tuple[datetime, int]],
-) -> None:
-    ids = {_text(row, "external_id") for _line, row in batch} - {""}
-    before = set(
-        Appeal.objects.filter(integration__isnull=True, external_id__in=ids).values_list("external_id", flat=True)
-    )
-    numbers = {_text(row, "number") for _line, row in batch} - {""}
-    taken_numbers = set(Appeal.objects.filter(number__in=numbers).values_list("number", flat=True))
-    pairs = set()
-    for _line, row in batch:
-        code = _text(row, "category")
-        if not _text(row, "agency") and code in lookups.categories:
-            pairs.add((lookups.categories[code], _text(row, "region")))
-    lookups.load_routes(pairs)
+class _Checker:
+    """Checks the rows batch by batch (the Python half of the import): skips rows imported before, refuses bad ones."""
 
-    checked: list[tuple[Appeal, dict]] = []
-    for line, row in batch:
-        external_id = _text(row, "external_id")
-        if external_id in before:
-            report.skipped += 1
-            continue
+    def __init__(self, lookups: _Lookups, cal, now: datetime, report: ImportReport) -> None:
+        self.lookups, self.cal, self.now, self.report = lookups, cal, now, report
+        self.seen: set[str] = set()  # external ids of this import
+        self.numbers: set[str] = set()  # registration numbers of this import (a later batch may not be written yet)
+
+    def check(self, batch: list[tuple[int, dict]]) -> list[tuple[Appeal, dict]]:
+        lookups, report = self.lookups, self.report
+        ids = {_text(row, "external_id") for _line, row in batch} - {""}
+        before = set(
+            Appeal.objects.filter(integration__isnull=True, external_id__in=ids).values_list("external_id", flat=True)
+        )
+        numbers = {_text(row, "number") for _line, row in batch} - {""}
+        taken_numbers = set(Appeal.objects.filter(number__in=numbers).values_list("number", flat=True))
+        pairs = set()
+        for _line, row in batch:
+            code = _text(row, "category")
+            if not _text(row, "agency") and code in lookups.categories:
+                pairs.add((lookups.categories[code], _text(row, "region")))
+        lookups.load_routes(pairs)
+
+        checked: list[tuple[Appeal, dict]] = []
+        for line, row in batch:
+            external_id = _text(row, "external_id")
+            if external_id in before:
+                report.skipped += 1
+                continue
+            try:
+                if external_id and external_id in self.seen:
+                    raise _Refused({"external_id": [_("This external_id appears earlier in the file.")]})
+                appeal, extra = _check(row, lookups, self.cal, self.now)
+                if appeal.number and (appeal.number in taken_numbers or appeal.number in self.numbers):
+                    raise _Refused({"number": [_("Another appeal already has this registration number.")]})
+            except _Refused as refused:
+                report.refused.append(Refusal(line=line, external_id=external_id, errors=refused.errors))
+                continue
+            self.seen.add(external_id)
+            if appeal.number:
+                self.numbers.add(appeal.number)
+            checked.append((appeal, extra))
+        return checked
+
+
+class _Writer:
+    """Writes checked batches, one transaction each. On PostgreSQL, outside a transaction, in a thread of its own
+    with its own connection, so that PostgreSQL ingests one batch while the next is checked (the two halves of
+    the import then use both cores); otherwise (SQLite, or inside a caller's transaction) at once."""
+
+    def __init__(self, now: datetime) -> None:
+        self.now = now
+        self.imported: list[tuple[datetime, int]] = []
+        self.threaded = connection.vendor == "postgresql" and not connection.in_atomic_block
+        self._queue: queue.Queue = queue.Queue(maxsize=1)
+        self._error: BaseException | None = None
+        self._thread: threading.Thread | None = None
+
+    def __enter__(self) -> _Writer:
+        if self.threaded:
+            self._thread = threading.Thread(target=self._run, name="import-writer", daemon=True)
+            self._thread.start()
+        return self
+
+    def write(self, checked: list[tuple[Appeal, dict]]) -> None:
+        if not checked:
+            return
+        if not self.threaded:
+            self.imported += _write_batch(checked, self.now)
+            return
+        self._raise()
+        self._queue.put(checked)
+
+    def __exit__(self, exc_type, exc, tb) -> None:
+        if self._thread is not None:
+            self._queue.put(None)
+            self._thread.join()
+        if exc_type is None:
+            self._raise()
+
+    def _raise(self) -> None:
+        if self._error is not None:
+            raise self._error
+
+    def _run(self) -> None:
         try:
-            if external_id and external_id in seen:
-                raise _Refused({"external_id": [_("This external_id appears earlier in the file.")]})
-            appeal, extra = _check(row, lookups, cal, now)
-            if appeal.number and appeal.number in taken_numbers:
-                raise _Refused({"number": [_("Another appeal already has this registration number.")]})
-        except _Refused as refused:
-            report.refused.append(Refusal(line=line, external_id=external_id, errors=refused.errors))
-            continue
-        seen.add(external_id)
-        if appeal.number:
-            taken_numbers.add(appeal.number)
-        checked.append((appeal, extra))
-    if not checked:
-        return
-    appeals = _write_batch(checked, now)
-    report.created += len(appeals)
-    imported.extend((appeal.registered_at, appeal.pk) for appeal in appeals)
+            while (checked := self._queue.get()) is not None:
+                self.imported += _write_batch(checked, self.now)
+        except BaseException as exc:  # noqa: BLE001 - handed to the importing thread, which raises it
+            self._error = exc
+            while self._queue.get() is not None:  # let the importing thread finish putting
+                pass
+        finally:
+            connection.close()  # this thread's own connection
+
+
+def _write_batch(checked: list[tuple[Appeal, dict]], now: datetime) -> list[tuple[datetime, int]]:
+    """Insert one batch of checked appeals with their registration events and sent answers: one transaction."""
+    with transaction.atomic():
+        by_year: dict[int, list[Appeal]] = defaultdict(list)
+        for appeal, _extra in checked:
+            if not appeal.number:
+                by_year[local_day(appeal.registered_at).year].append(appeal)
+        for year, appeals in by_year.items():
+            numbers_of = next_numbers(appeals, year)
+            for appeal in appeals:
+                appeal.number = next(numbers_of[appeal.agency_id])
+        appeals = [appeal for appeal, _extra in checked]
+        _insert(Appeal, appeals, with_ids=True)
+        _insert(
+            AppealEvent,
+            [
+                dict(
+                    appeal_id=appeal.pk,
+                    actor_id=None,
+                    from_status="",
+                    kind=EventKind.REGISTERED,
+                    to_status=appeal.status,
+                    payload={
+                        "number": appeal.number,
+                        "agency": appeal.agency_id,
+                        "due_date": appeal.due_date.isoformat(),
+                        "registered_at": appeal.registered_at.isoformat(),
+                        "imported": True,
+                    },
+                    created_at=now,
+                )
+                for appeal in appeals
+            ],
+        )
+        _insert(
+            AppealResponse,
+            [
+                dict(
+                    appeal_id=appeal.pk,
+                    author_id=None,
+                    approved_by_id=None,
+                    return_count=0,
+                    kind=ResponseKind.ANSWER,
+                    status=ResponseStatus.SENT,
+                    text=extra["answer_text"],
+                    language=appeal.language,
+                    outcome=appeal.outcome,
+                    submitted_at=appeal.resolved_at,
+                    approved_at=appeal.resolved_at,
+                    sent_at=appeal.resolved_at,
+                    created_at=appeal.resolved_at or now,
+                    updated_at=appeal.resolved_at or now,
+                )
+                for appeal, extra in checked
+                if extra["answer_text"].strip()
+            ],
+        )
+    return [(appeal.registered_at, appeal.pk) for appeal in appeals]

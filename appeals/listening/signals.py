@@ -50,7 +50,7 @@ from ..calendar.policy import add_months
 from ..dashboard.facts import local_bounds
 from ..dashboard.measures import queue_url
 from ..dashboard.periods import Period
-from ..dashboard.rollups import Source
+from ..dashboard.rollups import Source, subtree_paths
 from ..models import Appeal
 from ..models.choices import ANSWER_OUTCOMES, Channel
 from .stats import (
@@ -532,7 +532,7 @@ def _newest_by_pair(root: Agency, period: Period, pairs: list[Signal], limit: in
         order_by=[F("registered_at").desc(), F("pk").desc()],
     )
     rows = (
-        Appeal.objects.filter(agency__path__startswith=root.path)
+        Appeal.objects.filter(agency_id__in=sorted(subtree_paths(root)))  # as signals_read's scope
         .filter(wanted)
         .annotate(pair_rank=rank)
         .filter(pair_rank__lte=limit)

@@ -215,3 +215,53 @@ def test_the_command_reads_csv_and_jsonl_and_writes_the_report(routed, tmp_path,
     assert "line 3 (csv-2): language" in err
     imported = Appeal.objects.get(external_id="csv-1")
     assert (imported.language, imported.applicant_name, imported.kind) == ("kk", "Нұрлан Ә.", "complaint")
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_on_postgresql_a_thread_writes_while_the_next_batch_is_checked_and_nothing_changes(routed, monkeypatch):
+    from appeals.listening import imports
+
+    threads = []
+    write_batch = imports._write_batch
+
+    def spy(checked, now):
+        import threading
+
+        threads.append(threading.current_thread().name)
+        return write_batch(checked, now)
+
+    monkeypatch.setattr(imports, "_write_batch", spy)
+    rows = [
+        row(1, number="DEP-2026-000101"),
+        row(2),
+        row(3, number="DEP-2026-000101"),  # a later batch repeats a number of an earlier one (maybe not yet written)
+        row(4, registered_at="not a date"),
+        row(5, status="answered", answered_at="2026-03-05T10:00:00+05:00", answer_text="Сделано.", outcome="satisfied"),
+    ]
+    report = import_rows(rows, batch_size=2, rebuild_rollups=False)
+    assert threads == ["import-writer", "import-writer"]  # the second batch was refused whole: nothing to write
+    assert report.created == 3 and [r.line for r in report.refused] == [3, 4]
+    assert "number" in report.refused[0].errors and "registered_at" in report.refused[1].errors
+    assert Appeal.objects.count() == 3 == AppealEvent.objects.filter(kind=EventKind.REGISTERED).count()
+    assert AppealResponse.objects.get().text == "Сделано."
+    assert sorted(report.appeal_ids) == sorted(Appeal.objects.values_list("pk", flat=True))
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_on_postgresql_a_failed_batch_stops_the_import_and_keeps_the_batches_written_before(routed, monkeypatch):
+    from appeals.listening import imports
+
+    write_batch, calls = imports._write_batch, []
+
+    def fail_second(checked, now):
+        calls.append(1)
+        if len(calls) == 2:
+            raise RuntimeError("the database went away")
+        return write_batch(checked, now)
+
+    monkeypatch.setattr(imports, "_write_batch", fail_second)
+    with pytest.raises(RuntimeError, match="went away"):
+        import_rows([row(n) for n in range(1, 9)], batch_size=2, rebuild_rollups=False)
+    assert sorted(Appeal.objects.values_list("external_id", flat=True)) == ["old-1", "old-2"]

@@ -46,8 +46,22 @@ class Command(BaseCommand):
             sys.stderr.write(f"\r[{bar:<50}] {percent:3d}% {done}/{total} rows, {elapsed:.0f} s")
             sys.stderr.flush()
 
+        stages = {
+            "matching": "matching the appeals to earlier ones…",
+            "rollups": "rebuilding the dashboard's roll-ups…",
+        }
+
+        def stage(name: str) -> None:
+            sys.stderr.write(f"\n{stages[name]}")
+            sys.stderr.flush()
+
         result = import_rows(
-            rows, batch_size=batch_size, match=not no_match, rebuild_rollups=not no_rollups, progress=progress
+            rows,
+            batch_size=batch_size,
+            match=not no_match,
+            rebuild_rollups=not no_rollups,
+            progress=progress,
+            stage=stage,
         )
         sys.stderr.write("\n")
         if report is not None:
@@ -62,5 +76,7 @@ class Command(BaseCommand):
         self.stdout.write(
             f"Read {result.read} rows: {result.created} imported, {result.skipped} imported before, "
             f"{len(result.refused)} refused; {result.repeats} repeats and {result.escalations} escalations linked; "
-            f"roll-ups rebuilt for {result.rollup_days} days; {time.monotonic() - started:.1f} s."
+            f"roll-ups rebuilt for {result.rollup_days} days; {time.monotonic() - started:.1f} s"
+            + (" (" + ", ".join(f"{name} {seconds:.1f} s" for name, seconds in result.seconds.items()) + ")")
+            + "."
         )
