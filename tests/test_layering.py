@@ -52,7 +52,6 @@ LONG_FUNCTIONS = {
     "benchmarks' generator: kept in one frame for its speed",
     "appeals/listening/planted.py:planted_rows": "the recall test's planted data, case by case (data, not logic)",
     "appeals/listening/signals.py:signals_read": "the signals engine's pass over the pairs; not split yet (issue 17)",
-    "appeals/views/workspace.py:workspace_context": "everything the workspace shows; not split yet (issue 17)",
 }
 
 

@@ -136,19 +136,9 @@ def _canned_for(appeal: Appeal) -> list[CannedResponse]:
     return sorted(options, key=lambda canned: canned.language != appeal.language)
 
 
-def workspace_context(
-    request: HttpRequest,
-    appeal: Appeal,
-    *,
-    bound: ActionForm | None = None,
-    open_action: str = "",
-) -> dict[str, Any]:
-    user = request.user
-    actions = lifecycle.appeal_available_actions(user=user, appeal=appeal)
-    offered = _offered(actions, appeal)
-    responses = list(appeal_responses(appeal))
-    working = next((r for r in responses if r.kind == ResponseKind.ANSWER and r.status != ResponseStatus.SENT), None)
-
+def _action_forms(appeal: Appeal, user, offered: list[str], *, working, bound: ActionForm | None) -> dict:
+    """The form of each offered action, filled from the answer being worked on; `bound` (a form sent back with
+    errors) replaces its own."""
     forms: dict[str, ActionForm] = {}
     for slug in offered:
         initial = None
@@ -165,57 +155,100 @@ def workspace_context(
         forms[slug] = _form_for(slug, appeal, user, initial=initial)
     if bound is not None:
         forms[bound.slug] = bound
+    return forms
 
-    # A canned response chosen with ?canned=<id> fills the editor (works without JavaScript).
-    canned_options = _canned_for(appeal) if "draft" in forms else []
-    canned_chosen = None
-    if "draft" in forms and bound is None and request.GET.get("canned", "").isdigit():
-        canned_chosen = next((c for c in canned_options if c.pk == int(request.GET["canned"])), None)
-        if canned_chosen is not None:
-            forms["draft"] = _form_for(
-                "draft",
-                appeal,
-                user,
-                initial={
-                    "text": render_canned(canned_chosen.text, appeal, language=canned_chosen.language),
-                    "language": canned_chosen.language,
-                    "outcome": canned_chosen.outcome or (working.outcome if working else ""),
-                },
-            )
-            open_action = "draft"
 
-    # The agency picker of the redirect form.
+def _redirect_picker(request: HttpRequest, appeal: Appeal, bound: ActionForm | None) -> tuple[list, str]:
+    """The agency picker of the redirect form: the agencies found for ?agency_q=, and the query."""
     redirect_options = []
     agency_q = ""
-    if "redirect" in forms:
-        search = AgencySearchForm(request.GET or None)
-        if search.is_valid():
-            agency_q = search.cleaned_data.get("agency_q", "")
-            redirect_options = agency_choices(agency_q, exclude_ids={appeal.agency_id}) if agency_q else []
-            if agency_q:
-                open_action = open_action or "redirect"
-        if bound is not None and bound.slug == "redirect" and bound.is_bound:
-            # Keep the agency the user had chosen when another field needs fixing.
-            chosen = bound.data.get("to_agency", "")
-            extra = Agency.objects.filter(pk=int(chosen), is_active=True).first() if chosen.isdigit() else None
-            if extra is not None and all(a.pk != extra.pk for a in redirect_options):
-                redirect_options = [extra, *redirect_options]
+    search = AgencySearchForm(request.GET or None)
+    if search.is_valid():
+        agency_q = search.cleaned_data.get("agency_q", "")
+        redirect_options = agency_choices(agency_q, exclude_ids={appeal.agency_id}) if agency_q else []
+    if bound is not None and bound.slug == "redirect" and bound.is_bound:
+        # Keep the agency the user had chosen when another field needs fixing.
+        chosen = bound.data.get("to_agency", "")
+        extra = Agency.objects.filter(pk=int(chosen), is_active=True).first() if chosen.isdigit() else None
+        if extra is not None and all(a.pk != extra.pk for a in redirect_options):
+            redirect_options = [extra, *redirect_options]
+    return redirect_options, agency_q
 
-    draft_form = forms.get("draft")
-    draft_language = None
-    language_warning = ""
+
+def _personal_data(request: HttpRequest, appeal: Appeal) -> dict[str, Any]:
+    """The applicant's IIN/BIN, phone and address, in full or masked (in full with the IIN, under the same rule)."""
+    identifier = appeal.applicant_iin or appeal.applicant_bin
+    revealed = identifier_needed(request.user, appeal) or reveal_active(request.session, appeal.pk)
+    return {
+        "identifier": identifier if revealed else mask_identifier(identifier),
+        "identifier_masked": bool(identifier) and not revealed,
+        "applicant_phone": appeal.applicant_phone if revealed else mask_phone(appeal.applicant_phone),
+        "applicant_address": appeal.applicant_address if revealed else mask_address(appeal.applicant_address),
+        "personal_data_masked": not revealed and bool(identifier or appeal.applicant_phone or appeal.applicant_address),
+        "identifier_field": "iin" if appeal.applicant_iin else "bin",
+    }
+
+
+def _draft_language(appeal: Appeal, draft_form: ActionForm | None, working) -> tuple[str | None, str]:
+    """The language of the answer being drafted, and the warning when it is not the appeal's."""
     if draft_form is not None:
         draft_language = (
             draft_form.data.get("language") if draft_form.is_bound else draft_form.initial.get("language")
         ) or appeal.language
         draft_text = (draft_form.data.get("text") if draft_form.is_bound else draft_form.initial.get("text")) or ""
-        language_warning = _language_warning(appeal, draft_language, draft_text)
-    elif working is not None:
-        language_warning = _language_warning(appeal, working.language, working.text)
+        return draft_language, _language_warning(appeal, draft_language, draft_text)
+    if working is not None:
+        return None, _language_warning(appeal, working.language, working.text)
+    return None, ""
 
-    needed = identifier_needed(user, appeal)
-    identifier = appeal.applicant_iin or appeal.applicant_bin
-    revealed = needed or reveal_active(request.session, appeal.pk)
+
+def _canned_chosen(request: HttpRequest, appeal: Appeal, forms: dict, options: list, working) -> CannedResponse | None:
+    """A canned response chosen with ?canned=<id> fills the editor (works without JavaScript)."""
+    if "draft" not in forms or not request.GET.get("canned", "").isdigit():
+        return None
+    chosen = next((c for c in options if c.pk == int(request.GET["canned"])), None)
+    if chosen is not None:
+        forms["draft"] = _form_for(
+            "draft",
+            appeal,
+            request.user,
+            initial={
+                "text": render_canned(chosen.text, appeal, language=chosen.language),
+                "language": chosen.language,
+                "outcome": chosen.outcome or (working.outcome if working else ""),
+            },
+        )
+    return chosen
+
+
+def workspace_context(
+    request: HttpRequest,
+    appeal: Appeal,
+    *,
+    bound: ActionForm | None = None,
+    open_action: str = "",
+) -> dict[str, Any]:
+    user = request.user
+    actions = lifecycle.appeal_available_actions(user=user, appeal=appeal)
+    offered = _offered(actions, appeal)
+    responses = list(appeal_responses(appeal))
+    working = next((r for r in responses if r.kind == ResponseKind.ANSWER and r.status != ResponseStatus.SENT), None)
+
+    forms = _action_forms(appeal, user, offered, working=working, bound=bound)
+
+    canned_options = _canned_for(appeal) if "draft" in forms else []
+    canned_chosen = _canned_chosen(request, appeal, forms, canned_options, working) if bound is None else None
+    if canned_chosen is not None:
+        open_action = "draft"
+
+    # The agency picker of the redirect form.
+    redirect_options, agency_q = _redirect_picker(request, appeal, bound) if "redirect" in forms else ([], "")
+    if agency_q:
+        open_action = open_action or "redirect"
+
+    draft_form = forms.get("draft")
+    draft_language, language_warning = _draft_language(appeal, draft_form, working)
+
     events = list(appeal_timeline(appeal))
     last_return = next((e for e in reversed(events) if e.kind == EventKind.RETURNED), None)
     roles = user_roles_for(user, appeal.agency) if not user.is_superuser else frozenset(Role.values)
@@ -243,13 +276,7 @@ def workspace_context(
         "attachment_form": AttachmentForm(appeal=appeal, user=user, slug="attachment")
         if AppealAction.NOTE in actions
         else None,
-        "identifier": identifier if revealed else mask_identifier(identifier),
-        "identifier_masked": bool(identifier) and not revealed,
-        # The phone and the postal address are shown in full with the IIN, under the same rule and reveal.
-        "applicant_phone": appeal.applicant_phone if revealed else mask_phone(appeal.applicant_phone),
-        "applicant_address": appeal.applicant_address if revealed else mask_address(appeal.applicant_address),
-        "personal_data_masked": not revealed and bool(identifier or appeal.applicant_phone or appeal.applicant_address),
-        "identifier_field": "iin" if appeal.applicant_iin else "bin",
+        **_personal_data(request, appeal),
         "canned_options": canned_options,
         "canned_chosen": canned_chosen,
         "draft_language": draft_language,
