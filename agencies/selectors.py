@@ -182,6 +182,20 @@ def user_may_use_second_factor(user: User) -> bool:
     return user.is_staff or user.is_superuser or bool(user_agencies(user, roles=[Role.SUPERVISOR]))
 
 
+def agency_executor_names(agency_ids: Iterable[int]) -> list[tuple]:
+    """(agency id, agency name_kk, name_ru, user id, username, first name, last name) of the active executors of
+    these agencies, in agency_executors' order: the values a list of names needs, without model instances (a
+    ministry's queue page lists some 200 executors of the page's agencies)."""
+    return list(
+        Membership.objects.filter(agency_id__in=list(agency_ids), role=Role.EXECUTOR, user__is_active=True)
+        .order_by("user__last_name", "user__first_name", "user__username")
+        .values_list(
+            "agency_id", "agency__name_kk", "agency__name_ru", "user_id", "user__username", "user__first_name",
+            "user__last_name",
+        )
+    )  # fmt: skip
+
+
 def agency_executors(agency_ids: Iterable[int]) -> QuerySet[Membership]:
     """The executor memberships of active users in these agencies, with the user and the agency (one query)."""
     return (

@@ -23,6 +23,7 @@ from .access.integrations import (
     webhook_endpoint_create,
 )
 from .access.selectors import appeals_search
+from .admin_dates import FastDateHierarchyAdmin
 from .calendar import overrides
 from .desk.canned import canned_response_save, unknown_placeholders
 from .desk.pagination import CappedCountPaginator
@@ -131,7 +132,7 @@ def _bulk(modeladmin, request, queryset, *, form_class, title, apply):
 
 
 @admin.register(Appeal)
-class AppealAdmin(admin.ModelAdmin):
+class AppealAdmin(FastDateHierarchyAdmin):
     list_display = [
         "number",
         "registered_at",
@@ -199,7 +200,7 @@ class AppealAdmin(admin.ModelAdmin):
 
 
 @admin.register(AppealEvent)
-class AppealEventAdmin(admin.ModelAdmin):
+class AppealEventAdmin(FastDateHierarchyAdmin):
     """The audit trail: nothing here can be added, changed or deleted."""
 
     list_display = ["created_at", "appeal", "kind", "actor", "from_status", "to_status"]

@@ -12,7 +12,7 @@ class AppealsConfig(AppConfig):
 
         install()  # gc.freeze() after the first request (appeals/infra/heap.py)
         self._connect_the_edges()
-        self._connect_roster_signals()
+        self._connect_cache_signals()
 
     @staticmethod
     def _connect_the_edges():
@@ -32,7 +32,7 @@ class AppealsConfig(AppConfig):
         message_builder_register(NoticeKind.SIGNALS, signals_message)
 
     @staticmethod
-    def _connect_roster_signals():
+    def _connect_cache_signals():
         from django.db.models.signals import post_delete, post_save
 
         from agencies.models import Agency, Category, Membership, User
@@ -45,3 +45,12 @@ class AppealsConfig(AppConfig):
         for model in (Agency, Category, Membership, User, CalendarOverride, SavedView):
             for signal in (post_save, post_delete):
                 signal.connect(rosters_changed, sender=model, dispatch_uid=f"rosters-{model.__name__}")
+
+        from .access.menucounts import appeals_changed
+        from .models import Appeal, AppealEvent
+
+        # The side menu's counts (appeals/access/menucounts.py) are counted afresh after any change of an appeal: every
+        # lifecycle action writes an event; registrations in bulk call appeals_changed themselves.
+        for model, signals in ((Appeal, (post_save, post_delete)), (AppealEvent, (post_save,))):
+            for signal in signals:
+                signal.connect(appeals_changed, sender=model, dispatch_uid=f"menu-counts-{model.__name__}")

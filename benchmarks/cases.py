@@ -33,8 +33,10 @@ from .report import case, throughput_case
 
 ROOT = Path(__file__).resolve().parent.parent
 
-PAGE_TARGET_MS = 50
-SEARCH_TARGET_MS = 150
+# Issue 20: half the scale issue's 50 and 150 ms, so that a machine twice as slow still meets those.
+PAGE_TARGET_MS = 25
+SEARCH_TARGET_MS = 60
+ADMIN_TARGET_MS = 1000
 DASHBOARD_TARGET_MS = 300
 INTAKE_TARGET_PER_S = 300
 SCAN_TARGET_MS = 3000
@@ -42,6 +44,7 @@ SCAN_TARGET_MS = 3000
 EXPORT_MEMORY_FACTOR = 1.5
 SEARCH_NAME = "Касымов"
 SEARCH_WORD = "заработной"
+ADMIN_SEARCH = "Алматы"
 
 
 def _consume(response) -> int:
@@ -50,8 +53,35 @@ def _consume(response) -> int:
     return len(response.content)
 
 
-def measure(client: Client, url: str, *, repeat: int, warmup: int, method: str = "get", **kwargs):
-    """(samples in ms, SQL queries of one request) for `url`; refuses a response other than 200."""
+class SqlTimer:
+    """A connection.execute_wrapper summing the time spent in the database driver (the query sent, run and
+    its rows received): a request's time minus this is its Python time."""
+
+    def __init__(self) -> None:
+        self.seconds = 0.0
+
+    def __call__(self, execute, sql, params, many, context):
+        started = time.perf_counter()
+        try:
+            return execute(sql, params, many, context)
+        finally:
+            self.seconds += time.perf_counter() - started
+
+
+def measure(
+    client: Client,
+    url: str,
+    *,
+    repeat: int,
+    warmup: int,
+    method: str = "get",
+    sql_samples: list[float] | None = None,
+    **kwargs,
+):
+    """(samples in ms, SQL queries of one request) for `url`; refuses a response other than 200.
+
+    With `sql_samples`, the SQL time of each timed request (ms) is appended to it, in the order of the samples.
+    """
     call = getattr(client, method)
     for _ in range(warmup):
         response = call(url, **kwargs)
@@ -60,13 +90,49 @@ def measure(client: Client, url: str, *, repeat: int, warmup: int, method: str =
             raise RuntimeError(f"{url} answered {response.status_code}")
     samples = []
     for _ in range(repeat):
-        started = time.perf_counter()
-        response = call(url, **kwargs)
-        _consume(response)
-        samples.append((time.perf_counter() - started) * 1000)
+        timer = SqlTimer()
+        with connection.execute_wrapper(timer):
+            started = time.perf_counter()
+            response = call(url, **kwargs)
+            _consume(response)
+            samples.append((time.perf_counter() - started) * 1000)
+        if sql_samples is not None:
+            sql_samples.append(timer.seconds * 1000)
     with CaptureQueriesContext(connection) as queries:
         _consume(call(url, **kwargs))
     return samples, len(queries.captured_queries)
+
+
+# --profile: the key of the one page case to profile (run.py sets it); the other cases are skipped.
+PROFILE: dict = {}
+
+
+def profile_page(client: Client, url: str, *, repeat: int, warmup: int, top: int = 30, sort: str = "cumulative"):
+    """Print the top `top` functions of `repeat` requests of `url` (cProfile, after `warmup` requests)."""
+    import cProfile
+    import io
+    import pstats
+
+    for _ in range(warmup):
+        response = client.get(url)
+        _consume(response)
+        if response.status_code != 200:
+            raise RuntimeError(f"{url} answered {response.status_code}")
+    profiler = cProfile.Profile()
+    timer = SqlTimer()
+    started = time.perf_counter()
+    with connection.execute_wrapper(timer):
+        profiler.enable()
+        for _ in range(repeat):
+            _consume(client.get(url))
+        profiler.disable()
+    elapsed = (time.perf_counter() - started) * 1000 / repeat
+    out = io.StringIO()
+    stats = pstats.Stats(profiler, stream=out)
+    stats.sort_stats(sort).print_stats(top)
+    print(f"{url}: {repeat} requests, {elapsed:.1f} ms each under the profiler, of which SQL "
+          f"{timer.seconds * 1000 / repeat:.1f} ms", flush=True)  # fmt: skip
+    print(out.getvalue(), flush=True)
 
 
 def client_for(username: str) -> Client:
@@ -88,6 +154,10 @@ def _dashboard_url() -> str | None:
     return "/dashboard/"
 
 
+# The steps made of page cases (_page_case), the only ones --profile runs.
+PAGE_STEPS = ("queue", "tree", "workspace", "dashboard", "api", "admin")
+
+
 def run_all(*, repeat: int, warmup: int, only: set[str], intake: int, clients: int, workers: int) -> list[dict]:
     rows: list[dict] = []
     steps: list[tuple[str, Callable[[], list[dict]]]] = [
@@ -96,6 +166,7 @@ def run_all(*, repeat: int, warmup: int, only: set[str], intake: int, clients: i
         ("workspace", lambda: workspace_cases(repeat, warmup)),
         ("dashboard", lambda: dashboard_cases(repeat, warmup)),
         ("api", lambda: api_cases(repeat, warmup)),
+        ("admin", lambda: admin_cases(repeat, warmup)),
         ("intake", lambda: intake_cases(intake, clients, workers)),
         ("scan", lambda: scan_cases()),
         ("export", lambda: export_cases()),
@@ -106,9 +177,11 @@ def run_all(*, repeat: int, warmup: int, only: set[str], intake: int, clients: i
     for key, step in steps:
         if only and key not in only:
             continue
+        if PROFILE and key not in PAGE_STEPS:
+            continue
         print(f"· {key}…", flush=True)
         started = time.monotonic()
-        produced = step()
+        produced = [row for row in step() if row is not None]  # None: a case skipped by --profile
         for row in produced:
             print(f"    {json.dumps(row, ensure_ascii=False)}", flush=True)
         print(f"  ({time.monotonic() - started:.0f} s)", flush=True)
@@ -116,54 +189,57 @@ def run_all(*, repeat: int, warmup: int, only: set[str], intake: int, clients: i
     return rows
 
 
-def _page_case(name, client, url, repeat, warmup, limit_ms, target):
-    samples, queries = measure(client, url, repeat=repeat, warmup=warmup)
-    return case(name, samples_ms=samples, queries=queries, target=target, limit_ms=limit_ms)
+def case_key(name: str) -> str:
+    """A page case's key for --profile when it has none of its own: its name in lower case, words joined by "-"."""
+    return "-".join("".join(c if c.isalnum() else " " for c in name.lower()).split())
+
+
+def _page_case(name, client, url, repeat, warmup, limit_ms, target, *, key: str = ""):
+    key = key or case_key(name)
+    if PROFILE:
+        if PROFILE["key"] != key:
+            PROFILE["seen"].append(key)
+            return None
+        print(f"Profile of {key} ({name}):", flush=True)
+        profile_page(client, url, repeat=repeat, warmup=warmup, top=PROFILE["top"], sort=PROFILE["sort"])
+        PROFILE["done"] = True
+        return None
+    sql: list[float] = []
+    samples, queries = measure(client, url, repeat=repeat, warmup=warmup, sql_samples=sql)
+    return case(name, samples_ms=samples, sql_samples_ms=sql, queries=queries, target=target, limit_ms=limit_ms)
 
 
 def queue_cases(repeat: int, warmup: int) -> list[dict]:
     client = client_for(national.BENCH_EXECUTOR)
     base = "/appeals/?queue=mine&ordering=due_date"
     target = f"p95 ≤ {PAGE_TARGET_MS} ms"
+    page = PAGE_TARGET_MS
     return [
-        _page_case("Executor's queue, first page (by due date)", client, base, repeat, warmup, PAGE_TARGET_MS, target),
-        _page_case(
-            "Executor's queue, page 50 (by due date)", client, base + "&page=50", repeat, warmup, PAGE_TARGET_MS, target
-        ),  # fmt: skip
-        _page_case(
-            "Executor's queue, 100 rows per page",
-            client,
-            base + "&per_page=100",
-            repeat,
-            warmup,
-            PAGE_TARGET_MS,
-            target,
-        ),  # fmt: skip
-        _page_case(
-            "Executor's agency, all appeals (newest first)",
-            client,
-            "/appeals/?queue=all",
-            repeat,
-            warmup,
-            PAGE_TARGET_MS,
-            target,
-        ),  # fmt: skip
-    ]
+        _page_case("Executor's queue, first page (by due date)", client, base, repeat, warmup, page, target,
+                   key="queue-first"),
+        _page_case("Executor's queue, page 50 (by due date)", client, base + "&page=50", repeat, warmup, page, target,
+                   key="queue-page50"),
+        _page_case("Executor's queue, 100 rows per page", client, base + "&per_page=100", repeat, warmup, page, target,
+                   key="queue-100"),
+        _page_case("Executor's agency, all appeals (newest first)", client, "/appeals/?queue=all", repeat, warmup,
+                   page, target, key="queue-agency"),
+    ]  # fmt: skip
 
 
 def tree_cases(repeat: int, warmup: int) -> list[dict]:
     client = client_for(national.BENCH_MINISTRY_SUPERVISOR)
     filters = "/appeals/?queue=tree&status=registered&status=in_progress&kind=application&kind=complaint&language=ru"
+    page, search = f"p95 ≤ {PAGE_TARGET_MS} ms", f"p95 ≤ {SEARCH_TARGET_MS} ms"
     return [
-        _page_case("Ministry tree queue, three filters", client, filters, repeat, warmup, PAGE_TARGET_MS,
-                   f"p95 ≤ {PAGE_TARGET_MS} ms"),  # fmt: skip
+        _page_case("Ministry tree queue, three filters", client, filters, repeat, warmup, PAGE_TARGET_MS, page,
+                   key="tree-filters"),
         _page_case("Ministry tree queue, three filters + search (applicant's name)", client,
-                   f"{filters}&q={SEARCH_NAME}", repeat, warmup, SEARCH_TARGET_MS, f"p95 ≤ {SEARCH_TARGET_MS} ms"),
+                   f"{filters}&q={SEARCH_NAME}", repeat, warmup, SEARCH_TARGET_MS, search, key="tree-name"),
         _page_case("Ministry tree queue, three filters + search (a word of the subject)", client,
-                   f"{filters}&q={SEARCH_WORD}", repeat, warmup, SEARCH_TARGET_MS, f"p95 ≤ {SEARCH_TARGET_MS} ms"),
+                   f"{filters}&q={SEARCH_WORD}", repeat, warmup, SEARCH_TARGET_MS, search, key="tree-word"),
         _page_case("Ministry tree queue, search by number", client,
                    f"/appeals/?queue=tree&q={_some_number(national.BENCH_MINISTRY_SUPERVISOR)}", repeat, warmup,
-                   SEARCH_TARGET_MS, f"p95 ≤ {SEARCH_TARGET_MS} ms"),
+                   SEARCH_TARGET_MS, search, key="tree-number"),
     ]  # fmt: skip
 
 
@@ -189,16 +265,9 @@ def workspace_cases(repeat: int, warmup: int) -> list[dict]:
     client = client_for(national.BENCH_EXECUTOR)
     appeal = _workspace_appeal()
     return [
-        _page_case(
-            "Appeal workspace",
-            client,
-            f"/appeals/{appeal.pk}/",
-            repeat,
-            warmup,
-            PAGE_TARGET_MS,
-            f"p95 ≤ {PAGE_TARGET_MS} ms",
-        ),  # fmt: skip
-    ]
+        _page_case("Appeal workspace", client, f"/appeals/{appeal.pk}/", repeat, warmup, PAGE_TARGET_MS,
+                   f"p95 ≤ {PAGE_TARGET_MS} ms", key="workspace"),
+    ]  # fmt: skip
 
 
 def dashboard_cases(repeat: int, warmup: int) -> list[dict]:
@@ -216,35 +285,46 @@ def api_cases(repeat: int, warmup: int) -> list[dict]:
     appeal = _workspace_appeal()
     supervisor_view = client_for(national.BENCH_EXECUTOR)
     target = f"p95 ≤ {PAGE_TARGET_MS} ms"
+    page = PAGE_TARGET_MS
     return [
-        _page_case(
-            "API list /api/v1/appeals/ (ministry, session)",
-            client,
-            "/api/v1/appeals/",
-            repeat,
-            warmup,
-            PAGE_TARGET_MS,
-            target,
-        ),  # fmt: skip
-        _page_case(
-            "API list, open appeals by due date",
-            client,
-            "/api/v1/appeals/?open=true&ordering=due_date",
-            repeat,
-            warmup,
-            PAGE_TARGET_MS,
-            target,
-        ),  # fmt: skip
-        _page_case(
-            "API retrieve /api/v1/appeals/<id>/",
-            supervisor_view,
-            f"/api/v1/appeals/{appeal.pk}/",
-            repeat,
-            warmup,
-            PAGE_TARGET_MS,
-            target,
-        ),  # fmt: skip
-    ]
+        _page_case("API list /api/v1/appeals/ (ministry, session)", client, "/api/v1/appeals/", repeat, warmup, page,
+                   target, key="api-list"),
+        _page_case("API list, open appeals by due date", client, "/api/v1/appeals/?open=true&ordering=due_date",
+                   repeat, warmup, page, target, key="api-open"),
+        _page_case("API retrieve /api/v1/appeals/<id>/", supervisor_view, f"/api/v1/appeals/{appeal.pk}/", repeat,
+                   warmup, page, target, key="api-retrieve"),
+    ]  # fmt: skip
+
+
+# --- the Django admin ----------------------------------------------------------------------------------
+BENCH_ADMIN = "nat.admin"
+
+
+def _admin_client() -> Client:
+    """A signed-in superuser of the admin (made once in the benchmark's database; no password)."""
+    admin, created = User.objects.get_or_create(
+        username=BENCH_ADMIN, defaults={"is_staff": True, "is_superuser": True, "first_name": "Benchmark"}
+    )
+    if created:
+        admin.set_unusable_password()
+        admin.save(update_fields=["password"])
+    client = Client(HTTP_ACCEPT_LANGUAGE="ru")
+    client.force_login(admin)
+    return client
+
+
+def admin_cases(repeat: int, warmup: int) -> list[dict]:
+    client = _admin_client()
+    target = f"p95 ≤ {ADMIN_TARGET_MS / 1000:.0f} s"
+    # The admin pages take up to a second each: fewer timed requests than the desk's pages.
+    repeat = max(5, repeat // 3)
+    return [
+        _page_case(f"Admin: appeals, search «{ADMIN_SEARCH}»", client,
+                   f"/admin/appeals/appeal/?q={ADMIN_SEARCH}", repeat, warmup, ADMIN_TARGET_MS, target,
+                   key="admin-search"),
+        _page_case("Admin: audit events, first page", client, "/admin/appeals/appealevent/", repeat, warmup,
+                   ADMIN_TARGET_MS, target, key="admin-events"),
+    ]  # fmt: skip
 
 
 # --- intake throughput ---------------------------------------------------------------------------------

@@ -17,7 +17,15 @@ export DEBUG=false ALLOWED_HOSTS=127.0.0.1 SECURE_SSL_REDIRECT=false SESSION_COO
   CSRF_COOKIE_SECURE=false BEHIND_TLS_PROXY=false STATIC_ROOT="$PWD/$OUT/static" LOG_LEVEL=WARNING
 export SECRET_KEY=${SECRET_KEY:-$("$PY" -c 'import secrets; print(secrets.token_urlsafe(60))')}
 "$PY" manage.py migrate --no-input >/dev/null
-"$PY" manage.py seed_demo --if-empty
+# On the national dataset (manage.py seed_demo --national): its own accounts and password, never the demo on top.
+ACCOUNTS=$(DJANGO_SETTINGS_MODULE=config.settings "$PY" benchmarks/load_accounts.py)
+if [ -n "$ACCOUNTS" ]; then
+  eval "$ACCOUNTS"
+  export LOAD_EXECUTORS LOAD_SUPERVISORS LOAD_PASSWORD=national12345
+  echo "National dataset: $(echo "$LOAD_EXECUTORS,$LOAD_SUPERVISORS" | tr ',' '\n' | wc -l) accounts"
+else
+  "$PY" manage.py seed_demo --if-empty
+fi
 "$PY" manage.py collectstatic --no-input >/dev/null
 "$PY" manage.py shell -c "from axes.models import AccessAttempt; AccessAttempt.objects.all().delete()"
 "$BIN/gunicorn" config.wsgi:application --bind "127.0.0.1:$PORT" --workers "$WORKERS" --threads 4 \
@@ -27,3 +35,11 @@ trap 'kill $GUNICORN 2>/dev/null || true' EXIT
 for _ in $(seq 1 50); do curl -fs "http://127.0.0.1:$PORT/accounts/login/" >/dev/null && break; sleep 0.2; done
 "$BIN/locust" -f benchmarks/locustfile.py --headless -u "$USERS" -r 10 -t "${SECONDS_}s" \
   --host "http://127.0.0.1:$PORT" --csv "$OUT/load" --only-summary --stop-timeout 5 2>&1 | tee "$OUT/summary.txt"
+# Per page: requests, errors, p50 and p95 (ms), from locust's CSV.
+"$PY" - "$OUT/load_stats.csv" <<'PYTHON' | tee -a "$OUT/summary.txt"
+import csv, sys
+print("\n| Page | Requests | Errors | p50 ms | p95 ms |\n|---|---:|---:|---:|---:|")
+for row in csv.DictReader(open(sys.argv[1], encoding="utf-8")):
+    name = row["Name"] if row["Type"] else "**all**"
+    print(f"| {name} | {row['Request Count']} | {row['Failure Count']} | {row['50%']} | {row['95%']} |")
+PYTHON

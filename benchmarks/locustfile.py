@@ -14,6 +14,7 @@ as a failure.
 from __future__ import annotations
 
 import itertools
+import os
 import random
 import re
 
@@ -35,6 +36,10 @@ EXECUTORS = [
     "pvl-ekb-bayet.executor",
 ]
 SUPERVISORS = ["mtszn.head", "mtszn-pvl.head", "ast.head", "ast-esil.head", "pvl.head", "pvl-ekb.head"]
+# On the national dataset, benchmarks/load.sh names its accounts (benchmarks/load_accounts.py) and password.
+EXECUTORS = [name for name in os.environ.get("LOAD_EXECUTORS", "").split(",") if name] or EXECUTORS
+SUPERVISORS = [name for name in os.environ.get("LOAD_SUPERVISORS", "").split(",") if name] or SUPERVISORS
+PASSWORD = os.environ.get("LOAD_PASSWORD", PASSWORD)
 ACCOUNTS = itertools.cycle([*EXECUTORS, *EXECUTORS, *SUPERVISORS])
 
 APPEAL_LINK = re.compile(r'href="/appeals/(\d+)/"')

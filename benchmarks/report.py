@@ -41,17 +41,27 @@ def case(
     name: str,
     *,
     samples_ms: list[float] | None = None,
+    sql_samples_ms: list[float] | None = None,
     queries: int | None,
     target: str,
     limit_ms: float | None = None,
     met: bool | None = None,
     **extra,
 ) -> dict:
-    """A timed case: median and p95 of the samples; `met` from the p95 against `limit_ms` unless given."""
+    """A timed case: median and p95 of the samples; `met` from the p95 against `limit_ms` unless given.
+
+    With `sql_samples_ms` (the SQL time of each sample, same order): the median of each request's time minus
+    its SQL time (`python_ms`) and its share of the median request (`python_share`, %).
+    """
     row = {"name": name, "median_ms": None, "p95_ms": None, "queries": queries, "target": target, "met": met}
     if samples_ms:
         row["median_ms"] = round(percentile(samples_ms, 50), 1)
         row["p95_ms"] = round(percentile(samples_ms, 95), 1)
+        if sql_samples_ms and len(sql_samples_ms) == len(samples_ms):
+            python = [max(total - sql, 0.0) for total, sql in zip(samples_ms, sql_samples_ms, strict=True)]
+            row["sql_ms"] = round(percentile(sql_samples_ms, 50), 1)
+            row["python_ms"] = round(percentile(python, 50), 1)
+            row["python_share"] = round(100 * percentile(python, 50) / max(percentile(samples_ms, 50), 1e-9))
         if met is None and limit_ms is not None:
             row["met"] = row["p95_ms"] <= limit_ms
     row.update(extra)
@@ -119,15 +129,16 @@ def render_table(document: dict) -> str:
         f"{dataset['database']}.",
         f"Machine: {document['machine']}.",
         "",
-        "| Case | Median | p95 | Throughput | SQL queries | Target | Met |",
-        "|---|---:|---:|---:|---:|---|---|",
+        "| Case | Median | p95 | Python (share) | Throughput | SQL queries | Target | Met |",
+        "|---|---:|---:|---:|---:|---:|---|---|",
     ]
     for row in document["cases"]:
         lines.append(
-            "| {name} | {median} | {p95} | {per_s} | {queries} | {target} | {met} |".format(
+            "| {name} | {median} | {p95} | {python} | {per_s} | {queries} | {target} | {met} |".format(
                 name=row["name"],
                 median=_cell(row.get("median_ms"), " ms"),
                 p95=_cell(row.get("p95_ms"), " ms"),
+                python=_python_cell(row),
                 per_s=_cell(row.get("per_s"), "/s"),
                 queries=_cell(row.get("queries")),
                 target=row.get("target", ""),
@@ -144,6 +155,13 @@ def render_table(document: dict) -> str:
                 f"and {peak.get('rss_100k')} MB."
             )
     return "\n".join(lines) + "\n"
+
+
+def _python_cell(row: dict) -> str:
+    """The median request's Python time (its time minus its SQL time) and its share: "21.4 ms (83 %)"."""
+    if row.get("python_ms") is None:
+        return "—"
+    return f"{_cell(row['python_ms'], ' ms')} ({row['python_share']} %)"
 
 
 def _thousands(value) -> str:

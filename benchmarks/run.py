@@ -57,6 +57,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--workers", type=int, default=4, help="gunicorn workers of the intake case")
     parser.add_argument("--only", default="", help="comma-separated case keys to run (default: all)")
     parser.add_argument("--no-seed", action="store_true", help="never seed; measure what is there")
+    parser.add_argument(
+        "--profile",
+        metavar="CASE",
+        default="",
+        help="profile one page case instead of measuring (a key such as queue-first, tree-filters, workspace, "
+        "api-list, admin-search; an unknown key lists them): cProfile's top functions over --repeat requests; "
+        "writes no results",
+    )
+    parser.add_argument("--profile-sort", default="cumulative", choices=("cumulative", "tottime", "ncalls"))
+    parser.add_argument("--profile-top", type=int, default=30, help="functions printed by --profile")
     parser.add_argument("--results", default=str(ROOT / "benchmarks" / "results.json"))
     parser.add_argument("--markdown", default=str(ROOT / "BENCHMARKS.md"))
     args = parser.parse_args(argv)
@@ -87,6 +97,13 @@ def main(argv: list[str] | None = None) -> int:
     print(f"Dataset: {counts['appeals']} appeals, {counts['agencies']} agencies.", flush=True)
 
     only = {key.strip() for key in args.only.split(",") if key.strip()}
+    if args.profile:
+        cases.PROFILE.update(key=args.profile, top=args.profile_top, sort=args.profile_sort, seen=[], done=False)
+        cases.run_all(repeat=args.repeat, warmup=args.warmup, only=only, intake=0, clients=0, workers=0)
+        if not cases.PROFILE["done"]:
+            print(f"No page case {args.profile!r}; the keys are: {', '.join(cases.PROFILE['seen'])}", file=sys.stderr)
+            return 2
+        return 0
     started = time.monotonic()
     results = cases.run_all(
         repeat=args.repeat, warmup=args.warmup, only=only, intake=args.intake, clients=args.clients,

@@ -248,9 +248,11 @@ for _name, _value in (
 ):
     if _value < 1:
         raise ImproperlyConfigured(f"{_name} must be at least 1 second")
-# How many of the newest finished appeals the routing model learns from (appeals.routing; 0: all of them).
-# Training time grows linearly: about 5 minutes of one core per 100 000 (BENCHMARKS.md).
-ROUTER_TRAIN_LIMIT = env_int("ROUTER_TRAIN_LIMIT", 100_000)
+# How many of the newest finished appeals the routing model learns from (appeals.routing; 0: all of them), and
+# how many processes compute its features. Training time grows linearly (BENCHMARKS.md: a million appeals take
+# about 7–11 minutes of CPU, split over the processes). In a Celery worker's process joblib falls back to one.
+ROUTER_TRAIN_LIMIT = env_int("ROUTER_TRAIN_LIMIT", 1_000_000)
+ROUTER_TRAIN_JOBS = env_int("ROUTER_TRAIN_JOBS", 2)
 CELERY_BEAT_SCHEDULE: dict[str, dict] = {
     "reminders-scan": {
         "task": "appeals.tasks.reminders_scan_task",
@@ -382,6 +384,9 @@ DASHBOARD = {
     # Today (and any day not rolled up yet) is read live from the appeals; that reading is kept this
     # many seconds in the cache per agency subtree (0: never cached).
     "LIVE_CACHE_SECONDS": env_int("DASHBOARD_LIVE_CACHE_SECONDS", 60),
+    # The readings of rolled-up history (a subtree's sums over past days and months) are kept this many seconds
+    # in the cache (0: never); a rebuild of the roll-ups makes them stale at once (rollups_version).
+    "HISTORY_CACHE_SECONDS": env_int("DASHBOARD_HISTORY_CACHE_SECONDS", 900),
     # The nightly roll-up task rebuilds this many days before today (reopened appeals change the past).
     "ROLLUP_REFRESH_DAYS": env_int("DASHBOARD_ROLLUP_REFRESH_DAYS", 7),
     # "Due soon" on the dashboard, in working days.

@@ -13,6 +13,7 @@ same agency. So a rebuild never reads an executor that a move is changing, and n
 
 from __future__ import annotations
 
+import hashlib
 from collections import Counter, defaultdict
 from datetime import date, timedelta
 from functools import reduce
@@ -28,7 +29,7 @@ from django.utils import timezone
 from agencies.models import Agency
 
 from ..calendar.workdays import local_today
-from ..desk.rosters import roster_cached
+from ..desk.rosters import roster_cached, roster_version
 from ..models import (
     ROLLUP_COUNTERS,
     Appeal,
@@ -48,6 +49,7 @@ _BATCH = 2000
 _LOCK_ALL = 7_150_401
 _LOCK_AGENCY = 7_150_402
 _EARLIEST = date(2000, 1, 1)
+_VERSION_KEY = "rollups:version"
 _MAX_WORKING_DAYS = 32767  # PositiveSmallIntegerField
 
 
@@ -66,6 +68,18 @@ def _lock_agency(agency_id: int) -> None:
                 "SELECT pg_advisory_xact_lock_shared(%s), pg_advisory_xact_lock(%s, %s)",
                 [_LOCK_ALL, _LOCK_AGENCY, agency_id],
             )
+
+
+def rollups_version() -> int:
+    """A number that every rebuild of the roll-ups changes (the cache of the history's readings keys on it)."""
+    return cache.get_or_set(_VERSION_KEY, 0, None)
+
+
+def _rollups_changed() -> None:
+    try:
+        cache.incr(_VERSION_KEY)
+    except ValueError:  # not in the cache (yet, or any more): readings keyed on the old number are not used
+        cache.set(_VERSION_KEY, 1, None)
 
 
 def subtree_paths(root: Agency) -> dict[int, str]:
@@ -145,6 +159,10 @@ def rollups_rebuild(*, start: date, end: date | None = None) -> int:
             now = timezone.now()
             RollupDay.objects.bulk_create(RollupDay(day=day, built_at=now) for day in _days(chunk_start, chunk_end))
             rollups_months_rebuild(_months(chunk_start, chunk_end))
+            # Kept readings of the history are stale once this commits (other processes), and at once for this
+            # connection, which already sees the new rows (inside a caller's transaction, too).
+            transaction.on_commit(_rollups_changed)
+        _rollups_changed()
         built += (chunk_end - chunk_start).days + 1
         chunk_start = chunk_end + timedelta(days=1)
     return built
@@ -348,10 +366,27 @@ class Source:
 
     def _read(self, daily, monthly, spans, group: tuple[str, ...], aggregates: dict, *, indexed: bool = False):
         """One SQL reading (a UNION ALL of the daily and the monthly roll-ups) of `spans` grouped by `group`;
-        with `indexed` each row carries "span", the index of its span in `spans` (disjoint spans)."""
+        with `indexed` each row carries "span", the index of its span in `spans` (disjoint spans).
+
+        The rows are kept HISTORY_CACHE_SECONDS in the cache: they are history, which only a rebuild of the
+        roll-ups changes (rollups_version), and the key holds the exact days and months read, the subtree and
+        the rosters' version."""
+        splits = [self.split(start, end, by_day="day" in group) for start, end in spans]
+        ttl = int(settings.DASHBOARD.get("HISTORY_CACHE_SECONDS", 0))
+        if ttl <= 0:
+            return self._query(daily, monthly, splits, group, aggregates, indexed=indexed)
+        identity = (daily.__name__, monthly.__name__, splits, group, sorted(aggregates), indexed)
+        digest = hashlib.sha256(repr(identity).encode()).hexdigest()[:32]
+        key = f"dashboard:history:{rollups_version()}:{roster_version()}:{self.root.pk}:{self.root.path}:{digest}"
+        rows = cache.get(key)
+        if rows is None:
+            rows = list(self._query(daily, monthly, splits, group, aggregates, indexed=indexed))
+            cache.set(key, rows, ttl)
+        return rows
+
+    def _query(self, daily, monthly, splits, group: tuple[str, ...], aggregates: dict, *, indexed: bool):
         day_whens, month_whens, ranges, months = [], [], [], []
-        for i, (start, end) in enumerate(spans):
-            span_months, span_ranges = self.split(start, end, by_day="day" in group)
+        for i, (span_months, span_ranges) in enumerate(splits):
             months += span_months
             ranges += span_ranges
             if span_months:

@@ -3,9 +3,12 @@ same in the browser and in /api/v1/). Apply it to `appeals_visible_to(user)`, ne
 
 from __future__ import annotations
 
+import copy
+
 import django_filters
 from django import forms
 from django.db.models import Exists, F, OuterRef, Q, QuerySet
+from django.http import QueryDict
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 
@@ -149,7 +152,28 @@ class AppealFilterSet(django_filters.FilterSet):
         fields: list[str] = []
 
     def __init__(self, data=None, queryset=None, *, request=None, prefix=None):
-        super().__init__(data=data, queryset=queryset, request=request, prefix=prefix)
+        # django-filter's BaseFilterSet.__init__, but the filters copied one level deep rather than with
+        # copy.deepcopy (which copied every filter's choices and querysets, and then the form copied the fields
+        # made from them again: a tenth of a queue page's time). Each filter gets its own `extra` (the field's
+        # arguments: ModelChoiceFilter puts the request's queryset there), so nothing made for one request is
+        # seen by another.
+        if queryset is None:
+            queryset = self._meta.model._default_manager.all()
+        self.is_bound = data is not None
+        self.data = data or QueryDict()
+        self.queryset = queryset
+        self.request = request
+        self.form_prefix = prefix
+        self.filters = {}
+        for name, base in self.base_filters.items():
+            filter_ = copy.copy(base)
+            filter_.__dict__.pop("_field", None)
+            filter_.extra = dict(base.extra)
+            if base.method is not None:
+                filter_.method = base.method  # a FilterMethod of its own, calling this FilterSet's method
+            filter_.model = queryset.model
+            filter_.parent = self
+            self.filters[name] = filter_
         # Booleans are "yes / no / either" selects, so an unset box never filters.
         for name in (
             "open",
@@ -165,6 +189,16 @@ class AppealFilterSet(django_filters.FilterSet):
             self.filters[name].field.widget = forms.Select(
                 choices=[("", _("Any")), ("true", _("Yes")), ("false", _("No"))]
             )
+
+    @property
+    def form(self):
+        """The form of the filters, whose fields are those the filters made for this FilterSet (made for it alone,
+        so the copy Form.__init__ makes of a form class's fields is not needed)."""
+        if not hasattr(self, "_form"):
+            form = self._meta.form(self.data if self.is_bound else None, prefix=self.form_prefix)
+            form.fields = {name: filter_.field for name, filter_ in self.filters.items()}
+            self._form = form
+        return self._form
 
     def filter_q(self, queryset: QuerySet[Appeal], name: str, value: str) -> QuerySet[Appeal]:
         return appeals_search(queryset, value)

@@ -19,9 +19,20 @@ ROSTER_CACHE_SECONDS = 60
 _VERSION_KEY = "rosters:version"
 
 
+def roster_version() -> int:
+    """The current version of the rosters (any change to them gives a new one)."""
+    return cache.get_or_set(_VERSION_KEY, 0, None)
+
+
 def _versioned(key: str) -> str:
     """`key` with the current version of the rosters."""
-    return f"rosters:{cache.get_or_set(_VERSION_KEY, 0, None)}:{key}"
+    return f"rosters:{roster_version()}:{key}"
+
+
+def roster_key(key: str) -> str:
+    """`key` with the current version of the rosters: for what is drawn from them and cached elsewhere (the queue
+    page's filter panel, a template fragment), so that a change of a roster draws it afresh."""
+    return _versioned(key)
 
 
 def roster_cached(key: str, compute: Callable[[], Any]) -> Any:

@@ -53,7 +53,7 @@ ROW_TEMPLATE = """
 IDENTIFIER = ' · <span class="mono">{}</span>'
 
 
-def _bare(model, **values):
+def bare_instance(model, **values):
     """An instance holding only `values`, made without Model.__init__, to read a property of the model."""
     obj = model.__new__(model)
     obj.__dict__.update(values)
@@ -158,7 +158,7 @@ class QueueRowRenderer:
         html = self._people.get(row.assignee_id)
         if html is None:
             # The name as User.display_name words it, from the row's values.
-            user = _bare(
+            user = bare_instance(
                 User,
                 username=row.assignee_username,
                 first_name=row.assignee_first_name,
@@ -170,7 +170,8 @@ class QueueRowRenderer:
     def agency(self, row: QueueRow) -> str:
         html = self._agencies.get(row.agency_id)
         if html is None:
-            agency = _bare(Agency, name_kk=row.agency_name_kk, name_ru=row.agency_name_ru)  # Agency.name's language
+            # Agency.name's language
+            agency = bare_instance(Agency, name_kk=row.agency_name_kk, name_ru=row.agency_name_ru)
             html = self._agencies[row.agency_id] = escape(agency.name)
         return html
 

@@ -18,6 +18,7 @@ from agencies.choices import Region, Role
 from agencies.models import Agency, Category, User
 from agencies.selectors import category_route
 
+from ..access.menucounts import appeals_changed
 from ..calendar import policy
 from ..calendar.workdays import get_calendar
 from ..listening.matching import applicant_key, match_on_commit
@@ -248,6 +249,7 @@ def appeals_register_many(*, actor: User | None, registrations: list[Registratio
     for appeal in appeals:
         appeal.number = next(numbers[appeal.agency_id])
     Appeal.objects.bulk_create(appeals)
+    appeals_changed()  # bulk_create sends no signal: the side menu's counts are renewed here
     events = AppealEvent.objects.bulk_create(
         [
             AppealEvent(

@@ -3,8 +3,9 @@ the competent body, from what the citizen wrote.
 
 - `text`: the Russian/Kazakh-aware normaliser (lower case, ё→е, and the Kazakh look-alike folding
   as an extra feature stream rather than a replacement);
-- `learn`: the scikit-learn pipeline (hashed TF-IDF over character n-grams and words, a linear SVM
-  with sigmoid-calibrated probabilities) and its held-out evaluation;
+- `learn`: the scikit-learn model (hashed TF-IDF over character n-grams and words, computed in parallel
+  chunks; a linear SVM with sigmoid-calibrated probabilities, or for a large history one streamed pass of
+  averaged SGD on the logistic loss) and its held-out evaluation;
 - `services`: training a versioned model from this deployment's finished appeals (`router_train`),
   automatic routing for integrations that opt in (`appeal_auto_route`);
 - `selectors`: the current model, cached per process by version, and `routing_suggest`;

@@ -48,14 +48,21 @@ def router_train_from(
     """
     if len(rows) < MIN_HISTORY:
         raise NotEnoughHistory(f"{len(rows)} appeals; at least {MIN_HISTORY} are needed")
-    train = [(text, label) for key, text, label in rows if not _held_out(key)]
-    test = [(text, label) for key, text, label in rows if _held_out(key)]
+    jobs = max(1, int(getattr(settings, "ROUTER_TRAIN_JOBS", 1)))
+    train_texts, train_labels, test_texts, test_labels = [], [], [], []
+    for key, text, label in rows:
+        if _held_out(key):
+            test_texts.append(text)
+            test_labels.append(label)
+        else:
+            train_texts.append(text)
+            train_labels.append(label)
     started = time.perf_counter()
-    router = learn.fit([t for t, _l in train], [label for _t, label in train])
+    router = learn.fit(train_texts, train_labels, n_jobs=jobs)
     seconds = time.perf_counter() - started
-    evaluation = learn.evaluate(router, [t for t, _l in test], [label for _t, label in test])
-    out(f"trained on {len(train)} appeals in {seconds:.1f} s; held out {evaluation.size}")
-    out(f"held-out top-1 {evaluation.top1:.1%}, top-3 {evaluation.top3:.1%}")
+    out(f"trained on {len(train_texts)} appeals in {seconds:.1f} s ({jobs} processes); held out {len(test_texts)}")
+    evaluation = learn.evaluate(router, test_texts, test_labels, n_jobs=jobs)
+    out(f"held-out top-1 {evaluation.top1:.1%}, top-3 {evaluation.top3:.1%} (evaluated in {evaluation.seconds:.1f} s)")
     if evaluation.size:
         out(evaluation.table())
     return _router_store(router=router, source=source, history=len(rows), evaluation=evaluation, seconds=seconds)
@@ -92,15 +99,15 @@ def router_history(limit: int | None = None) -> list[tuple[str, str, str]]:
     if limit:
         rows = rows[:limit]
     return [
-        (number, appeal_text(subject, text), code) for number, subject, text, code in rows.iterator(chunk_size=5000)
+        (number, appeal_text(subject, text), code) for number, subject, text, code in rows.iterator(chunk_size=20_000)
     ]
 
 
 def router_train(*, limit: int | None = None, out: Callable[[str], None] = lambda _s: None) -> RouterModel:
     """Train a new version from this deployment's newest finished appeals (their final category).
 
-    At most `limit` (default: the ROUTER_TRAIN_LIMIT setting) appeals: the training time grows linearly with
-    the history, and ten categories are learnt as well from the newest hundred thousand as from a million.
+    At most `limit` (default: the ROUTER_TRAIN_LIMIT setting; 0: all) appeals: the training time grows
+    linearly with the history (a million: about 7–11 minutes of CPU, split over two processes; BENCHMARKS.md).
     """
     if limit is None:
         limit = int(getattr(settings, "ROUTER_TRAIN_LIMIT", 0)) or None

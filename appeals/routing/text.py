@@ -36,4 +36,9 @@ def normalise(text: str) -> str:
 
 def fold(text: str) -> str:
     """`normalise`, then the Kazakh letters folded to their Russian look-alikes."""
-    return normalise(text).translate(_KAZAKH_FOLD)
+    return fold_normalised(normalise(text))
+
+
+def fold_normalised(normalised: str) -> str:
+    """`fold` of a text `normalise` already read."""
+    return normalised.translate(_KAZAKH_FOLD)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django import template
 from django.utils.html import format_html
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django_filters.widgets import DateRangeWidget
 
@@ -11,6 +12,7 @@ from ..desk.presenters import appeal_deadline, complaint_forward_clock
 from ..desk.queues import COUNT_CAP
 from ..desk.rows import QueueRowRenderer
 from ..desk.widgets import date_range_html, field_html
+from ..desk.widgets import html_escape as escape
 from ..models.validators import mask_identifier
 
 register = template.Library()
@@ -44,6 +46,19 @@ def forward_clock(appeal, today=None):
 def queue_rows(appeals):
     """The <tr> of every appeal of a queue page (appeals/desk/rows.py)."""
     return QueueRowRenderer().render(appeals)
+
+
+@register.simple_tag
+def executor_options(groups):
+    """The bulk bar's executors, an <optgroup> per agency (appeals/views/queue.py's ExecutorGroup), written in
+    Python: a ministry's page lists some 200 of them, and the template's loop took a tenth of the page's time."""
+    parts = []
+    for group in groups:
+        parts.append(f'<optgroup label="{escape(group.agency_name)}">')
+        for person in group.people:
+            parts.append(f'<option value="{int(person.pk)}">{escape(person.display_name)}</option>')
+        parts.append("</optgroup>")
+    return mark_safe("".join(parts))  # noqa: S308 - every name is escaped
 
 
 @register.simple_tag

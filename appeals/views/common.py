@@ -10,6 +10,8 @@ from django.urls import reverse
 
 from agencies.selectors import user_memberships
 
+from ..access.menucounts import menu_counts_cached
+from ..calendar.workdays import local_today
 from ..desk.filters import AppealFilterSet
 from ..desk.queues import (
     ALL,
@@ -22,7 +24,7 @@ from ..desk.queues import (
     queue_filterset_for,
     queue_keys,
 )
-from ..desk.rosters import roster_cached
+from ..desk.rosters import roster_cached, roster_key
 from ..models import SavedView
 
 SAVED_VIEWS_IN_MENU = 20
@@ -105,15 +107,21 @@ class MenuItem:
 def sidebar_context(request: HttpRequest, desk: Desk, *, active_queue: str = "", active_view: int | None = None):
     """Queues and saved views with capped counts: one query for the views, one for every count."""
     keys = queue_keys(desk)
-    compiled = {f"q:{key}": query for key, query in queue_count_sql(desk).items()}
     views = saved_views_for(request)
-    querysets = {}
-    for view in views:
-        data = effective_params(request, QueryDict(), view)
-        _key, filterset = queue_filterset(request, desk, data)
-        if filterset.is_valid():  # a saved view whose filters no longer apply shows no count
-            querysets[f"v:{view.pk}"] = filterset.qs
-    counts = capped_counts_of({**compiled, **capped_count_sql(querysets)})
+
+    def count() -> dict[str, int]:
+        compiled = {f"q:{key}": query for key, query in queue_count_sql(desk).items()}
+        querysets = {}
+        for view in views:
+            data = effective_params(request, QueryDict(), view)
+            _key, filterset = queue_filterset(request, desk, data)
+            if filterset.is_valid():  # a saved view whose filters no longer apply shows no count
+                querysets[f"v:{view.pk}"] = filterset.qs
+        return capped_counts_of({**compiled, **capped_count_sql(querysets)})
+
+    agency = desk.agency.pk if desk.agency is not None else "all"
+    # Kept for a few seconds per user and desk, renewed by any change of an appeal (appeals/access/menucounts.py).
+    counts = menu_counts_cached(roster_key(f"{request.user.pk}:{agency}:{local_today().isoformat()}"), count)
     list_url = reverse("appeals:list")
     queues = [
         MenuItem(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import secrets
 from dataclasses import dataclass
 from typing import NamedTuple
@@ -20,13 +21,15 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from agencies.models import Agency, User
-from agencies.selectors import agency_executors
+from agencies.selectors import agency_executor_names
 
 from .. import lifecycle
 from ..access.selectors import appeals_for_display, appeals_queue_page, appeals_visible_to, ordered
 from ..desk import saved_views
 from ..desk.forms import AgencySearchForm, SavedViewForm
 from ..desk.queues import ALL, QUEUES, capped_counts_of, default_queue, desk_switch_agency, queue_count_sql
+from ..desk.rosters import ROSTER_CACHE_SECONDS, roster_key
+from ..desk.rows import bare_instance
 from ..desk.widgets import FastCheckboxSelectMultiple, preload_model_choices, speed_up_selects
 from ..models.choices import OPEN_STATUSES, AppealStatus
 from .chips import filter_chips
@@ -45,6 +48,9 @@ from .pickers import agency_choices
 PER_PAGE_CHOICES = (25, 50, 100)
 MAX_PAGE = 2000
 BULK_MAX = 500
+
+# Parameters the filter panel does not draw (the search box, the sort and the pager are outside it).
+NOT_IN_PANEL = frozenset({"q", "qref", "ordering", "page", "per_page", "view", "from"})
 
 # Filters shown as checkboxes (few values) rather than multi-selects.
 CHECKBOX_FILTERS = ("status", "kind", "channel")
@@ -147,11 +153,14 @@ def _bulk_executors(desk, rows: list) -> list[ExecutorGroup]:
     if not agency_ids:
         return []
     groups: dict[int, ExecutorGroup] = {}
-    for membership in agency_executors(agency_ids):
-        group = groups.get(membership.agency_id)
+    for agency_id, name_kk, name_ru, user_id, username, first_name, last_name in agency_executor_names(agency_ids):
+        group = groups.get(agency_id)
         if group is None:
-            group = groups[membership.agency_id] = ExecutorGroup(membership.agency.name, [])
-        group.people.append(Person(membership.user_id, membership.user.display_name))
+            # The names as Agency.name and User.display_name word them, from the row's values.
+            name = bare_instance(Agency, name_kk=name_kk, name_ru=name_ru).name
+            group = groups[agency_id] = ExecutorGroup(name, [])
+        display_name = bare_instance(User, username=username, first_name=first_name, last_name=last_name).display_name
+        group.people.append(Person(user_id, display_name))
     return sorted(
         groups.values(),
         key=lambda group: (group.agency_name != desk.agency.name if desk.agency else 0, group.agency_name),
@@ -179,6 +188,22 @@ def _cannot_match(queue, data: QueryDict) -> str:
         return ""
     labels = ", ".join(str(AppealStatus(value).label) for value in AppealStatus.values if value in queue.statuses)
     return _("This queue holds only these statuses: %(statuses)s.") % {"statuses": labels}
+
+
+def _panel_cache_key(form, *, desk) -> str:
+    """The key of the filter panel's HTML (a template fragment cached for ROSTER_CACHE_SECONDS): everything it is
+    drawn from. The options are the user's (who they are, the desk's agency, the language, the rosters' version,
+    as preload_model_choices keeps them) and the values and errors come from the parameters; the search box, the
+    sort and the paging are drawn outside it. Equal keys draw equal HTML, and a key is never shared by two users."""
+    data = form.data
+    values = sorted(
+        (name, tuple(data.getlist(name) if hasattr(data, "getlist") else [data[name]]))
+        for name in data
+        if name not in NOT_IN_PANEL
+    )
+    digest = hashlib.sha256(repr(values).encode()).hexdigest()
+    agency = desk.agency.pk if desk.agency is not None else "all"
+    return roster_key(f"filter-panel:{desk.user.pk}:{agency}:{get_language()}:{digest}")
 
 
 def _decorate_filter_form(form, *, desk) -> None:
@@ -260,6 +285,8 @@ def appeal_list(request: HttpRequest) -> HttpResponse:
         response["HX-Push-Url"] = f"{reverse('appeals:list')}?{_without_empty(request.GET).urlencode()}"
         return response
     context.update(sidebar_context(request, desk, active_queue=key, active_view=saved.pk if saved else None))
+    context["panel_cache_key"] = _panel_cache_key(filterset.form, desk=desk)
+    context["panel_cache_seconds"] = ROSTER_CACHE_SECONDS
     return render(request, "appeals/appeal_list.html", context)
 
 

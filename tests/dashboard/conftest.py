@@ -34,7 +34,7 @@ def at(year, month, day, hour=10, minute=0) -> datetime:
 @pytest.fixture(autouse=True)
 def _no_live_cache(settings):
     """Each test reads its own data: the live reading is never cached across requests here."""
-    settings.DASHBOARD = {**settings.DASHBOARD, "LIVE_CACHE_SECONDS": 0, "BASELINE_CACHE_SECONDS": 0}
+    settings.DASHBOARD = {**settings.DASHBOARD, "LIVE_CACHE_SECONDS": 0, "HISTORY_CACHE_SECONDS": 0}
 
 
 @pytest.fixture

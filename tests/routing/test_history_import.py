@@ -57,6 +57,8 @@ def test_a_model_trained_from_the_imported_history_routes_new_appeals(agency, ca
     assert evaluation.top3 >= FLOOR_TOP3
 
 
-# What the stored model reaches today (76.2 % / 95.1 %, BENCHMARKS.md) less a small margin.
-FLOOR_TOP1 = 0.72
-FLOOR_TOP3 = 0.92
+# What the stored model reaches today (84.3 % / 97.1 %, BENCHMARKS.md) less a small margin. It learns from four
+# fifths of the corpus only: the goal itself (≥ 85 % / ≥ 95 %) is asserted on the whole corpus's model
+# (test_corpus_accuracy.py).
+FLOOR_TOP1 = 0.81
+FLOOR_TOP3 = 0.95

@@ -52,7 +52,7 @@ def test_the_table_is_replaced_between_the_markers_and_the_rest_is_kept(tmp_path
     assert text.count(report.TABLE_START) == 1 and text.count("| Executor's queue |") == 1
     assert text.startswith("# Benchmarks\n\nIntro.") and text.rstrip().endswith("## Indexes\nPlans.")
     assert "1 000 000 appeals" in text and "Test CPU, 2 cores" in text
-    assert "| Ministry dashboard | — | — | — | — | p95 ≤ 300 ms | not built |" in text
+    assert "| Ministry dashboard | — | — | — | — | — | p95 ≤ 300 ms | not built |" in text
     assert "412.3/s" in text and "**no**" in text
 
 
@@ -104,4 +104,29 @@ def test_a_reference_throughput_has_no_verdict(tmp_path):
     )
     path = tmp_path / "BENCHMARKS.md"
     report.update_markdown(path, document)
-    assert "| One appeal per request | — | — | 101.0/s | 16 | — (reference) | — |" in path.read_text(encoding="utf-8")
+    assert "| One appeal per request | — | — | — | 101.0/s | 16 | — (reference) | — |" in path.read_text(
+        encoding="utf-8"
+    )
+
+
+def test_the_python_share_is_each_request_minus_its_sql():
+    row = report.case(
+        "Queue",
+        samples_ms=[20.0, 22.0, 30.0, 24.0, 21.0],
+        sql_samples_ms=[4.0, 4.0, 14.0, 4.0, 5.0],
+        queries=6,
+        target="p95 ≤ 25 ms",
+        limit_ms=25,
+    )
+    # Python per request: 16, 18, 16, 20, 16 -> median 16 of a median request of 22 ms.
+    assert row["python_ms"] == 16.0 and row["sql_ms"] == 4.0
+    assert row["python_share"] == 73
+    document = report.results_document(appeals=10, agencies=1, database="postgresql 15", machine="CPU", cases=[row])
+    assert "| Queue | 22.0 ms | 28.8 ms | 16.0 ms (73 %) | — | 6 | p95 ≤ 25 ms | **no** |" in report.render_table(
+        document
+    )
+
+
+def test_a_case_without_sql_times_has_no_python_share():
+    row = report.case("Queue", samples_ms=[20.0], queries=6, target="p95 ≤ 25 ms", limit_ms=25)
+    assert "python_ms" not in row
