@@ -23,10 +23,10 @@ from .access.integrations import (
     webhook_endpoint_create,
 )
 from .access.selectors import appeals_search
-from .admin_dates import FastDateHierarchyAdmin
 from .calendar import overrides
 from .desk.canned import canned_response_save, unknown_placeholders
 from .desk.pagination import CappedCountPaginator
+from .infra.admin_dates import FastDateHierarchyAdmin
 from .models import (
     Appeal,
     AppealEvent,

@@ -4,6 +4,7 @@ requestguard.py  the middleware refusing NUL characters and oversized or too dee
 security.py      idle sessions, the second factor, the request log, the sign-in receiver
 heap.py          gc.freeze() after the first request
 handoff.py       the registry through which inner code starts Celery tasks without importing them
+admin_dates.py   the admin's date hierarchy found through the date's index, not a walk of the whole table
 
 May import: appeals.models only (and Django). Importable by every layer.
 """

@@ -277,7 +277,7 @@ class AppealEvent(models.Model):
         indexes = [
             models.Index(fields=["appeal", "created_at"], name="event_appeal_created"),
             models.Index(fields=["kind", "created_at"], name="event_kind_created"),
-            # The admin's audit trail in its order, and its date hierarchy (appeals/admin_dates.py).
+            # The admin's audit trail in its order, and its date hierarchy (appeals/infra/admin_dates.py).
             models.Index(fields=["created_at", "id"], name="event_created_id"),
         ]
 

@@ -1,4 +1,4 @@
-"""The admin's date hierarchy (appeals/admin_dates.py): the same years, months and days as Django's own, found
+"""The admin's date hierarchy (appeals/infra/admin_dates.py): the same years, months and days as Django's own, found
 without reading the whole table, and list pages whose query count does not grow with the rows."""
 
 from datetime import datetime
