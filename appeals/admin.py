@@ -14,16 +14,19 @@ from django.utils.translation import ngettext
 from agencies.choices import Role
 from agencies.models import Agency, User
 
-from . import outbox, services
-from .admin_dates import FastDateHierarchyAdmin
-from .canned import unknown_placeholders
-from .integrations import (
+from . import lifecycle
+from .access.integrations import (
     integration_create,
     integration_rotate_token,
     validate_rate_limit,
     validate_scopes,
     webhook_endpoint_create,
 )
+from .access.selectors import appeals_search
+from .calendar import overrides
+from .desk.canned import canned_response_save, unknown_placeholders
+from .desk.pagination import CappedCountPaginator
+from .infra.admin_dates import FastDateHierarchyAdmin
 from .models import (
     Appeal,
     AppealEvent,
@@ -39,9 +42,8 @@ from .models import (
     WebhookDelivery,
     WebhookEndpoint,
 )
-from .pagination import CappedCountPaginator
-from .selectors import appeals_search
-from .webhooks import webhook_deliveries_retry_now
+from .notices import outbox
+from .notices.webhooks import webhook_deliveries_retry_now
 
 
 class ReadOnlyInline(admin.TabularInline):
@@ -178,7 +180,7 @@ class AppealAdmin(FastDateHierarchyAdmin):
             queryset,
             form_class=AssignForm,
             title=_("Assign appeals"),
-            apply=lambda appeal, data: services.appeal_assign(
+            apply=lambda appeal, data: lifecycle.appeal_assign(
                 appeal=appeal, executor=data["executor"], actor=request.user
             ),
         )
@@ -191,7 +193,7 @@ class AppealAdmin(FastDateHierarchyAdmin):
             queryset,
             form_class=RedirectForm,
             title=_("Redirect appeals"),
-            apply=lambda appeal, data: services.appeal_redirect(
+            apply=lambda appeal, data: lifecycle.appeal_redirect(
                 appeal=appeal, to_agency=data["to_agency"], reason=data["reason"], actor=request.user
             ),
         )
@@ -248,17 +250,17 @@ class CalendarOverrideAdmin(admin.ModelAdmin):
     date_hierarchy = "date"
 
     def save_model(self, request, obj, form, change):
-        services.calendar_override_save(override=obj)
+        overrides.calendar_override_save(override=obj)
 
     def delete_model(self, request, obj):
-        services.calendar_override_delete(override=obj)
+        overrides.calendar_override_delete(override=obj)
 
     def delete_queryset(self, request, queryset):
         for override in queryset:
-            services.calendar_override_delete(override=override)
+            overrides.calendar_override_delete(override=override)
 
     def changelist_view(self, request, extra_context=None):
-        year = services.calendar_missing_next_year()
+        year = overrides.calendar_missing_next_year()
         if year is not None:
             self.message_user(
                 request,
@@ -459,7 +461,7 @@ class CannedResponseAdmin(admin.ModelAdmin):
     def save_model(self, request, obj, form, change):
         data = form.cleaned_data
         try:
-            services.canned_response_save(
+            canned_response_save(
                 actor=request.user,
                 canned=obj if change else None,
                 agency=data.get("agency"),
@@ -506,7 +508,7 @@ class AppealLinkAdmin(admin.ModelAdmin):
 class NoticeAdmin(admin.ModelAdmin):
     """The outbox: every email the product owes someone, with its state and last error.
 
-    Nothing here is edited by hand; "Retry now" goes through appeals.outbox.notice_retry.
+    Nothing here is edited by hand; "Retry now" goes through appeals.notices.outbox.notice_retry.
     """
 
     list_display = [

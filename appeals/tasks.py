@@ -1,14 +1,24 @@
 """Celery tasks: thin, they take ids, call a service and return what it counted (for the worker's log).
 
-The beat schedule is CELERY_BEAT_SCHEDULE in config/settings.py. Every task is safe to run
-twice: the notices they write and send are claimed row by row (appeals.outbox).
+The edge of the app: tasks import the parts they run, never the other way round. Inner code that must start
+a task after its transaction commits (the outbox, the webhooks, matter matching) asks `appeals.infra.handoff`
+for it by the short name of HANDOFFS below, which AppealsConfig.ready() connects when Django starts.
+The beat schedule is CELERY_BEAT_SCHEDULE in config/settings.py; the tasks' names (appeals.tasks.<name>) are
+what beat and config/celery.py send, so they stay where they are. Every task is safe to run twice: the notices
+they write and send are claimed row by row (appeals.notices.outbox).
 """
 
 from __future__ import annotations
 
 from celery import shared_task
 
-from . import outbox, reminders
+from .dashboard.rollups import rollups_refresh
+from .listening.emails import signals_email_send
+from .listening.matching import appeals_match
+from .notices import outbox
+from .notices.webhooks import webhook_deliver, webhook_deliveries_retry
+from .reminders import digests, scan
+from .routing.services import NotEnoughHistory, router_train
 
 
 @shared_task(acks_late=True)
@@ -26,38 +36,32 @@ def notices_dispatch_pending_task() -> int:
 @shared_task(acks_late=True)
 def reminders_scan_task() -> dict[str, int]:
     """The deadline scan: reminders to assignees and registrars, escalation of newly overdue appeals."""
-    result = reminders.reminders_scan().as_dict()
-    reminders.heartbeat(reminders.REMINDER_SCAN_HEARTBEAT)  # for /healthz: the scan is running
+    result = scan.reminders_scan().as_dict()
+    scan.heartbeat(scan.REMINDER_SCAN_HEARTBEAT)  # for /healthz: the scan is running
     return result
 
 
 @shared_task(acks_late=True)
 def signals_email_send_task() -> int:
     """The supervisors' weekly signals email (Mondays; once a week however often it runs)."""
-    from .listening.emails import signals_email_send
-
     return signals_email_send()
 
 
 @shared_task(acks_late=True)
 def digests_send_task() -> int:
     """The supervisors' daily digest (skipped on days off)."""
-    return reminders.digests_send()
+    return digests.digests_send()
 
 
 @shared_task(acks_late=True, ignore_result=True)
 def webhook_deliver_task(delivery_id: int) -> None:
     """Send one status webhook (claims the row first: safe to run twice)."""
-    from .webhooks import webhook_deliver
-
     webhook_deliver(delivery_id=delivery_id)
 
 
 @shared_task(acks_late=True, ignore_result=True)
 def webhook_deliveries_retry_task() -> None:
     """Celery beat, every minute: send the webhooks that are due (retries with backoff, lost enqueues)."""
-    from .webhooks import webhook_deliveries_retry
-
     webhook_deliveries_retry()
 
 
@@ -66,16 +70,12 @@ def dashboard_rollups_refresh_task() -> int:
     """Nightly: rebuild the dashboard's daily roll-ups of the last few days (safe to run twice)."""
     from django.conf import settings
 
-    from .dashboard.rollups import rollups_refresh
-
     return rollups_refresh(days=int(settings.DASHBOARD["ROLLUP_REFRESH_DAYS"]))
 
 
 @shared_task(acks_late=True)
 def router_train_task() -> int | None:
     """Nightly: train a new routing model from the finished appeals; None when the history is too short."""
-    from .routing.services import NotEnoughHistory, router_train
-
     try:
         return router_train().version
     except NotEnoughHistory:
@@ -85,14 +85,19 @@ def router_train_task() -> int | None:
 @shared_task(acks_late=True)
 def appeal_match_task(appeal_id: int) -> int:
     """Matter matching of a newly registered appeal (repeat / escalation links); safe to run twice."""
-    from .listening.matching import appeals_match
-
     return len(appeals_match(appeal_ids=[appeal_id]).linked)
 
 
 @shared_task(acks_late=True)
 def appeals_match_task(appeal_ids: list[int]) -> int:
     """Matter matching of a batch of newly registered appeals, in registration order; safe to run twice."""
-    from .listening.matching import appeals_match
-
     return len(appeals_match(appeal_ids=appeal_ids).linked)
+
+
+# The tasks inner code starts through appeals.infra.handoff (connected in AppealsConfig.ready()).
+HANDOFFS = {
+    "notices_send": notices_send_task,
+    "webhook_deliver": webhook_deliver_task,
+    "appeal_match": appeal_match_task,
+    "appeals_match": appeals_match_task,
+}

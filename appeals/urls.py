@@ -1,7 +1,7 @@
 from django.urls import path
 
 from .dashboard import views as dashboard
-from .views import canned, exports, matter, pickers, queue, register, reveals, workspace
+from .views import canned, exports, matter, pickers, queue, register, reveals, workspace, workspace_actions
 
 app_name = "appeals"
 
@@ -34,7 +34,7 @@ urlpatterns = [
     ),
     *[
         path(f"appeals/<int:pk>/{slug}/", workspace.appeal_action, {"slug": slug}, name=slug)
-        for slug in workspace.ACTIONS
+        for slug in workspace_actions.ACTIONS
     ],
     path("agencies/search/", pickers.agency_search, name="agency_search"),
     # The supervisors' dashboard (appeals/dashboard/)

@@ -24,9 +24,9 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import NoReverseMatch, Resolver404, resolve, reverse
 
 from agencies.models import Agency, User
-from appeals import national
-from appeals.choices import AppealStatus
+from appeals.datasets import national
 from appeals.models import Appeal
+from appeals.models.choices import AppealStatus
 
 from . import listening_cases, period_cases
 from .report import case, throughput_case
@@ -244,7 +244,7 @@ def tree_cases(repeat: int, warmup: int) -> list[dict]:
 
 
 def _some_number(username: str) -> str:
-    from appeals.selectors import appeals_visible_to
+    from appeals.access.selectors import appeals_visible_to
 
     user = User.objects.get(username=username)
     return appeals_visible_to(user).order_by("-id").values_list("number", flat=True)[500]
@@ -336,7 +336,7 @@ def _free_port() -> int:
 
 def _intake_body(n: int, run: str, rng: random.Random) -> dict:
     from agencies.choices import Region
-    from appeals.demo import random_iin
+    from appeals.datasets.demo import random_iin
 
     return {
         "external_id": f"bench-{run}-{n}",
@@ -357,7 +357,7 @@ INTAKE_BATCH = 50  # appeals per request of the batch intake case
 
 def intake_cases(count: int, clients: int, workers: int) -> list[dict]:
     """Appeals per second through gunicorn: one appeal per request, and batches of INTAKE_BATCH."""
-    from appeals.integrations import integration_create
+    from appeals.access.integrations import integration_create
 
     run = f"{int(time.time())}"
     root = Agency.objects.get(code=national.CODE_PREFIX)
@@ -508,8 +508,8 @@ def scan_cases(runs: int = 3) -> list[dict]:
 
     from django.utils import timezone
 
-    from appeals.calendar import get_calendar
-    from appeals.reminders import reminders_scan
+    from appeals.calendar.workdays import get_calendar
+    from appeals.reminders.scan import reminders_scan
 
     # No reminder goes out on a day off: scan as of the next working day at 10:00 (today if it is one).
     cal = get_calendar()

@@ -20,7 +20,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from appeals import national
+from appeals.datasets import national
 from appeals.listening.matching import appeals_match
 from appeals.models import Appeal
 

@@ -30,7 +30,7 @@ from django.db import connection  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
 from agencies.models import Agency, CategoryRoute  # noqa: E402
-from appeals.demo import random_iin  # noqa: E402
+from appeals.datasets.demo import random_iin  # noqa: E402
 from appeals.listening.imports import import_rows, read_rows  # noqa: E402
 from appeals.listening.matching import appeals_match  # noqa: E402
 from appeals.models import Appeal  # noqa: E402

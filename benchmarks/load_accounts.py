@@ -19,9 +19,9 @@ def main() -> None:
 
     from agencies.choices import Role
     from agencies.models import Membership
-    from appeals import national
-    from appeals.choices import OPEN_STATUSES
+    from appeals.datasets import national
     from appeals.models import Appeal
+    from appeals.models.choices import OPEN_STATUSES
 
     if not national.national_exists():
         return

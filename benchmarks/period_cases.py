@@ -14,7 +14,7 @@ DASHBOARD_TARGET_MS = 300
 def dashboard_period_cases(repeat: int, warmup: int) -> list[dict]:
     from django.urls import reverse
 
-    from appeals import national
+    from appeals.datasets import national
 
     from .cases import client_for, measure
 

@@ -87,7 +87,7 @@ def main(argv: list[str] | None = None) -> int:
     from benchmarks import cases, report
 
     call_command("migrate", verbosity=0, interactive=False)
-    from appeals import national
+    from appeals.datasets import national
 
     have = national.appeals_count() if national.national_exists() else 0
     if have < args.appeals and not args.no_seed:

@@ -17,7 +17,7 @@ class OtinishAdminSite(admin.AdminSite):
     site_title = "Otinish Desk"
 
     def index(self, request, extra_context=None):
-        from appeals.services import calendar_missing_next_year
+        from appeals.calendar.overrides import calendar_missing_next_year
 
         year = calendar_missing_next_year()
         if year is not None:

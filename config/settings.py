@@ -90,7 +90,7 @@ MIDDLEWARE = [
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     # Before anything reads the request: NUL characters answer 400, bodies over the limit 413.
-    "appeals.requestguard.RequestGuardMiddleware",
+    "appeals.infra.requestguard.RequestGuardMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -113,7 +113,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "appeals.context_processors.desk",
+                "appeals.views.context_processors.desk",
             ],
         },
     },
@@ -186,7 +186,7 @@ STORAGES = {
 }
 WHITENOISE_USE_FINDERS = DEBUG
 # One limit for every body Django reads into memory, the API's JSON included (see API_MAX_BODY_BYTES):
-# larger ones answer 413 (appeals/requestguard.py). Uploaded files of a form do not count toward it.
+# larger ones answer 413 (appeals/infra/requestguard.py). Uploaded files of a form do not count toward it.
 DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("API_MAX_BODY_BYTES", 15 * 1024 * 1024)
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 
@@ -291,7 +291,7 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
     },
 }
 
-# --- The outbox of notices (appeals.outbox) -----------------------------------------------------
+# --- The outbox of notices (appeals.notices.outbox) -----------------------------------------------------
 NOTICE_OUTBOX = {
     # Notices per task, sent over one SMTP connection.
     "BATCH_SIZE": env_int("NOTICE_BATCH_SIZE", 100),
@@ -328,7 +328,7 @@ for _key in (
         raise ImproperlyConfigured(f"NOTICE_OUTBOX {_key} must be at least 1")
 
 # --- The law (../shared/DOMAIN.md): every number a rule needs, in one place ----------------------
-# Read through appeals.policy, never directly, so that tests can override one value.
+# Read through appeals.calendar.policy, never directly, so that tests can override one value.
 APPEAL_POLICY = {
     # An appeal is considered within this many working days from registration.
     "CONSIDERATION_WORKING_DAYS": env_int("APPEAL_CONSIDERATION_WORKING_DAYS", 15),
@@ -492,18 +492,18 @@ SPECTACULAR_SETTINGS = {
         "appeals.api.schema.add_api_description",
     ],
     "ENUM_NAME_OVERRIDES": {
-        "AppealStatusEnum": "appeals.choices.AppealStatus",
-        "AppealKindEnum": "appeals.choices.AppealKind",
-        "ChannelEnum": "appeals.choices.Channel",
-        "LanguageEnum": "appeals.choices.Language",
+        "AppealStatusEnum": "appeals.models.choices.AppealStatus",
+        "AppealKindEnum": "appeals.models.choices.AppealKind",
+        "ChannelEnum": "appeals.models.choices.Channel",
+        "LanguageEnum": "appeals.models.choices.Language",
         "RegionEnum": "agencies.choices.Region",
-        "OutcomeEnum": "appeals.choices.Outcome",
+        "OutcomeEnum": "appeals.models.choices.Outcome",
         "AnswerOutcomeEnum": "appeals.api.serializers.ANSWER_OUTCOME_CHOICES",
     },
     "SWAGGER_UI_SETTINGS": {"deepLinking": True, "persistAuthorization": False, "displayOperationId": False},
 }
 
-# --- Status webhooks (appeals/webhooks.py) ------------------------------------------------------
+# --- Status webhooks (appeals/notices/webhooks.py) ------------------------------------------------------
 WEBHOOK_TIMEOUT_SECONDS = env_int("WEBHOOK_TIMEOUT_SECONDS", 10)
 WEBHOOK_MAX_ATTEMPTS = env_int("WEBHOOK_MAX_ATTEMPTS", 12)
 # The n-th retry waits base * 2**(n-1) seconds, at most the maximum: 1, 2, 4 … minutes, then 6 hours.
@@ -558,9 +558,9 @@ MIDDLEWARE.insert(
     "django_otp.middleware.OTPMiddleware",
 )
 MIDDLEWARE += [
-    "appeals.security.IdleSessionMiddleware",
-    "appeals.security.SecondFactorMiddleware",
-    "appeals.security.RequestLogMiddleware",
+    "appeals.infra.security.IdleSessionMiddleware",
+    "appeals.infra.security.SecondFactorMiddleware",
+    "appeals.infra.security.RequestLogMiddleware",
     # Last, as django-axes asks: it turns a lockout into the lockout page.
     "axes.middleware.AxesMiddleware",
 ]

@@ -16,7 +16,7 @@ import pytest
 from django.db import connection
 
 from agencies.choices import AgencyKind, Region, Role
-from appeals.calendar import invalidate_calendar
+from appeals.calendar.workdays import invalidate_calendar
 from config.celery import app as celery_app
 
 from .factories import AgencyFactory, AppealFactory, CategoryFactory, MembershipFactory, UserFactory

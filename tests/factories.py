@@ -1,5 +1,5 @@
 """factory-boy factories. Appeals made here skip the services (fast fixtures); tests of the
-lifecycle itself register appeals through appeals.services."""
+lifecycle itself register appeals through appeals.lifecycle."""
 
 from datetime import timedelta
 
@@ -9,10 +9,10 @@ from django.utils import timezone
 from agencies.choices import AgencyKind, Region, Role
 from agencies.models import Agency, Category, CategoryRoute, Membership, User
 from agencies.services import agency_save
-from appeals.choices import AppealKind, AppealStatus, ApplicantType, Channel, Language
+from appeals.calendar.policy import due_date_for
 from appeals.listening.matching import applicant_key as key_of
 from appeals.models import Appeal
-from appeals.policy import due_date_for
+from appeals.models.choices import AppealKind, AppealStatus, ApplicantType, Channel, Language
 
 # Valid IINs/BINs come from the tests' own implementation (tests/identifiers.py), never from the
 # validator under test; re-exported here because many tests import them from the factories.

@@ -7,7 +7,7 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework import exceptions
 from rest_framework.authentication import BaseAuthentication, SessionAuthentication, get_authorization_header
 
-from ..integrations import integration_by_token
+from ..access.integrations import integration_by_token
 from ..models import Integration
 
 

@@ -21,14 +21,14 @@ from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import set_rollback
 
-from ..intake import IdempotencyKeyReusedError
-from ..services import (
+from ..lifecycle import (
     AppealConflictError,
     AppealError,
     AppealPermissionError,
     AppealTransitionError,
     RegistrationBatchError,
 )
+from .intake import IdempotencyKeyReusedError
 from .parsers import RequestTooLarge
 
 logger = logging.getLogger(__name__)
@@ -98,8 +98,34 @@ def api_exception_handler(exc, context):
     """DRF's EXCEPTION_HANDLER: every error as {"error": {code, message, fields}}."""
     view = context.get("view")
     field_names = getattr(view, "service_field_names", {}) if view is not None else {}
-    headers: dict[str, str] = {}
 
+    response = _domain_error_response(exc, field_names)
+    if response is not None:
+        return response
+
+    if isinstance(exc, RequestDataTooBig):
+        # A body over DATA_UPLOAD_MAX_MEMORY_SIZE that RequestGuardMiddleware could not see coming (multipart).
+        limit = int(settings.DATA_UPLOAD_MAX_MEMORY_SIZE)
+        exc = RequestTooLarge(_("The request body is larger than %(mb)s MB.") % {"mb": limit // (1024 * 1024)})
+    if isinstance(exc, Http404):
+        exc = exceptions.NotFound(_("Not found, or outside the agencies you may see."))
+    elif isinstance(exc, DjangoPermissionDenied):
+        exc = exceptions.PermissionDenied()
+
+    if isinstance(exc, exceptions.APIException):
+        return _api_exception_response(exc)
+
+    # Anything else is a defect: log it with its traceback and answer in the same shape.
+    logger.error("API error in %s", view.__class__.__name__ if view else "?", exc_info=exc)
+    set_rollback()
+    return Response(
+        error_body("server_error", _("Something went wrong on our side. The error is logged; try again later.")),
+        status=status.HTTP_500_INTERNAL_SERVER_ERROR,
+    )
+
+
+def _domain_error_response(exc, field_names: dict) -> Response | None:
+    """The answer to an error the lifecycle or the intake raised (None for any other exception)."""
     if isinstance(exc, IdempotencyKeyReusedError):
         set_rollback()
         return Response(
@@ -132,54 +158,41 @@ def api_exception_handler(exc, context):
         set_rollback()
         message, fields = _service_error_fields(exc, field_names)
         return Response(error_body("invalid", message, fields), status=status.HTTP_400_BAD_REQUEST)
+    return None
 
-    if isinstance(exc, RequestDataTooBig):
-        # A body over DATA_UPLOAD_MAX_MEMORY_SIZE that RequestGuardMiddleware could not see coming (multipart).
-        limit = int(settings.DATA_UPLOAD_MAX_MEMORY_SIZE)
-        exc = RequestTooLarge(_("The request body is larger than %(mb)s MB.") % {"mb": limit // (1024 * 1024)})
-    if isinstance(exc, Http404):
-        exc = exceptions.NotFound(_("Not found, or outside the agencies you may see."))
-    elif isinstance(exc, DjangoPermissionDenied):
-        exc = exceptions.PermissionDenied()
 
-    if isinstance(exc, exceptions.APIException):
-        set_rollback()
-        if getattr(exc, "auth_header", None):
-            headers["WWW-Authenticate"] = exc.auth_header
-        if isinstance(exc, exceptions.Throttled):
-            wait = int(exc.wait or 1) if exc.wait is not None else 1
-            headers["Retry-After"] = str(max(1, wait))
-            body = error_body(
-                "throttled",
-                _("Too many requests. Try again in %(seconds)s seconds.") % {"seconds": max(1, wait)},
-            )
-            return Response(body, status=exc.status_code, headers=headers)
-        if isinstance(exc, exceptions.ValidationError):
-            fields = flatten_errors(exc.detail)
-            general = fields.pop("", [])
-            message = " ".join(general) or _("Some fields are not valid.")
-            return Response(error_body("invalid", message, fields), status=exc.status_code, headers=headers)
-        if isinstance(exc, exceptions.NotAuthenticated):
-            message = _("Authenticate: send Authorization: Bearer <token> (integrations) or sign in (staff).")
-            return Response(error_body("not_authenticated", message), status=exc.status_code, headers=headers)
-        detail = exc.detail
-        if isinstance(detail, dict | list):
-            fields = flatten_errors(detail)
-            message = " ".join(fields.pop("", [])) or str(exc.default_detail)
-        else:
-            message = str(detail)
-        code = _first_code(detail) or getattr(exc, "default_code", "error")
-        if isinstance(exc, exceptions.MethodNotAllowed):
-            code = "method_not_allowed"
-        return Response(error_body(code, message), status=exc.status_code, headers=headers)
-
-    # Anything else is a defect: log it with its traceback and answer in the same shape.
-    logger.error("API error in %s", view.__class__.__name__ if view else "?", exc_info=exc)
+def _api_exception_response(exc: exceptions.APIException) -> Response:
+    """The answer to one of DRF's own errors (authentication, throttling, validation, 404, 405…)."""
+    headers: dict[str, str] = {}
     set_rollback()
-    return Response(
-        error_body("server_error", _("Something went wrong on our side. The error is logged; try again later.")),
-        status=status.HTTP_500_INTERNAL_SERVER_ERROR,
-    )
+    if getattr(exc, "auth_header", None):
+        headers["WWW-Authenticate"] = exc.auth_header
+    if isinstance(exc, exceptions.Throttled):
+        wait = int(exc.wait or 1) if exc.wait is not None else 1
+        headers["Retry-After"] = str(max(1, wait))
+        body = error_body(
+            "throttled",
+            _("Too many requests. Try again in %(seconds)s seconds.") % {"seconds": max(1, wait)},
+        )
+        return Response(body, status=exc.status_code, headers=headers)
+    if isinstance(exc, exceptions.ValidationError):
+        fields = flatten_errors(exc.detail)
+        general = fields.pop("", [])
+        message = " ".join(general) or _("Some fields are not valid.")
+        return Response(error_body("invalid", message, fields), status=exc.status_code, headers=headers)
+    if isinstance(exc, exceptions.NotAuthenticated):
+        message = _("Authenticate: send Authorization: Bearer <token> (integrations) or sign in (staff).")
+        return Response(error_body("not_authenticated", message), status=exc.status_code, headers=headers)
+    detail = exc.detail
+    if isinstance(detail, dict | list):
+        fields = flatten_errors(detail)
+        message = " ".join(fields.pop("", [])) or str(exc.default_detail)
+    else:
+        message = str(detail)
+    code = _first_code(detail) or getattr(exc, "default_code", "error")
+    if isinstance(exc, exceptions.MethodNotAllowed):
+        code = "method_not_allowed"
+    return Response(error_body(code, message), status=exc.status_code, headers=headers)
 
 
 @csrf_exempt

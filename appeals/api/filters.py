@@ -1,4 +1,4 @@
-"""Filters of the API's own lists (appeals use the one AppealFilterSet of appeals/filters.py)."""
+"""Filters of the API's own lists (appeals use the one AppealFilterSet of appeals/desk/filters.py)."""
 
 from __future__ import annotations
 
@@ -12,8 +12,8 @@ from rest_framework import serializers
 from agencies.choices import AgencyKind, Region
 from agencies.models import Agency
 
-from ..choices import ResponseKind, ResponseStatus
 from ..models import AppealResponse
+from ..models.choices import ResponseKind, ResponseStatus
 
 MAX_ID = 2**63 - 1  # the largest id a database integer holds
 

@@ -6,7 +6,7 @@ from django.utils.translation import gettext as _
 from rest_framework import serializers
 from rest_framework.pagination import PageNumberPagination
 
-from ..pagination import CappedCountPaginator
+from ..desk.pagination import CappedCountPaginator
 
 
 class ApiPagination(PageNumberPagination):

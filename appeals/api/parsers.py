@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework import exceptions, status
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 
-from ..requestguard import nul_field_in
+from ..infra.requestguard import nul_field_in
 
 # No body of this API nests half as deep; Python's json module stops near 1 000 with RecursionError.
 MAX_JSON_DEPTH = 32

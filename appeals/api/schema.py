@@ -10,7 +10,7 @@ from drf_spectacular.extensions import OpenApiAuthenticationExtension, OpenApiSe
 from drf_spectacular.openapi import AutoSchema
 from rest_framework import serializers
 
-from ..webhooks import DELIVERY_HEADER, EVENT_HEADER, SIGNATURE_HEADER
+from ..notices.webhooks import DELIVERY_HEADER, EVENT_HEADER, SIGNATURE_HEADER
 
 DOCS = Path(__file__).with_name("docs.md")
 

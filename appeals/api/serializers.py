@@ -18,29 +18,24 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from agencies.choices import AgencyKind, Region
-from agencies.models import Agency, Category, User
+from agencies.choices import Region
+from agencies.models import Agency, Category
 
-from .. import policy
-from ..choices import (
+from ..access.personal_data import mask_address, mask_phone
+from ..calendar import policy
+from ..lifecycle import AppealError, validate_upload
+from ..models import Appeal
+from ..models.choices import (
     ANSWER_OUTCOMES,
     AppealAction,
     AppealKind,
     AppealStatus,
     ApplicantType,
     Channel,
-    EventKind,
     Language,
-    LeaveReason,
     Outcome,
-    ResponseKind,
-    ResponseStatus,
-    TerminateReason,
 )
-from ..models import Appeal, DeliveryStatus, IntegrationScope
-from ..personal_data import mask_address, mask_phone
-from ..services import AppealError, validate_upload
-from ..validators import mask_identifier, validate_bin, validate_iin
+from ..models.validators import mask_identifier, validate_bin, validate_iin
 
 ANSWER_OUTCOME_CHOICES = [(o, Outcome(o).label) for o in Outcome.values if o in ANSWER_OUTCOMES]
 PHONE_RE = re.compile(r"^\+?[0-9 ()\-]{5,32}$")
@@ -157,7 +152,7 @@ class AppealSerializer(serializers.Serializer):
 
     @extend_schema_field(serializers.ListField(child=serializers.ChoiceField(choices=AppealAction.choices)))
     def get_available_actions(self, appeal) -> list[str]:
-        from ..services import ACTION_RULES, appeal_available_actions
+        from ..lifecycle import ACTION_RULES, appeal_available_actions
 
         request = self.context.get("request")
         user = getattr(request, "user", None)
@@ -414,7 +409,7 @@ def _category_field(**kwargs):
     )
 
 
-def _agency_field(**kwargs):
+def agency_field(**kwargs):
     return CodeField(
         lookup="agencies",
         queryset=Agency.objects.filter(is_active=True),
@@ -450,7 +445,7 @@ class AppealIntakeSerializer(StrictSerializer):
     )
     subject = serializers.CharField(max_length=int(policy.policy("SUBJECT_MAX_LENGTH")))
     text = serializers.CharField(max_length=int(policy.policy("TEXT_MAX_LENGTH")))
-    agency = _agency_field(
+    agency = agency_field(
         required=False,
         allow_null=True,
         help_text=_("The agency's code; without it the appeal is routed by its category and region."),
@@ -526,184 +521,6 @@ class AppealBatchCreatedSerializer(AppealCreatedSerializer):
 
 class AppealBatchAnswerSerializer(serializers.Serializer):
     appeals = AppealBatchCreatedSerializer(many=True, read_only=True, help_text=_("The receipts, in the order sent."))
-
-
-# --- Timeline and responses --------------------------------------------------------------------------
-class AppealEventSerializer(serializers.Serializer):
-    id = serializers.IntegerField(read_only=True)
-    kind = serializers.ChoiceField(choices=EventKind.choices, read_only=True)
-    kind_label = serializers.CharField(source="get_kind_display", read_only=True)
-    from_status = serializers.ChoiceField(choices=AppealStatus.choices, allow_blank=True, read_only=True)
-    to_status = serializers.ChoiceField(choices=AppealStatus.choices, allow_blank=True, read_only=True)
-    created_at = serializers.DateTimeField(read_only=True)
-    actor = serializers.SerializerMethodField(help_text=_("Who did it (staff only; null for the system)."))
-    payload = serializers.SerializerMethodField(help_text=_("Details of the action (staff only)."))
-
-    @extend_schema_field(UserRefSerializer(allow_null=True))
-    def get_actor(self, event):
-        if self.context.get("public") or event.actor_id is None:
-            return None
-        return UserRefSerializer(event.actor).data
-
-    @extend_schema_field(OpenApiTypes.OBJECT)
-    def get_payload(self, event) -> dict:
-        return {} if self.context.get("public") else event.payload
-
-
-class AppealResponseSerializer(serializers.Serializer):
-    id = serializers.IntegerField(read_only=True)
-    appeal = serializers.IntegerField(source="appeal_id", read_only=True)
-    appeal_number = serializers.CharField(source="appeal.number", read_only=True)
-    kind = serializers.ChoiceField(choices=ResponseKind.choices, read_only=True)
-    status = serializers.ChoiceField(choices=ResponseStatus.choices, read_only=True)
-    language = serializers.ChoiceField(choices=Language.choices, read_only=True)
-    outcome = serializers.ChoiceField(choices=Outcome.choices, allow_blank=True, read_only=True)
-    text = serializers.CharField(read_only=True)
-    author = serializers.SerializerMethodField()
-    created_at = serializers.DateTimeField(read_only=True)
-    submitted_at = serializers.DateTimeField(read_only=True, allow_null=True)
-    approved_at = serializers.DateTimeField(read_only=True, allow_null=True)
-    sent_at = serializers.DateTimeField(read_only=True, allow_null=True)
-
-    @extend_schema_field(UserRefSerializer(allow_null=True))
-    def get_author(self, response):
-        if self.context.get("public") or response.author_id is None:
-            return None
-        return UserRefSerializer(response.author).data
-
-
-# --- Directory -----------------------------------------------------------------------------------------
-class AgencySerializer(serializers.Serializer):
-    id = serializers.IntegerField(read_only=True)
-    code = serializers.CharField(read_only=True)
-    name = serializers.CharField(read_only=True)
-    name_kk = serializers.CharField(read_only=True)
-    name_ru = serializers.CharField(read_only=True)
-    kind = serializers.ChoiceField(choices=AgencyKind.choices, read_only=True)
-    region = serializers.ChoiceField(choices=Region.choices, allow_blank=True, read_only=True)
-    parent = serializers.IntegerField(source="parent_id", read_only=True, allow_null=True)
-    depth = serializers.IntegerField(read_only=True)
-
-
-class CategorySerializer(serializers.Serializer):
-    code = serializers.CharField(read_only=True)
-    name = serializers.CharField(read_only=True)
-    name_kk = serializers.CharField(read_only=True)
-    name_ru = serializers.CharField(read_only=True)
-    group = serializers.CharField(source="parent.code", read_only=True, allow_null=True, default=None)
-
-
-# --- Lifecycle actions (staff) ----------------------------------------------------------------------------
-class EmptySerializer(StrictSerializer):
-    pass
-
-
-class AssignSerializer(StrictSerializer):
-    executor = serializers.PrimaryKeyRelatedField(
-        queryset=User.objects.filter(is_active=True),
-        error_messages={"does_not_exist": _("There is no active user with id {pk_value}.")},
-    )
-
-
-class RedirectSerializer(StrictSerializer):
-    to_agency = _agency_field(help_text=_("The competent agency's code."))
-    reason = serializers.CharField(max_length=2000)
-    part_text = serializers.CharField(
-        required=False,
-        allow_blank=True,
-        max_length=int(policy.policy("TEXT_MAX_LENGTH")),
-        help_text=_("For a partial redirect: the part of the appeal that goes; the rest stays here."),
-    )
-
-
-class ExtensionSerializer(StrictSerializer):
-    until = serializers.DateField(help_text=_("The new due date (a working day)."))
-    reason = serializers.CharField(max_length=2000)
-
-
-class NoteSerializer(StrictSerializer):
-    text = serializers.CharField(max_length=5000)
-
-
-class RespondSerializer(StrictSerializer):
-    text = serializers.CharField(max_length=int(policy.policy("TEXT_MAX_LENGTH")))
-    language = serializers.ChoiceField(choices=Language.choices, required=False)
-    outcome = serializers.ChoiceField(
-        choices=ANSWER_OUTCOME_CHOICES,
-        required=False,
-        allow_blank=True,
-    )
-
-
-class ReturnSerializer(StrictSerializer):
-    comment = serializers.CharField(max_length=2000)
-
-
-class ApproveSerializer(StrictSerializer):
-    outcome = serializers.ChoiceField(
-        choices=ANSWER_OUTCOME_CHOICES,
-        required=False,
-        allow_blank=True,
-    )
-
-
-class LeaveSerializer(StrictSerializer):
-    reason = serializers.ChoiceField(choices=LeaveReason.choices)
-    comment = serializers.CharField(required=False, allow_blank=True, max_length=2000)
-
-
-class TerminateSerializer(StrictSerializer):
-    reason = serializers.ChoiceField(choices=TerminateReason.choices)
-    comment = serializers.CharField(required=False, allow_blank=True, max_length=2000)
-
-
-class ReopenSerializer(StrictSerializer):
-    reason = serializers.CharField(max_length=2000)
-
-
-class AttachmentUploadSerializer(StrictSerializer):
-    file = serializers.FileField(help_text=_("PDF, PNG, JPEG, DOC, DOCX or plain text, at most 10 MB."))
-
-
-# --- Webhooks ------------------------------------------------------------------------------------------------
-class WebhookEndpointSerializer(serializers.Serializer):
-    id = serializers.IntegerField(read_only=True)
-    url = serializers.URLField(read_only=True)
-    description = serializers.CharField(read_only=True)
-    is_active = serializers.BooleanField(read_only=True)
-    created_at = serializers.DateTimeField(read_only=True)
-
-
-class WebhookEndpointCreateSerializer(StrictSerializer):
-    url = serializers.URLField(max_length=500, help_text=_("Where to POST the events (https://)."))
-    description = serializers.CharField(required=False, allow_blank=True, max_length=200)
-
-
-class WebhookEndpointCreatedSerializer(WebhookEndpointSerializer):
-    secret = serializers.CharField(
-        read_only=True, help_text=_("The signing secret. Shown only now: store it to verify the signatures.")
-    )
-
-
-class WebhookDeliverySerializer(serializers.Serializer):
-    id = serializers.UUIDField(source="uuid", read_only=True, help_text=_("Also sent as X-Otinish-Delivery."))
-    event_type = serializers.CharField(read_only=True)
-    appeal = serializers.IntegerField(source="appeal_id", read_only=True, allow_null=True)
-    status = serializers.ChoiceField(choices=DeliveryStatus.choices, read_only=True)
-    attempts = serializers.IntegerField(read_only=True)
-    last_status_code = serializers.IntegerField(read_only=True, allow_null=True)
-    last_error = serializers.CharField(read_only=True)
-    next_attempt_at = serializers.DateTimeField(read_only=True, allow_null=True)
-    delivered_at = serializers.DateTimeField(read_only=True, allow_null=True)
-    created_at = serializers.DateTimeField(read_only=True)
-    payload = serializers.JSONField(read_only=True)
-
-
-class WhoAmISerializer(serializers.Serializer):
-    kind = serializers.ChoiceField(choices=[("integration", "integration"), ("staff", "staff")], read_only=True)
-    name = serializers.CharField(read_only=True)
-    scopes = serializers.ListField(child=serializers.ChoiceField(choices=IntegrationScope.choices), read_only=True)
-    agency = AgencyRefSerializer(read_only=True, allow_null=True)
 
 
 # --- Routing from the text (appeals.routing) -------------------------------------------------------------------------

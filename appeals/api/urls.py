@@ -5,7 +5,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, Spec
 from rest_framework.routers import DefaultRouter
 
 from ..listening.api import SignalListView
-from . import open311, views
+from . import directory, open311, views
 from .exceptions import api_not_found
 
 app_name = "api"
@@ -41,14 +41,14 @@ class RedocView(LocalOnly, SpectacularRedocView):
 
 router = Router(trailing_slash=True)
 router.register("appeals", views.AppealViewSet, basename="appeal")
-router.register("responses", views.AppealResponseViewSet, basename="response")
-router.register("agencies", views.AgencyViewSet, basename="agency")
-router.register("categories", views.CategoryViewSet, basename="category")
-router.register("webhooks", views.WebhookEndpointViewSet, basename="webhook")
+router.register("responses", directory.AppealResponseViewSet, basename="response")
+router.register("agencies", directory.AgencyViewSet, basename="agency")
+router.register("categories", directory.CategoryViewSet, basename="category")
+router.register("webhooks", directory.WebhookEndpointViewSet, basename="webhook")
 
 urlpatterns = [
     path("v1/", include(router.urls)),
-    path("v1/me/", views.MeView.as_view(), name="me"),
+    path("v1/me/", directory.MeView.as_view(), name="me"),
     path("v1/signals/", SignalListView.as_view(), name="signals"),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SwaggerView.as_view(url_name="api:schema"), name="docs"),

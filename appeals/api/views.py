@@ -1,5 +1,5 @@
 """Views of /api/v1/: thin. Reads build on appeals_visible_to (staff) or appeals_visible_to_integration
-(tokens); writes call appeals.services / appeals.intake. Anything outside the caller's agencies is a 404.
+(tokens); writes call appeals.lifecycle / appeals.api.intake. Anything outside the caller's agencies is a 404.
 """
 
 from __future__ import annotations
@@ -22,31 +22,23 @@ from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied
 from rest_framework.response import Response
-from rest_framework.views import APIView
 
-from agencies.models import Agency, Category
-
-from .. import services
-from ..choices import EventKind, ResponseStatus
-from ..filters import AppealFilterSet
-from ..intake import IntakeData, appeal_intake, appeals_intake_batch, request_fingerprint
-from ..integrations import (
+from .. import lifecycle
+from ..access.integrations import (
     appeals_visible_to_integration,
-    webhook_endpoint_create,
-    webhook_endpoint_deactivate,
-    webhook_endpoints_of,
 )
-from ..models import Appeal, AppealEvent, AppealResponse, Attachment, IntegrationScope, WebhookDelivery
+from ..access.selectors import appeal_timeline, appeals_for_display, appeals_visible_to, ordered
+from ..desk.filters import AppealFilterSet
+from ..lifecycle import ApplicantData
+from ..models import Appeal, AppealEvent, AppealResponse, Attachment, IntegrationScope
+from ..models.choices import EventKind
 from ..routing.selectors import routing_suggest
 from ..routing.services import appeal_text
-from ..selectors import appeal_timeline, appeals_for_display, appeals_visible_to, ordered
-from ..services import ApplicantData
-from ..webhooks import webhook_ping_create
+from . import action_serializers as sa
 from . import serializers as s
 from .authentication import request_integration
-from .filters import AgencyFilterSet, AppealResponseFilterSet
+from .intake import IntakeData, appeal_intake, appeals_intake_batch, request_fingerprint
 from .parsers import CheckedFormParser, CheckedMultiPartParser
-from .permissions import ANY_SCOPE
 
 # Events an integration does not see in a timeline: they are internal to the agency.
 INTERNAL_EVENT_KINDS = frozenset({EventKind.NOTE_ADDED, EventKind.PERSONAL_DATA_REVEALED})
@@ -303,7 +295,7 @@ class AppealViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
         description=(
             "Every recorded step, oldest first. Integrations see the steps without internal notes, actors or details."
         ),
-        responses=s.AppealEventSerializer(many=True),
+        responses=sa.AppealEventSerializer(many=True),
         filters=False,
     )
     @action(detail=True, methods=["get"], pagination_class=None, filterset_class=None)
@@ -313,7 +305,7 @@ class AppealViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
         public = request_integration(request) is not None
         if public:
             events = events.exclude(kind__in=sorted(INTERNAL_EVENT_KINDS))
-        return Response(s.AppealEventSerializer(events, many=True, context={"public": public}).data)
+        return Response(sa.AppealEventSerializer(events, many=True, context={"public": public}).data)
 
     # --- Lifecycle actions (staff, signed in) --------------------------------------------------------
     def _act(
@@ -332,15 +324,15 @@ class AppealViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
     def _appeal_response(self, appeal: Appeal) -> Response:
         return Response(s.AppealSerializer(appeal, context={"request": self.request}).data)
 
-    @extend_schema(summary="Take into work (executor)", request=s.EmptySerializer, responses=s.AppealSerializer)
+    @extend_schema(summary="Take into work (executor)", request=sa.EmptySerializer, responses=s.AppealSerializer)
     @action(detail=True, methods=["post"], filterset_class=None)
     def take(self, request, pk=None):
         return self._appeal_response(
-            self._act(request, pk, s.EmptySerializer, lambda a, d: services.appeal_take(appeal=a, actor=request.user))
+            self._act(request, pk, sa.EmptySerializer, lambda a, d: lifecycle.appeal_take(appeal=a, actor=request.user))
         )
 
     @extend_schema(
-        summary="Assign to an executor (supervisor)", request=s.AssignSerializer, responses=s.AppealSerializer
+        summary="Assign to an executor (supervisor)", request=sa.AssignSerializer, responses=s.AppealSerializer
     )
     @action(detail=True, methods=["post"], filterset_class=None)
     def assign(self, request, pk=None):
@@ -348,15 +340,15 @@ class AppealViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
             self._act(
                 request,
                 pk,
-                s.AssignSerializer,
-                lambda a, d: services.appeal_assign(appeal=a, executor=d["executor"], actor=request.user),
+                sa.AssignSerializer,
+                lambda a, d: lifecycle.appeal_assign(appeal=a, executor=d["executor"], actor=request.user),
             )
         )
 
     @extend_schema(
         summary="Redirect to the competent agency (registrar, supervisor)",
         description="With `part_text`, only that part goes and the appeal stays open here.",
-        request=s.RedirectSerializer,
+        request=sa.RedirectSerializer,
         responses=s.AppealSerializer,
     )
     @action(detail=True, methods=["post"], filterset_class=None)
@@ -365,8 +357,8 @@ class AppealViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
             self._act(
                 request,
                 pk,
-                s.RedirectSerializer,
-                lambda a, d: services.appeal_redirect(
+                sa.RedirectSerializer,
+                lambda a, d: lifecycle.appeal_redirect(
                     appeal=a,
                     to_agency=d["to_agency"],
                     actor=request.user,
@@ -377,7 +369,7 @@ class AppealViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
         )
 
     @extend_schema(
-        summary="Ask for an extension (executor)", request=s.ExtensionSerializer, responses=s.AppealSerializer
+        summary="Ask for an extension (executor)", request=sa.ExtensionSerializer, responses=s.AppealSerializer
     )
     @action(detail=True, methods=["post"], url_path="request-extension", filterset_class=None)
     def request_extension(self, request, pk=None):
@@ -385,8 +377,8 @@ class AppealViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
             self._act(
                 request,
                 pk,
-                s.ExtensionSerializer,
-                lambda a, d: services.appeal_request_extension(
+                sa.ExtensionSerializer,
+                lambda a, d: lifecycle.appeal_request_extension(
                     appeal=a, actor=request.user, until=d["until"], reason=d["reason"]
                 ),
             )
@@ -395,7 +387,7 @@ class AppealViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
     @extend_schema(
         summary="Extend the term (supervisor)",
         description="At most two months from registration in all; the applicant is told.",
-        request=s.ExtensionSerializer,
+        request=sa.ExtensionSerializer,
         responses=s.AppealSerializer,
     )
     @action(detail=True, methods=["post"], filterset_class=None)
@@ -404,8 +396,8 @@ class AppealViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
             self._act(
                 request,
                 pk,
-                s.ExtensionSerializer,
-                lambda a, d: services.appeal_grant_extension(
+                sa.ExtensionSerializer,
+                lambda a, d: lifecycle.appeal_grant_extension(
                     appeal=a, actor=request.user, until=d["until"], reason=d["reason"]
                 ),
             )
@@ -413,31 +405,31 @@ class AppealViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
 
     @extend_schema(
         summary="Add an internal note",
-        request=s.NoteSerializer,
-        responses={201: s.AppealEventSerializer},
+        request=sa.NoteSerializer,
+        responses={201: sa.AppealEventSerializer},
     )
     @action(detail=True, methods=["post"], filterset_class=None)
     def notes(self, request, pk=None):
         appeal = self._appeal(pk)
-        serializer = s.NoteSerializer(data=request.data)
+        serializer = sa.NoteSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        event = services.appeal_add_note(appeal=appeal, actor=request.user, text=serializer.validated_data["text"])
+        event = lifecycle.appeal_add_note(appeal=appeal, actor=request.user, text=serializer.validated_data["text"])
         event = AppealEvent.objects.select_related("actor").get(pk=event.pk)
-        return Response(s.AppealEventSerializer(event).data, status=status.HTTP_201_CREATED)
+        return Response(sa.AppealEventSerializer(event).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(
         summary="Draft the answer (executor)",
         description="Creates or replaces the draft; it is written in the appeal's language unless said otherwise.",
-        request=s.RespondSerializer,
-        responses=s.AppealResponseSerializer,
+        request=sa.RespondSerializer,
+        responses=sa.AppealResponseSerializer,
     )
     @action(detail=True, methods=["post"], filterset_class=None)
     def respond(self, request, pk=None):
         appeal = self._appeal(pk)
-        serializer = s.RespondSerializer(data=request.data)
+        serializer = sa.RespondSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
-        response = services.appeal_save_response(
+        response = lifecycle.appeal_save_response(
             appeal=appeal,
             actor=request.user,
             text=data["text"],
@@ -445,17 +437,19 @@ class AppealViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
             outcome=data.get("outcome", ""),
         )
         response = AppealResponse.objects.select_related("appeal", "author").get(pk=response.pk)
-        return Response(s.AppealResponseSerializer(response).data)
+        return Response(sa.AppealResponseSerializer(response).data)
 
-    @extend_schema(summary="Submit the answer for approval", request=s.EmptySerializer, responses=s.AppealSerializer)
+    @extend_schema(summary="Submit the answer for approval", request=sa.EmptySerializer, responses=s.AppealSerializer)
     @action(detail=True, methods=["post"], filterset_class=None)
     def submit(self, request, pk=None):
         return self._appeal_response(
-            self._act(request, pk, s.EmptySerializer, lambda a, d: services.appeal_submit(appeal=a, actor=request.user))
+            self._act(
+                request, pk, sa.EmptySerializer, lambda a, d: lifecycle.appeal_submit(appeal=a, actor=request.user)
+            )
         )
 
     @extend_schema(
-        summary="Return the answer for rework (supervisor)", request=s.ReturnSerializer, responses=s.AppealSerializer
+        summary="Return the answer for rework (supervisor)", request=sa.ReturnSerializer, responses=s.AppealSerializer
     )
     @action(detail=True, methods=["post"], url_path="return", filterset_class=None)
     def return_for_rework(self, request, pk=None):
@@ -463,13 +457,13 @@ class AppealViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
             self._act(
                 request,
                 pk,
-                s.ReturnSerializer,
-                lambda a, d: services.appeal_return(appeal=a, actor=request.user, comment=d["comment"]),
+                sa.ReturnSerializer,
+                lambda a, d: lifecycle.appeal_return(appeal=a, actor=request.user, comment=d["comment"]),
             )
         )
 
     @extend_schema(
-        summary="Approve and send the answer (supervisor)", request=s.ApproveSerializer, responses=s.AppealSerializer
+        summary="Approve and send the answer (supervisor)", request=sa.ApproveSerializer, responses=s.AppealSerializer
     )
     @action(detail=True, methods=["post"], filterset_class=None)
     def approve(self, request, pk=None):
@@ -477,13 +471,13 @@ class AppealViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
             self._act(
                 request,
                 pk,
-                s.ApproveSerializer,
-                lambda a, d: services.appeal_approve(appeal=a, actor=request.user, outcome=d.get("outcome", "")),
+                sa.ApproveSerializer,
+                lambda a, d: lifecycle.appeal_approve(appeal=a, actor=request.user, outcome=d.get("outcome", "")),
             )
         )
 
     @extend_schema(
-        summary="Leave without consideration (supervisor)", request=s.LeaveSerializer, responses=s.AppealSerializer
+        summary="Leave without consideration (supervisor)", request=sa.LeaveSerializer, responses=s.AppealSerializer
     )
     @action(detail=True, methods=["post"], filterset_class=None)
     def leave(self, request, pk=None):
@@ -491,36 +485,38 @@ class AppealViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
             self._act(
                 request,
                 pk,
-                s.LeaveSerializer,
-                lambda a, d: services.appeal_leave_without_consideration(
+                sa.LeaveSerializer,
+                lambda a, d: lifecycle.appeal_leave_without_consideration(
                     appeal=a, actor=request.user, reason=d["reason"], comment=d.get("comment", "")
                 ),
             )
         )
 
-    @extend_schema(summary="Terminate (supervisor)", request=s.TerminateSerializer, responses=s.AppealSerializer)
+    @extend_schema(summary="Terminate (supervisor)", request=sa.TerminateSerializer, responses=s.AppealSerializer)
     @action(detail=True, methods=["post"], filterset_class=None)
     def terminate(self, request, pk=None):
         return self._appeal_response(
             self._act(
                 request,
                 pk,
-                s.TerminateSerializer,
-                lambda a, d: services.appeal_terminate(
+                sa.TerminateSerializer,
+                lambda a, d: lifecycle.appeal_terminate(
                     appeal=a, actor=request.user, reason=d["reason"], comment=d.get("comment", "")
                 ),
             )
         )
 
-    @extend_schema(summary="Close an answered appeal", request=s.EmptySerializer, responses=s.AppealSerializer)
+    @extend_schema(summary="Close an answered appeal", request=sa.EmptySerializer, responses=s.AppealSerializer)
     @action(detail=True, methods=["post"], filterset_class=None)
     def close(self, request, pk=None):
         return self._appeal_response(
-            self._act(request, pk, s.EmptySerializer, lambda a, d: services.appeal_close(appeal=a, actor=request.user))
+            self._act(
+                request, pk, sa.EmptySerializer, lambda a, d: lifecycle.appeal_close(appeal=a, actor=request.user)
+            )
         )
 
     @extend_schema(
-        summary="Reopen a finished appeal (supervisor)", request=s.ReopenSerializer, responses=s.AppealSerializer
+        summary="Reopen a finished appeal (supervisor)", request=sa.ReopenSerializer, responses=s.AppealSerializer
     )
     @action(detail=True, methods=["post"], filterset_class=None)
     def reopen(self, request, pk=None):
@@ -528,19 +524,19 @@ class AppealViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
             self._act(
                 request,
                 pk,
-                s.ReopenSerializer,
-                lambda a, d: services.appeal_reopen(appeal=a, actor=request.user, reason=d["reason"]),
+                sa.ReopenSerializer,
+                lambda a, d: lifecycle.appeal_reopen(appeal=a, actor=request.user, reason=d["reason"]),
             )
         )
 
     @extend_schema(
-        summary="Escalate an overdue appeal (supervisor)", request=s.EmptySerializer, responses=s.AppealSerializer
+        summary="Escalate an overdue appeal (supervisor)", request=sa.EmptySerializer, responses=s.AppealSerializer
     )
     @action(detail=True, methods=["post"], filterset_class=None)
     def escalate(self, request, pk=None):
         return self._appeal_response(
             self._act(
-                request, pk, s.EmptySerializer, lambda a, d: services.appeal_escalate(appeal=a, actor=request.user)
+                request, pk, sa.EmptySerializer, lambda a, d: lifecycle.appeal_escalate(appeal=a, actor=request.user)
             )
         )
 
@@ -550,7 +546,7 @@ class AppealViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
             "multipart/form-data with one `file`: PDF, PNG, JPEG, DOC, DOCX or plain text (judged by the content), "
             "at most 10 MB, at most 10 per appeal. Staff, or the integration that submitted the appeal (`intake`)."
         ),
-        request={"multipart/form-data": s.AttachmentUploadSerializer},
+        request={"multipart/form-data": sa.AttachmentUploadSerializer},
         responses={201: s.AttachmentSerializer},
     )
     @action(
@@ -563,152 +559,14 @@ class AppealViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
         appeal = self._appeal(pk)
         integration = request_integration(request)
         if integration is not None and appeal.integration_id != integration.pk:
-            raise services.AppealPermissionError(
+            raise lifecycle.AppealPermissionError(
                 _("An integration may attach files only to the appeals it submitted."), code="permission"
             )
-        serializer = s.AttachmentUploadSerializer(data=request.data)
+        serializer = sa.AttachmentUploadSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        attachment = services.appeal_add_attachment(
+        attachment = lifecycle.appeal_add_attachment(
             appeal=appeal,
             actor=None if integration is not None else request.user,
             upload=serializer.validated_data["file"],
         )
         return Response(s.AttachmentSerializer(attachment).data, status=status.HTTP_201_CREATED)
-
-
-@extend_schema_view(
-    list=extend_schema(
-        summary="List responses",
-        description=(
-            "Answers and notices of the appeals the caller may see (`?appeal=<id>` for one appeal). "
-            "Integrations see only what was sent to the applicant."
-        ),
-    ),
-    retrieve=extend_schema(summary="A response"),
-)
-class AppealResponseViewSet(viewsets.ReadOnlyModelViewSet):
-    serializer_class = s.AppealResponseSerializer
-    filterset_class = AppealResponseFilterSet
-    integration_scope = IntegrationScope.READ
-    lookup_value_regex = r"[0-9]+"
-
-    def get_queryset(self) -> QuerySet[AppealResponse]:
-        queryset = AppealResponse.objects.filter(appeal__in=visible_appeals(self.request).values("pk"))
-        if request_integration(self.request) is not None:
-            queryset = queryset.filter(status=ResponseStatus.SENT)
-        return queryset.select_related("appeal", "author").order_by("-created_at", "-id")
-
-    def get_serializer_context(self):
-        return {**super().get_serializer_context(), "public": request_integration(self.request) is not None}
-
-
-@extend_schema_view(
-    list=extend_schema(summary="List agencies", description="Active state bodies, in tree order."),
-    retrieve=extend_schema(summary="An agency"),
-)
-class AgencyViewSet(viewsets.ReadOnlyModelViewSet):
-    serializer_class = s.AgencySerializer
-    filterset_class = AgencyFilterSet
-    integration_scope = ANY_SCOPE
-    lookup_value_regex = r"[0-9]+"
-
-    def get_queryset(self) -> QuerySet[Agency]:
-        return Agency.objects.filter(is_active=True).order_by("path")
-
-
-@extend_schema_view(
-    list=extend_schema(summary="List categories", description="Active categories; `code` is what intake takes."),
-    retrieve=extend_schema(summary="A category"),
-)
-class CategoryViewSet(viewsets.ReadOnlyModelViewSet):
-    serializer_class = s.CategorySerializer
-    integration_scope = ANY_SCOPE
-    lookup_field = "code"
-    lookup_value_regex = r"[-a-zA-Z0-9_]+"
-
-    def get_queryset(self) -> QuerySet[Category]:
-        return Category.objects.filter(is_active=True).select_related("parent").order_by("code")
-
-
-@extend_schema_view(
-    list=extend_schema(summary="List your webhook endpoints"),
-    retrieve=extend_schema(summary="A webhook endpoint"),
-    destroy=extend_schema(summary="Stop a webhook endpoint", description="Deliveries stop; the log stays."),
-)
-class WebhookEndpointViewSet(
-    mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.DestroyModelMixin, viewsets.GenericViewSet
-):
-    """Status webhooks of the calling integration (token with the `read` scope only)."""
-
-    serializer_class = s.WebhookEndpointSerializer
-    integration_scope = IntegrationScope.READ
-    staff_allowed = False
-    lookup_value_regex = r"[0-9]+"
-
-    def get_queryset(self):
-        integration = request_integration(self.request)
-        return webhook_endpoints_of(integration)
-
-    @extend_schema(
-        summary="Register a webhook endpoint",
-        description=(
-            "Each status change of the appeals this integration submitted is POSTed there, signed; the answer "
-            "carries the signing `secret`, shown only now."
-        ),
-        request=s.WebhookEndpointCreateSerializer,
-        responses={201: s.WebhookEndpointCreatedSerializer},
-    )
-    def create(self, request):
-        serializer = s.WebhookEndpointCreateSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        endpoint, secret = webhook_endpoint_create(
-            integration=request_integration(request),
-            url=serializer.validated_data["url"],
-            description=serializer.validated_data.get("description", ""),
-        )
-        body = s.WebhookEndpointSerializer(endpoint).data
-        return Response({**body, "secret": secret}, status=status.HTTP_201_CREATED)
-
-    def perform_destroy(self, instance):
-        webhook_endpoint_deactivate(endpoint=instance)
-
-    @extend_schema(
-        summary="Send a test event",
-        description="Queues a signed `ping` delivery to the endpoint; follow it in the deliveries.",
-        request=None,
-        responses={202: s.WebhookDeliverySerializer},
-    )
-    @action(detail=True, methods=["post"])
-    def ping(self, request, pk=None):
-        delivery = webhook_ping_create(endpoint=self.get_object())
-        return Response(s.WebhookDeliverySerializer(delivery).data, status=status.HTTP_202_ACCEPTED)
-
-    @extend_schema(
-        summary="The endpoint's delivery log", responses=s.WebhookDeliverySerializer(many=True), filters=False
-    )
-    @action(detail=True, methods=["get"])
-    def deliveries(self, request, pk=None):
-        endpoint = self.get_object()
-        queryset = WebhookDelivery.objects.filter(endpoint=endpoint).order_by("-created_at", "-id")
-        page = self.paginate_queryset(queryset)
-        return self.get_paginated_response(s.WebhookDeliverySerializer(page, many=True).data)
-
-
-class MeView(APIView):
-    """Who the API takes the caller for: check a token before anything else."""
-
-    integration_scope = ANY_SCOPE
-
-    @extend_schema(summary="Who am I", responses=s.WhoAmISerializer, tags=["auth"])
-    def get(self, request):
-        integration = request_integration(request)
-        if integration is not None:
-            body = {
-                "kind": "integration",
-                "name": integration.name,
-                "scopes": integration.scopes,
-                "agency": s.AgencyRefSerializer(integration.agency).data,
-            }
-        else:
-            body = {"kind": "staff", "name": request.user.display_name, "scopes": [], "agency": None}
-        return Response(body)

@@ -25,10 +25,10 @@ from datetime import date, datetime, time, timedelta
 from django.db.models import Q
 from django.utils import timezone
 
-from .. import policy
-from ..calendar import WorkingCalendar, get_calendar, local_day
-from ..choices import OPEN_STATUSES, EventKind, Outcome
+from ..calendar import policy
+from ..calendar.workdays import WorkingCalendar, get_calendar, local_day
 from ..models import Appeal, AppealEvent
+from ..models.choices import OPEN_STATUSES, EventKind, Outcome
 
 REDIRECT_EVENTS = (EventKind.REDIRECTED, EventKind.PART_REDIRECTED)
 COUNTED_EVENTS = {

@@ -19,9 +19,9 @@ from django.utils.translation import pgettext_lazy
 
 from agencies.models import Agency, Category, User
 
-from ..calendar import get_calendar
-from ..choices import OPEN_STATUSES
+from ..calendar.workdays import get_calendar
 from ..models import Appeal
+from ..models.choices import OPEN_STATUSES
 from .facts import local_bounds
 from .periods import Period
 from .rollups import Source

@@ -28,7 +28,8 @@ from django.utils import timezone
 
 from agencies.models import Agency
 
-from ..calendar import local_today
+from ..calendar.workdays import local_today
+from ..desk.rosters import roster_cached, roster_version
 from ..models import (
     ROLLUP_COUNTERS,
     Appeal,
@@ -40,7 +41,6 @@ from ..models import (
     AppealMonthlyRollup,
     RollupDay,
 )
-from ..rosters import roster_cached, roster_version
 from .facts import Collected, Key, collect
 
 _CHUNK_DAYS = 31

@@ -19,10 +19,10 @@ from agencies.choices import Role
 from agencies.models import Agency
 from agencies.selectors import user_agencies
 
-from ..calendar import local_today
+from ..access.selectors import appeal_get_visible
+from ..calendar.workdays import local_today
+from ..lifecycle import AppealError, appeal_record_rating
 from ..routing.selectors import routing_effect
-from ..selectors import appeal_get_visible
-from ..services import AppealError, appeal_record_rating
 from ..views.common import request_desk, sidebar_context
 from ..views.exports import spreadsheet_text
 from .build import LeagueSort, dashboard_build, league_build

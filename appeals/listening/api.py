@@ -16,10 +16,10 @@ from rest_framework.exceptions import PermissionDenied, ValidationError
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from ..calendar import local_today
-from ..choices import Channel
+from ..calendar.workdays import local_today
 from ..dashboard.periods import PERIOD_CHOICES, PeriodForm
 from ..dashboard.views import supervised_agencies
+from ..models.choices import Channel
 from .signals import KINDS, Signal, signals_for
 
 

@@ -19,12 +19,13 @@ from agencies.choices import Role
 from agencies.models import Membership
 from agencies.selectors import user_agencies
 
-from ..calendar import local_today
-from ..choices import NoticeKind
+from ..calendar.workdays import local_today
 from ..dashboard.periods import WEEK, period_for
-from ..emails import build_email
 from ..models import Notice
-from ..outbox import notices_claim
+from ..models.choices import NoticeKind
+from ..notices.emails import build_email
+from ..notices.mailer import NothingToSend
+from ..notices.outbox import notices_claim, notices_enqueue_on_commit
 from .signals import KINDS, signals_for
 
 logger = logging.getLogger(__name__)
@@ -56,8 +57,6 @@ def signals_email_send(*, now: datetime | None = None) -> int:
             )
         )
         created = notices_claim(candidates, existing=existing)
-    from ..outbox import notices_enqueue_on_commit
-
     notices_enqueue_on_commit(created)
     logger.info("weekly signals for %s: %d written", monday.isoformat(), len(created))
     return len(created)
@@ -67,8 +66,6 @@ def signals_message(
     notice: Notice, *, today: date | None = None, headers: dict | None = None
 ) -> EmailMultiAlternatives:
     """The email of last week's signals for each subtree the recipient supervises (NothingToSend if none)."""
-    from ..mailer import NothingToSend
-
     user = notice.user
     assert user is not None
     today = today or local_today()

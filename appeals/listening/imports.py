@@ -11,7 +11,7 @@ received_at) plus the history:
 - `answered_at` / `resolved_at` / `closed_at` (when the body was done with it; required for a finished
   status), `answer_text` (kept as the sent answer), `outcome` (an Outcome value).
 
-Rows are checked as a registration is checked (services._registration_build: kinds, regions, IIN/BIN,
+Rows are checked as a registration is checked (lifecycle.registration.registration_build: kinds, regions, IIN/BIN,
 routing by category and region); a refused row is reported with its line and the reason, the rest
 go in, in batches (one transaction each). Nothing is sent: no receipt, no webhook, no notice. The
 import is idempotent by `external_id` among imported appeals (no integration): a row imported before is
@@ -45,11 +45,12 @@ from django.utils.translation import gettext as _
 from agencies.models import Agency, Category
 from agencies.selectors import category_routes
 
-from ..calendar import get_calendar, local_day, local_today
-from ..choices import FINISHED_STATUSES, AppealStatus, EventKind, Outcome, ResponseKind, ResponseStatus
+from ..calendar.workdays import get_calendar, local_day, local_today
 from ..dashboard.rollups import rollups_rebuild
+from ..lifecycle import AppealError, ApplicantData, Registration
+from ..lifecycle.registration import next_numbers, registration_build
 from ..models import Appeal, AppealEvent, AppealResponse
-from ..services import AppealError, ApplicantData, Registration, _next_numbers, _registration_build
+from ..models.choices import FINISHED_STATUSES, AppealStatus, EventKind, Outcome, ResponseKind, ResponseStatus
 from .matching import appeals_match
 
 BATCH_SIZE = 2000
@@ -260,6 +261,26 @@ def _check(row: dict, lookups: _Lookups, cal, now: datetime) -> tuple[Appeal, di
         applicant_in = {}
     if errors:
         raise _Refused(errors)
+    registration = _registration(
+        row, applicant_in, agency=agency, category=category, received_at=received_at or registered_at
+    )
+    try:
+        appeal, _payload = registration_build(registration, actor=None, now=registered_at, cal=cal, allowed={})
+    except AppealError as exc:
+        raise _Refused(exc.message_dict if hasattr(exc, "error_dict") else {"row": exc.messages}) from None
+    appeal.number = _text(row, "number")
+    appeal.status = status
+    if due is not None:
+        appeal.due_date = due
+    appeal.outcome = outcome
+    appeal.resolved_at = done_at if status in FINISHED_STATUSES else None
+    appeal.created_at = now
+    appeal.updated_at = now
+    return appeal, {"answer_text": row.get("answer_text") or "", "line": row.get("_line")}
+
+
+def _registration(row: dict, applicant_in: dict, *, agency, category, received_at: datetime) -> Registration:
+    """What the lifecycle's registration check takes, from a row already checked for its codes and dates."""
     applicant = ApplicantData(
         type=_text(applicant_in, "type") or "individual",
         name=_text(applicant_in, "full_name"),
@@ -279,22 +300,10 @@ def _check(row: dict, lookups: _Lookups, cal, now: datetime) -> tuple[Appeal, di
         text=row.get("text") or "",
         applicant=applicant,
         category=category,
-        received_at=received_at or registered_at,
-        external_id=external_id,
+        received_at=received_at,
+        external_id=_text(row, "external_id"),
     )
-    try:
-        appeal, _payload = _registration_build(registration, actor=None, now=registered_at, cal=cal, allowed={})
-    except AppealError as exc:
-        raise _Refused(exc.message_dict if hasattr(exc, "error_dict") else {"row": exc.messages}) from None
-    appeal.number = _text(row, "number")
-    appeal.status = status
-    if due is not None:
-        appeal.due_date = due
-    appeal.outcome = outcome
-    appeal.resolved_at = done_at if status in FINISHED_STATUSES else None
-    appeal.created_at = now
-    appeal.updated_at = now
-    return appeal, {"answer_text": row.get("answer_text") or "", "line": row.get("_line")}
+    return registration
 
 
 # --- Writing ------------------------------------------------------------------------------------------------
@@ -515,7 +524,7 @@ def _write_batch(checked: list[tuple[Appeal, dict]], now: datetime) -> list[tupl
             if not appeal.number:
                 by_year[local_day(appeal.registered_at).year].append(appeal)
         for year, appeals in by_year.items():
-            numbers_of = _next_numbers(appeals, year)
+            numbers_of = next_numbers(appeals, year)
             for appeal in appeals:
                 appeal.number = next(numbers_of[appeal.agency_id])
         appeals = [appeal for appeal, _extra in checked]

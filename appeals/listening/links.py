@@ -14,9 +14,9 @@ from django.utils.translation import gettext as _
 from agencies.choices import Role
 from agencies.models import User
 
+from ..access.selectors import appeals_visible_to
+from ..lifecycle import AppealConflictError, AppealError, AppealPermissionError, actor_roles
 from ..models import Appeal, AppealEvent
-from ..selectors import appeals_visible_to
-from ..services import AppealConflictError, AppealError, AppealPermissionError, actor_roles
 from .matching import LINK_EVENTS, LINK_FIELDS, UNLINK_EVENTS
 
 CORRECTORS = frozenset({Role.EXECUTOR, Role.REGISTRAR, Role.SUPERVISOR})
@@ -107,8 +107,8 @@ def appeal_matter_context(*, appeal: Appeal, user: User) -> dict:
     """The appeal's repeat and escalation links with the earlier appeals' handling (2 queries at most)."""
     from django.db.models import Prefetch
 
-    from ..choices import ResponseKind, ResponseStatus
     from ..models import AppealResponse
+    from ..models.choices import ResponseKind, ResponseStatus
 
     ids = [pk for pk in (appeal.repeat_of_id, appeal.escalated_from_id) if pk]
     earlier = {}

@@ -49,9 +49,10 @@ from django.utils.dateparse import parse_datetime
 from agencies.choices import AgencyKind
 from agencies.models import Agency
 
-from .. import policy
-from ..choices import EventKind
+from ..calendar import policy
+from ..infra import handoff
 from ..models import Appeal, AppealEvent
+from ..models.choices import EventKind
 
 REPEAT = "repeat"
 ESCALATION = "escalation"
@@ -520,15 +521,14 @@ def match_on_commit(appeals: Iterable[Appeal]) -> None:
 
 
 def _queue(ids: list[int]) -> None:
-    from .. import tasks  # the lifecycle does not import the tasks; this narrow hook does, when it runs
-
+    one, many = handoff.task("appeal_match"), handoff.task("appeals_match")  # appeals.tasks, connected at start
     try:
         if len(ids) == 1:
-            tasks.appeal_match_task.delay(ids[0])
+            one.delay(ids[0])
         else:
-            tasks.appeals_match_task.delay(ids)
+            many.delay(ids)
     except Exception:
-        if tasks.appeal_match_task.app.conf.task_always_eager:
+        if one.app.conf.task_always_eager:
             raise  # run inline (tests): a failure here is a bug to see
         # A broker outage must not fail a committed registration; `manage.py match_appeals` catches up.
         logger.warning("could not queue matter matching of appeals %s", ids[:20], exc_info=True)

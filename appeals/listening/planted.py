@@ -33,8 +33,8 @@ from agencies.choices import AgencyKind
 from agencies.models import Agency, Category
 from agencies.services import agency_save
 
-from ..policy import add_months
-from ..validators import make_valid_number
+from ..calendar.policy import add_months
+from ..models.validators import make_valid_number
 
 ALMATY = ZoneInfo("Asia/Almaty")
 REGIONS = ("pavlodar", "kostanay", "atyrau", "turkistan")
@@ -499,7 +499,7 @@ def planted_demo(*, out=print) -> Planted:
     and a social-media spike, each a click away from its appeals."""
     from django.utils import timezone
 
-    from ..calendar import local_today
+    from ..calendar.workdays import local_today
     from .imports import import_rows
 
     tree = planted_tree("lst", top=Agency.objects.get(code="pa"))

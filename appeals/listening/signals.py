@@ -34,14 +34,10 @@ fixed number of queries whatever the size of the subtree.
 
 from __future__ import annotations
 
-import math
-import statistics
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import date, timedelta
-from functools import lru_cache
 
-from django.conf import settings
 from django.db.models import Count, F, Q, Window
 from django.db.models.functions import RowNumber
 from django.urls import reverse
@@ -50,13 +46,22 @@ from django.utils.translation import gettext_lazy as _
 from agencies.choices import Region
 from agencies.models import Agency, Category
 
-from ..choices import ANSWER_OUTCOMES, Channel
+from ..calendar.policy import add_months
 from ..dashboard.facts import local_bounds
 from ..dashboard.measures import queue_url
 from ..dashboard.periods import Period
 from ..dashboard.rollups import Source, subtree_paths
 from ..models import Appeal
-from ..policy import add_months
+from ..models.choices import ANSWER_OUTCOMES, Channel
+from .stats import (
+    benjamini_hochberg,
+    binomial_sf,
+    count_p_value,
+    listening_setting,
+    median_baseline,
+    poisson_sf,
+    poisson_upper_bound,
+)
 
 HOTSPOT = "hotspot"
 FEW_APPLICANTS = "few_applicants"
@@ -76,116 +81,6 @@ KIND_LABELS = {
     ESCALATION: _("Taken over the body's head"),
 }
 PAIR_KINDS = frozenset({HOTSPOT, NEW, LONG_STANDING, CHANNEL_DRIVEN, FEW_APPLICANTS})
-
-
-def listening_setting(key: str):
-    return settings.LISTENING[key]
-
-
-# --- Tests for counts --------------------------------------------------------------------------------
-@lru_cache(maxsize=65536)
-def poisson_sf(k: int, lam: float) -> float:
-    """P(X >= k) for X ~ Poisson(lam)."""
-    if k <= 0:
-        return 1.0
-    if lam <= 0:
-        return 0.0
-
-    def log_pmf(i: int) -> float:
-        return -lam + i * math.log(lam) - math.lgamma(i + 1)
-
-    if k <= lam:  # the lower part is the short sum
-        return max(0.0, 1.0 - sum(math.exp(log_pmf(i)) for i in range(k)))
-    total, i = 0.0, k
-    while True:
-        term = math.exp(log_pmf(i))
-        total += term
-        if term < total * 1e-15 or i > k + 100_000:
-            return min(1.0, total)
-        i += 1
-
-
-@lru_cache(maxsize=65536)
-def negative_binomial_sf(k: int, mean: float, variance: float) -> float:
-    """P(X >= k) for a count with this mean and a variance above it (a gamma-Poisson mixture); Poisson when the
-    variance is not above the mean."""
-    if variance <= mean or mean <= 0:
-        return poisson_sf(k, mean)
-    if k <= 0:
-        return 1.0
-    r = mean * mean / (variance - mean)
-    log_p, log_q = math.log(r / (r + mean)), math.log(mean / (r + mean))
-
-    def pmf(i: int) -> float:
-        return math.exp(math.lgamma(i + r) - math.lgamma(r) - math.lgamma(i + 1) + r * log_p + i * log_q)
-
-    if k <= mean:
-        return max(0.0, 1.0 - sum(pmf(i) for i in range(k)))
-    total, i = 0.0, k
-    while True:
-        term = pmf(i)
-        total += term
-        if term < total * 1e-15 or i > k + 100_000:
-            return min(1.0, total)
-        i += 1
-
-
-def count_p_value(count: int, history: list[int]) -> tuple[float, float]:
-    """(baseline, P(X >= count)) against the periods of `history`: the baseline is their median (never below
-    BASELINE_FLOOR); the tail is Poisson, or negative binomial where the history varies more than Poisson."""
-    baseline = _median_baseline(history)
-    variance = statistics.variance(history) if len(history) > 1 else 0.0
-    return baseline, negative_binomial_sf(count, baseline, variance)
-
-
-@lru_cache(maxsize=4096)
-def poisson_upper_bound(lam: float, alpha: float) -> int:
-    """The smallest u with P(X > u) <= alpha: a count above u is above the baseline's upper bound.
-
-    Baselines are medians of counts (whole or half numbers), so a few values serve every pair: cached, and
-    found by bisection (a pair-month loop computing tails term by term cost seconds at a ministry's scale)."""
-    lo, hi = max(0, int(lam)), max(1, int(lam + 10 * math.sqrt(lam) + 10))
-    while poisson_sf(hi + 1, lam) > alpha:
-        hi *= 2
-    while lo < hi:
-        mid = (lo + hi) // 2
-        if poisson_sf(mid + 1, lam) > alpha:
-            lo = mid + 1
-        else:
-            hi = mid
-    return lo
-
-
-def binomial_sf(k: int, n: int, p: float) -> float:
-    """P(X >= k) for X ~ Binomial(n, p)."""
-    if k <= 0:
-        return 1.0
-    if k > n or p <= 0:
-        return 0.0
-    if p >= 1:
-        return 1.0
-    log_p, log_q = math.log(p), math.log1p(-p)
-    base = math.lgamma(n + 1)
-    return min(
-        1.0,
-        sum(
-            math.exp(base - math.lgamma(i + 1) - math.lgamma(n - i + 1) + i * log_p + (n - i) * log_q)
-            for i in range(k, n + 1)
-        ),
-    )
-
-
-def benjamini_hochberg(p_values: list[float]) -> list[float]:
-    """The q-values (BH-adjusted p-values) in the order given."""
-    m = len(p_values)
-    order = sorted(range(m), key=lambda i: p_values[i])
-    q = [1.0] * m
-    running = 1.0
-    for rank in range(m, 0, -1):
-        i = order[rank - 1]
-        running = min(running, p_values[i] * m / rank)
-        q[i] = min(1.0, running)
-    return q
 
 
 # --- The signal ------------------------------------------------------------------------------------
@@ -277,10 +172,6 @@ def month_spans(period: Period) -> list[tuple[date, date]]:
 def signals_since(period: Period) -> date:
     """The earliest day the signals of `period` read."""
     return min(baseline_spans(period)[-1][0], month_spans(period)[0][0], period.start)
-
-
-def _median_baseline(counts: list[int]) -> float:
-    return max(float(statistics.median(counts)), float(listening_setting("BASELINE_FLOOR")))
 
 
 # --- Readings from the appeals (only for the few pairs and bodies found) ----------------------------------
@@ -530,7 +421,7 @@ def _long_standing_runs(monthly: dict[tuple, Counter], months: list[tuple[date, 
                 history = [i for i in complete if i < j][-n_base:]
                 if len(history) < min_history:
                     continue
-                frozen = _median_baseline([counts[i] for i in history])
+                frozen = median_baseline([counts[i] for i in history])
                 bound = poisson_upper_bound(frozen, alpha)
             if counts[j] > bound and counts[j] >= min_monthly:
                 run_start = j if run_start is None else run_start

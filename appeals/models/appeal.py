@@ -13,7 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from agencies.choices import Region
 
-from ..choices import (
+from .choices import (
     OPEN_STATUSES,
     AppealKind,
     AppealStatus,
@@ -32,7 +32,7 @@ _OPEN = Q(status__in=sorted(OPEN_STATUSES))
 class Appeal(models.Model):
     """A citizen's appeal as one agency handles it.
 
-    `status`, `due_date`, `assignee` and `agency` change only through appeals.services, which
+    `status`, `due_date`, `assignee` and `agency` change only through appeals.lifecycle, which
     compare-and-set on `version` and write an AppealEvent in the same transaction.
     """
 
@@ -277,7 +277,7 @@ class AppealEvent(models.Model):
         indexes = [
             models.Index(fields=["appeal", "created_at"], name="event_appeal_created"),
             models.Index(fields=["kind", "created_at"], name="event_kind_created"),
-            # The admin's audit trail in its order, and its date hierarchy (appeals/admin_dates.py).
+            # The admin's audit trail in its order, and its date hierarchy (appeals/infra/admin_dates.py).
             models.Index(fields=["created_at", "id"], name="event_created_id"),
         ]
 

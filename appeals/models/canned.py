@@ -7,7 +7,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from ..choices import Language, Outcome
+from .choices import Language, Outcome
 
 
 class CannedResponse(models.Model):

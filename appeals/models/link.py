@@ -8,7 +8,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from ..choices import LinkKind
+from .choices import LinkKind
 
 
 class AppealLink(models.Model):

@@ -6,7 +6,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from ..choices import DEADLINE_NOTICE_KINDS, NoticeKind, NoticeState
+from .choices import DEADLINE_NOTICE_KINDS, NoticeKind, NoticeState
 
 
 class Notice(models.Model):

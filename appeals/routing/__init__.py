@@ -12,4 +12,5 @@ the competent body, from what the citizen wrote.
 - `corpus`: the labelled corpus of citizens' texts used by the tests and the demo.
 
 Without a trained model every entry point answers "no suggestions": the desk works as before.
+May import: appeals.models, agencies. Used by the registrar's page, the API and the intake.
 """

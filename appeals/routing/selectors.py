@@ -12,8 +12,8 @@ from django.utils import timezone
 from agencies.models import Agency, Category
 from agencies.selectors import category_routes
 
-from ..choices import EventKind
 from ..models import AppealEvent, RouterModel
+from ..models.choices import EventKind
 from .learn import Router
 
 # The loaded model of this process, keyed by version: a new version is loaded once, on first use.

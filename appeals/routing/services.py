@@ -14,8 +14,8 @@ from django.utils import timezone
 
 from agencies.models import Agency, Category
 
-from ..choices import AppealStatus
 from ..models import Appeal, Integration, RouterModel
+from ..models.choices import AppealStatus
 from . import learn
 from .selectors import routing_suggest
 

@@ -8,12 +8,12 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django_filters.widgets import DateRangeWidget
 
-from ..presenters import appeal_deadline, complaint_forward_clock
-from ..queues import COUNT_CAP
-from ..rows import QueueRowRenderer
-from ..validators import mask_identifier
-from ..widgets import date_range_html, field_html
-from ..widgets import html_escape as escape
+from ..desk.presenters import appeal_deadline, complaint_forward_clock
+from ..desk.queues import COUNT_CAP
+from ..desk.rows import QueueRowRenderer
+from ..desk.widgets import date_range_html, field_html
+from ..desk.widgets import html_escape as escape
+from ..models.validators import mask_identifier
 
 register = template.Library()
 
@@ -44,7 +44,7 @@ def forward_clock(appeal, today=None):
 
 @register.simple_tag
 def queue_rows(appeals):
-    """The <tr> of every appeal of a queue page (appeals/rows.py)."""
+    """The <tr> of every appeal of a queue page (appeals/desk/rows.py)."""
     return QueueRowRenderer().render(appeals)
 
 
@@ -63,7 +63,7 @@ def executor_options(groups):
 
 @register.simple_tag
 def filter_field(field):
-    """What {% include "appeals/includes/field.html" %} draws for `field`, drawn in Python (appeals/widgets.py);
+    """What {% include "appeals/includes/field.html" %} draws for `field`, drawn in Python (appeals/desk/widgets.py);
     a date range gets a label on each of its two inputs."""
     if isinstance(field.field.widget, DateRangeWidget):
         return date_range_html(field)

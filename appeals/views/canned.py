@@ -12,9 +12,9 @@ from django.utils.translation import gettext as _
 from agencies.choices import Role
 from agencies.selectors import user_agencies
 
-from .. import services
-from ..canned import PLACEHOLDERS
-from ..forms import CannedResponseForm, add_service_errors
+from .. import lifecycle
+from ..desk.canned import PLACEHOLDERS, canned_response_can_edit, canned_response_save
+from ..desk.forms import CannedResponseForm, add_service_errors
 from ..models import CannedResponse
 from .common import request_desk, sidebar_context
 
@@ -36,7 +36,7 @@ def canned_list(request: HttpRequest) -> HttpResponse:
     desk = request_desk(request)
     items = list(_visible_canned(request.user).select_related("agency", "category").order_by("title", "id"))
     for item in items:
-        item.editable = services.canned_response_can_edit(user=request.user, agency=item.agency)
+        item.editable = canned_response_can_edit(user=request.user, agency=item.agency)
     context = {
         "items": items,
         "can_create": bool(_editable_agencies(request.user)) or request.user.is_superuser,
@@ -53,7 +53,7 @@ def canned_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
         canned = _visible_canned(request.user).filter(pk=pk).first()
         if canned is None:
             raise Http404
-        if not services.canned_response_can_edit(user=request.user, agency=canned.agency):
+        if not canned_response_can_edit(user=request.user, agency=canned.agency):
             messages.error(request, _("You may not edit this canned response."))
             return redirect("appeals:canned_list")
     agencies = _editable_agencies(request.user)
@@ -66,7 +66,7 @@ def canned_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
         if form.is_valid():
             data = form.cleaned_data
             try:
-                services.canned_response_save(
+                canned_response_save(
                     actor=request.user,
                     canned=canned,
                     agency=data["agency"],
@@ -77,7 +77,7 @@ def canned_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
                     outcome=data["outcome"],
                     is_active=data["is_active"],
                 )
-            except services.AppealError as exc:
+            except lifecycle.AppealError as exc:
                 add_service_errors(form, exc)
             else:
                 messages.success(request, _("The canned response is saved."))

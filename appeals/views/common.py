@@ -10,11 +10,10 @@ from django.urls import reverse
 
 from agencies.selectors import user_memberships
 
-from ..calendar import local_today
-from ..filters import AppealFilterSet
-from ..menucounts import menu_counts_cached
-from ..models import SavedView
-from ..queues import (
+from ..access.menucounts import menu_counts_cached
+from ..calendar.workdays import local_today
+from ..desk.filters import AppealFilterSet
+from ..desk.queues import (
     ALL,
     QUEUES,
     Desk,
@@ -25,7 +24,8 @@ from ..queues import (
     queue_filterset_for,
     queue_keys,
 )
-from ..rosters import roster_cached, roster_key
+from ..desk.rosters import roster_cached, roster_key
+from ..models import SavedView
 
 SAVED_VIEWS_IN_MENU = 20
 SEARCH_REFS_KEY = "desk_search_refs"
@@ -120,7 +120,7 @@ def sidebar_context(request: HttpRequest, desk: Desk, *, active_queue: str = "",
         return capped_counts_of({**compiled, **capped_count_sql(querysets)})
 
     agency = desk.agency.pk if desk.agency is not None else "all"
-    # Kept for a few seconds per user and desk, renewed by any change of an appeal (appeals/menucounts.py).
+    # Kept for a few seconds per user and desk, renewed by any change of an appeal (appeals/access/menucounts.py).
     counts = menu_counts_cached(roster_key(f"{request.user.pk}:{agency}:{local_today().isoformat()}"), count)
     list_url = reverse("appeals:list")
     queues = [

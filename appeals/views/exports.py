@@ -3,7 +3,7 @@
 Both stream: rows are read with `.iterator(chunk_size=…)`; CSV goes out row by row through a
 StreamingHttpResponse, XLSX is written by openpyxl's write-only mode into a temporary file that
 a FileResponse then sends in blocks. Memory does not grow with the number of rows.
-IINs and BINs are masked except where the user's work needs them (see appeals.personal_data).
+IINs and BINs are masked except where the user's work needs them (see appeals.access.personal_data).
 """
 
 from __future__ import annotations
@@ -19,12 +19,12 @@ from django.utils.translation import gettext as _
 
 from agencies.choices import Region
 
-from ..calendar import local_today
-from ..choices import AppealKind, AppealStatus, ApplicantType, Channel, Language, Outcome
-from ..personal_data import identifier_needed, registrar_agency_ids
-from ..presenters import appeal_deadline
-from ..selectors import ordered
-from ..validators import mask_identifier
+from ..access.personal_data import identifier_needed, registrar_agency_ids
+from ..access.selectors import ordered
+from ..calendar.workdays import local_today
+from ..desk.presenters import appeal_deadline
+from ..models.choices import AppealKind, AppealStatus, ApplicantType, Channel, Language, Outcome
+from ..models.validators import mask_identifier
 from .common import effective_params, queue_filterset, request_desk, saved_view_get
 
 EXPORT_CHUNK_SIZE = 2000

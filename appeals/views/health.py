@@ -14,7 +14,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from ..models import Heartbeat
-from ..reminders import REMINDER_SCAN_HEARTBEAT
+from ..reminders.scan import REMINDER_SCAN_HEARTBEAT
 
 BROKER_TIMEOUT_SECONDS = 2
 

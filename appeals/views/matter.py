@@ -9,9 +9,9 @@ from django.shortcuts import redirect
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from ..access.selectors import appeal_get_visible
+from ..lifecycle import AppealError
 from ..listening.links import appeal_matter_link, appeal_matter_unlink
-from ..selectors import appeal_get_visible
-from ..services import AppealError
 
 
 @login_required

@@ -1,5 +1,5 @@
 """The second factor (issue 8): supervisors and administrators may set up a TOTP app; once a device is
-confirmed, every sign-in asks for its code (appeals.security.SecondFactorMiddleware), the admin included.
+confirmed, every sign-in asks for its code (appeals.infra.security.SecondFactorMiddleware), the admin included.
 """
 
 from __future__ import annotations
@@ -30,7 +30,7 @@ from agencies.services import (
     second_factor_remove,
 )
 
-from ..security import OTP_REQUIRED_KEY, otp_required
+from ..infra.security import OTP_REQUIRED_KEY, otp_required
 
 
 class TokenForm(forms.Form):

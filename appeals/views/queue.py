@@ -23,14 +23,15 @@ from django.views.decorators.http import require_POST
 from agencies.models import Agency, User
 from agencies.selectors import agency_executor_names
 
-from .. import services
-from ..choices import OPEN_STATUSES, AppealStatus
-from ..forms import AgencySearchForm, SavedViewForm
-from ..queues import ALL, QUEUES, capped_counts_of, default_queue, desk_switch_agency, queue_count_sql
-from ..rosters import ROSTER_CACHE_SECONDS, roster_key
-from ..rows import bare_instance
-from ..selectors import appeals_for_display, appeals_queue_page, appeals_visible_to, ordered
-from ..widgets import FastCheckboxSelectMultiple, preload_model_choices, speed_up_selects
+from .. import lifecycle
+from ..access.selectors import appeals_for_display, appeals_queue_page, appeals_visible_to, ordered
+from ..desk import saved_views
+from ..desk.forms import AgencySearchForm, SavedViewForm
+from ..desk.queues import ALL, QUEUES, capped_counts_of, default_queue, desk_switch_agency, queue_count_sql
+from ..desk.rosters import ROSTER_CACHE_SECONDS, roster_key
+from ..desk.rows import bare_instance
+from ..desk.widgets import FastCheckboxSelectMultiple, preload_model_choices, speed_up_selects
+from ..models.choices import OPEN_STATUSES, AppealStatus
 from .chips import filter_chips
 from .common import (
     SEARCH_REFS_KEY,
@@ -371,7 +372,7 @@ def _bulk_assign(request: HttpRequest, appeals: list, back: str) -> HttpResponse
     done, failures = 0, []
     for appeal in appeals:
         try:
-            services.appeal_assign(appeal=appeal, executor=executor, actor=request.user)
+            lifecycle.appeal_assign(appeal=appeal, executor=executor, actor=request.user)
             done += 1
         except ValidationError as exc:
             failures.append(f"{appeal.number}: {' '.join(exc.messages)}")
@@ -404,7 +405,7 @@ def _bulk_redirect(request: HttpRequest, appeals: list, back: str) -> HttpRespon
             done, failures = 0, []
             for appeal in appeals:
                 try:
-                    services.appeal_redirect(appeal=appeal, to_agency=target, actor=request.user, reason=reason)
+                    lifecycle.appeal_redirect(appeal=appeal, to_agency=target, actor=request.user, reason=reason)
                     done += 1
                 except ValidationError as exc:
                     failures.append(f"{appeal.number}: {' '.join(exc.messages)}")
@@ -447,7 +448,7 @@ def saved_view_create(request: HttpRequest) -> HttpResponse:
     if _is_identifier(query.get("q", "")):
         query.pop("q")
     try:
-        view = services.saved_view_create(
+        view = saved_views.saved_view_create(
             owner=request.user,
             name=form.cleaned_data["name"],
             query=query.urlencode(),
@@ -469,7 +470,7 @@ def saved_view_delete(request: HttpRequest, pk: int) -> HttpResponse:
         messages.error(request, _("This saved view no longer exists."))
         return redirect("appeals:list")
     try:
-        services.saved_view_delete(saved_view=view, actor=request.user)
+        saved_views.saved_view_delete(saved_view=view, actor=request.user)
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
         return redirect(f"{reverse('appeals:list')}?view={view.pk}")

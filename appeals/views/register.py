@@ -20,13 +20,14 @@ from django.views.decorators.http import require_POST
 from agencies.models import Agency, Category
 from agencies.selectors import category_route
 
-from .. import services
-from ..choices import ApplicantType
-from ..forms import RegisterForm, add_service_errors
+from .. import lifecycle
+from ..access.selectors import appeals_open_duplicates, appeals_visible_to
+from ..desk.forms import RegisterForm, add_service_errors
+from ..models import Appeal
+from ..models.choices import ApplicantType
+from ..models.validators import validate_bin, validate_iin
 from ..routing.selectors import routing_suggest
 from ..routing.services import appeal_text
-from ..selectors import appeals_open_duplicates, appeals_visible_to
-from ..validators import validate_bin, validate_iin
 from .common import request_desk, sidebar_context
 
 
@@ -138,55 +139,14 @@ def appeal_register(request: HttpRequest) -> HttpResponse:
             return _page(request, form, check, status=422)
     try:
         for upload in data["files"]:
-            services.validate_upload(upload)
-    except services.AppealError as exc:
+            lifecycle.validate_upload(upload)
+    except lifecycle.AppealError as exc:
         add_service_errors(form, exc, {"file": "files"})
         return _page(request, form, check, status=422)
 
-    applicant_type = data["applicant_type"]
-    anonymous = applicant_type == ApplicantType.ANONYMOUS
-    applicant = services.ApplicantData(
-        type=applicant_type,
-        name="" if anonymous else data["applicant_name"],
-        iin="" if anonymous else data["applicant_iin"],
-        bin="" if anonymous else data["applicant_bin"],
-        email=data["applicant_email"],
-        phone=data["applicant_phone"],
-        address=data["applicant_address"],
-    )
-    route = check["route"]
     try:
-        with transaction.atomic():
-            appeal = services.appeal_register(
-                actor=request.user,
-                agency=data["agency"],
-                kind=data["kind"],
-                channel=data["channel"],
-                language=data["language"],
-                region=data["region"],
-                subject=data["subject"],
-                text=data["text"],
-                applicant=applicant,
-                category=data["category"],
-                received_at=data["received_at"] or timezone.now(),
-                is_collective=data["is_collective"],
-                signatories=data["signatories"] if data["is_collective"] else None,
-                reports_crime=data["reports_crime"],
-                repeat_of=repeat_of,
-                event_payload=_suggestion_payload(request.POST, data["category"]),
-            )
-            for upload in data["files"]:
-                services.appeal_add_attachment(appeal=appeal, actor=request.user, upload=upload)
-            sent_to = None
-            if data["route_to_competent"] and isinstance(route, Agency) and route.pk != appeal.agency_id:
-                sent_to = services.appeal_redirect(
-                    appeal=appeal,
-                    to_agency=route,
-                    actor=request.user,
-                    reason=_("The category “%(category)s” in this region is handled by %(agency)s.")
-                    % {"category": data["category"].name, "agency": route.name},
-                )
-    except services.AppealError as exc:
+        appeal, sent_to = _register(request, data, route=check["route"], repeat_of=repeat_of)
+    except lifecycle.AppealError as exc:
         add_service_errors(
             form, exc, {"applicant_type": "applicant_type", "file": "files", "to_agency": "route_to_competent"}
         )
@@ -201,6 +161,53 @@ def appeal_register(request: HttpRequest) -> HttpResponse:
     else:
         messages.success(request, _("Registered under number %(number)s.") % {"number": appeal.number})
     return redirect(appeal.get_absolute_url())
+
+
+def _register(request: HttpRequest, data: dict, *, route, repeat_of: Appeal | None) -> tuple[Appeal, Appeal | None]:
+    """Register the checked form's appeal with its files, and send it on to the competent agency if asked; returns
+    the appeal and the one opened there (or None). Raises AppealError, nothing written."""
+    applicant_type = data["applicant_type"]
+    anonymous = applicant_type == ApplicantType.ANONYMOUS
+    applicant = lifecycle.ApplicantData(
+        type=applicant_type,
+        name="" if anonymous else data["applicant_name"],
+        iin="" if anonymous else data["applicant_iin"],
+        bin="" if anonymous else data["applicant_bin"],
+        email=data["applicant_email"],
+        phone=data["applicant_phone"],
+        address=data["applicant_address"],
+    )
+    with transaction.atomic():
+        appeal = lifecycle.appeal_register(
+            actor=request.user,
+            agency=data["agency"],
+            kind=data["kind"],
+            channel=data["channel"],
+            language=data["language"],
+            region=data["region"],
+            subject=data["subject"],
+            text=data["text"],
+            applicant=applicant,
+            category=data["category"],
+            received_at=data["received_at"] or timezone.now(),
+            is_collective=data["is_collective"],
+            signatories=data["signatories"] if data["is_collective"] else None,
+            reports_crime=data["reports_crime"],
+            repeat_of=repeat_of,
+            event_payload=_suggestion_payload(request.POST, data["category"]),
+        )
+        for upload in data["files"]:
+            lifecycle.appeal_add_attachment(appeal=appeal, actor=request.user, upload=upload)
+        sent_to = None
+        if data["route_to_competent"] and isinstance(route, Agency) and route.pk != appeal.agency_id:
+            sent_to = lifecycle.appeal_redirect(
+                appeal=appeal,
+                to_agency=route,
+                actor=request.user,
+                reason=_("The category “%(category)s” in this region is handled by %(agency)s.")
+                % {"category": data["category"].name, "agency": route.name},
+            )
+    return appeal, sent_to
 
 
 @login_required

@@ -14,8 +14,8 @@ from django.shortcuts import render
 from agencies.choices import Role
 from agencies.selectors import user_agencies
 
-from ..presenters import revealed_field_label
-from ..selectors import reveals_visible_to
+from ..access.selectors import reveals_visible_to
+from ..desk.presenters import revealed_field_label
 from .common import request_desk, sidebar_context
 from .queue import page_slice
 

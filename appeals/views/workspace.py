@@ -7,8 +7,6 @@ refused action re-renders the workspace with the reason next to the fields or at
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass, field
 from typing import Any
 
 from django.contrib import messages
@@ -19,202 +17,39 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from agencies.choices import Role
 from agencies.models import Agency
 from agencies.selectors import user_roles_for
 
-from .. import services
-from ..canned import guess_language, render_canned
-from ..choices import AppealAction, EventKind, Language, LinkKind, ResponseKind, ResponseStatus
-from ..forms import (
-    LINK_DUPLICATE,
-    ActionForm,
-    AgencySearchForm,
-    ApproveForm,
-    AssignForm,
-    AttachmentForm,
-    EmptyActionForm,
-    ExtensionForm,
-    LeaveForm,
-    LinkForm,
-    NoteForm,
-    RedirectForm,
-    ReopenForm,
-    ResponseForm,
-    ReturnForm,
-    TerminateForm,
-    add_service_errors,
-)
-from ..listening.links import appeal_matter_context
-from ..models import Appeal, AppealLink, Attachment, CannedResponse
-from ..personal_data import identifier_needed, mask_address, mask_phone, reveal_active, reveal_remember
-from ..presenters import appeal_deadline, timeline_entries
-from ..queues import APPROVAL, QUEUES, queue_keys, queue_queryset
-from ..selectors import (
+from .. import lifecycle
+from ..access.personal_data import identifier_needed, mask_address, mask_phone, reveal_active, reveal_remember
+from ..access.selectors import (
     appeal_get_visible,
     appeal_notices,
     appeal_responses,
     appeal_timeline,
     appeals_of_same_applicant,
 )
-from ..selectors import appeals_visible_to as _visible
-from ..validators import mask_identifier
+from ..access.selectors import appeals_visible_to as _visible
+from ..desk.canned import guess_language, render_canned
+from ..desk.forms import (
+    ActionForm,
+    AgencySearchForm,
+    AttachmentForm,
+    add_service_errors,
+)
+from ..desk.presenters import appeal_deadline, timeline_entries
+from ..desk.queues import APPROVAL, QUEUES, queue_keys, queue_queryset
+from ..lifecycle.audit import challenge_block
+from ..listening.links import appeal_matter_context
+from ..models import Appeal, AppealLink, Attachment, CannedResponse
+from ..models.choices import AppealAction, EventKind, Language, LinkKind, ResponseKind, ResponseStatus
+from ..models.validators import mask_identifier
 from .common import htmx_target, request_desk, sidebar_context
 from .pickers import agency_choices
-
-
-def _link(appeal: Appeal, actor, data: dict) -> Any:
-    other = data["other"]
-    if data["kind"] == LINK_DUPLICATE:
-        return services.appeal_merge(appeal=appeal, into=other, actor=actor, comment=data.get("comment", ""))
-    return services.appeal_link(appeal=appeal, other=other, actor=actor, comment=data.get("comment", ""))
-
-
-@dataclass(frozen=True)
-class ActionSpec:
-    slug: str
-    action: str  # the AppealAction that decides whether it is offered
-    form: type[ActionForm]
-    run: Callable[[Appeal, Any, dict], Any]
-    success: Any  # lazy text shown after it worked
-    aliases: dict[str, str] = field(default_factory=dict)  # a service's error key -> the form's field
-
-
-ACTIONS: dict[str, ActionSpec] = {
-    spec.slug: spec
-    for spec in (
-        ActionSpec(
-            "take",
-            AppealAction.TAKE,
-            EmptyActionForm,
-            lambda a, u, d: services.appeal_take(appeal=a, actor=u),
-            gettext_lazy("The appeal is yours now."),
-        ),
-        ActionSpec(
-            "assign",
-            AppealAction.ASSIGN,
-            AssignForm,
-            lambda a, u, d: services.appeal_assign(appeal=a, executor=d["executor"], actor=u),
-            gettext_lazy("The executor is assigned and notified."),
-        ),
-        ActionSpec(
-            "redirect",
-            AppealAction.REDIRECT,
-            RedirectForm,
-            lambda a, u, d: services.appeal_redirect(
-                appeal=a, to_agency=d["to_agency"], actor=u, reason=d["reason"], part_text=d.get("part_text", "")
-            ),
-            gettext_lazy("The appeal is sent to the competent agency; the applicant is told."),
-        ),
-        ActionSpec(
-            "request_extension",
-            AppealAction.REQUEST_EXTENSION,
-            ExtensionForm,
-            lambda a, u, d: services.appeal_request_extension(appeal=a, actor=u, until=d["until"], reason=d["reason"]),
-            gettext_lazy("The extension is requested from the supervisor."),
-        ),
-        ActionSpec(
-            "grant_extension",
-            AppealAction.GRANT_EXTENSION,
-            ExtensionForm,
-            lambda a, u, d: services.appeal_grant_extension(appeal=a, actor=u, until=d["until"], reason=d["reason"]),
-            gettext_lazy("The term is extended; the applicant is told."),
-        ),
-        ActionSpec(
-            "note",
-            AppealAction.NOTE,
-            NoteForm,
-            lambda a, u, d: services.appeal_add_note(appeal=a, actor=u, text=d["text"]),
-            gettext_lazy("The note is added."),
-        ),
-        ActionSpec(
-            "draft",
-            AppealAction.DRAFT,
-            ResponseForm,
-            lambda a, u, d: services.appeal_save_response(
-                appeal=a, actor=u, text=d["text"], language=d["language"], outcome=d.get("outcome", "")
-            ),
-            gettext_lazy("The draft answer is saved."),
-        ),
-        ActionSpec(
-            "submit",
-            AppealAction.SUBMIT,
-            EmptyActionForm,
-            lambda a, u, d: services.appeal_submit(appeal=a, actor=u),
-            gettext_lazy("The answer is submitted for approval."),
-        ),
-        ActionSpec(
-            "return",
-            AppealAction.RETURN,
-            ReturnForm,
-            lambda a, u, d: services.appeal_return(appeal=a, actor=u, comment=d["comment"]),
-            gettext_lazy("The answer is returned to the executor for rework."),
-        ),
-        ActionSpec(
-            "approve",
-            AppealAction.APPROVE,
-            ApproveForm,
-            lambda a, u, d: services.appeal_approve(appeal=a, actor=u, outcome=d["outcome"]),
-            gettext_lazy("The answer is approved and sent to the applicant."),
-        ),
-        ActionSpec(
-            "leave",
-            AppealAction.LEAVE,
-            LeaveForm,
-            lambda a, u, d: services.appeal_leave_without_consideration(
-                appeal=a, actor=u, reason=d["reason"], comment=d.get("comment", "")
-            ),
-            gettext_lazy("The appeal is left without consideration; the applicant is told."),
-        ),
-        ActionSpec(
-            "terminate",
-            AppealAction.TERMINATE,
-            TerminateForm,
-            lambda a, u, d: services.appeal_terminate(
-                appeal=a, actor=u, reason=d["reason"], comment=d.get("comment", "")
-            ),
-            gettext_lazy("Consideration of the appeal is terminated."),
-        ),
-        ActionSpec(
-            "close",
-            AppealAction.CLOSE,
-            EmptyActionForm,
-            lambda a, u, d: services.appeal_close(appeal=a, actor=u),
-            gettext_lazy("The case file is closed."),
-        ),
-        ActionSpec(
-            "reopen",
-            AppealAction.REOPEN,
-            ReopenForm,
-            lambda a, u, d: services.appeal_reopen(appeal=a, actor=u, reason=d["reason"]),
-            gettext_lazy("The appeal is reopened with a new term."),
-        ),
-        ActionSpec(
-            "escalate",
-            AppealAction.ESCALATE,
-            EmptyActionForm,
-            lambda a, u, d: services.appeal_escalate(appeal=a, actor=u),
-            gettext_lazy("The appeal is escalated to the supervisors up the tree."),
-        ),
-        ActionSpec(
-            "link",
-            AppealAction.LINK,
-            LinkForm,
-            _link,
-            gettext_lazy("The appeals are linked."),
-            aliases={"other": "number", "into": "number"},
-        ),
-    )
-}
-
-# Actions whose form sits in the response panel rather than in the action bar.
-RESPONSE_PANEL_ACTIONS = ("draft", "submit", "return", "approve")
-# Actions that are one button, no fields.
-BUTTON_ACTIONS = ("take", "submit", "close", "escalate")
-DANGER_ACTIONS = ("leave", "terminate")
+from .workspace_actions import ACTIONS, BUTTON_ACTIONS, DANGER_ACTIONS, RESPONSE_PANEL_ACTIONS
 
 
 def _form_for(slug: str, appeal: Appeal, user, data=None, files=None, initial=None) -> ActionForm:
@@ -301,19 +136,9 @@ def _canned_for(appeal: Appeal) -> list[CannedResponse]:
     return sorted(options, key=lambda canned: canned.language != appeal.language)
 
 
-def workspace_context(
-    request: HttpRequest,
-    appeal: Appeal,
-    *,
-    bound: ActionForm | None = None,
-    open_action: str = "",
-) -> dict[str, Any]:
-    user = request.user
-    actions = services.appeal_available_actions(user=user, appeal=appeal)
-    offered = _offered(actions, appeal)
-    responses = list(appeal_responses(appeal))
-    working = next((r for r in responses if r.kind == ResponseKind.ANSWER and r.status != ResponseStatus.SENT), None)
-
+def _action_forms(appeal: Appeal, user, offered: list[str], *, working, bound: ActionForm | None) -> dict:
+    """The form of each offered action, filled from the answer being worked on; `bound` (a form sent back with
+    errors) replaces its own."""
     forms: dict[str, ActionForm] = {}
     for slug in offered:
         initial = None
@@ -330,57 +155,100 @@ def workspace_context(
         forms[slug] = _form_for(slug, appeal, user, initial=initial)
     if bound is not None:
         forms[bound.slug] = bound
+    return forms
 
-    # A canned response chosen with ?canned=<id> fills the editor (works without JavaScript).
-    canned_options = _canned_for(appeal) if "draft" in forms else []
-    canned_chosen = None
-    if "draft" in forms and bound is None and request.GET.get("canned", "").isdigit():
-        canned_chosen = next((c for c in canned_options if c.pk == int(request.GET["canned"])), None)
-        if canned_chosen is not None:
-            forms["draft"] = _form_for(
-                "draft",
-                appeal,
-                user,
-                initial={
-                    "text": render_canned(canned_chosen.text, appeal, language=canned_chosen.language),
-                    "language": canned_chosen.language,
-                    "outcome": canned_chosen.outcome or (working.outcome if working else ""),
-                },
-            )
-            open_action = "draft"
 
-    # The agency picker of the redirect form.
+def _redirect_picker(request: HttpRequest, appeal: Appeal, bound: ActionForm | None) -> tuple[list, str]:
+    """The agency picker of the redirect form: the agencies found for ?agency_q=, and the query."""
     redirect_options = []
     agency_q = ""
-    if "redirect" in forms:
-        search = AgencySearchForm(request.GET or None)
-        if search.is_valid():
-            agency_q = search.cleaned_data.get("agency_q", "")
-            redirect_options = agency_choices(agency_q, exclude_ids={appeal.agency_id}) if agency_q else []
-            if agency_q:
-                open_action = open_action or "redirect"
-        if bound is not None and bound.slug == "redirect" and bound.is_bound:
-            # Keep the agency the user had chosen when another field needs fixing.
-            chosen = bound.data.get("to_agency", "")
-            extra = Agency.objects.filter(pk=int(chosen), is_active=True).first() if chosen.isdigit() else None
-            if extra is not None and all(a.pk != extra.pk for a in redirect_options):
-                redirect_options = [extra, *redirect_options]
+    search = AgencySearchForm(request.GET or None)
+    if search.is_valid():
+        agency_q = search.cleaned_data.get("agency_q", "")
+        redirect_options = agency_choices(agency_q, exclude_ids={appeal.agency_id}) if agency_q else []
+    if bound is not None and bound.slug == "redirect" and bound.is_bound:
+        # Keep the agency the user had chosen when another field needs fixing.
+        chosen = bound.data.get("to_agency", "")
+        extra = Agency.objects.filter(pk=int(chosen), is_active=True).first() if chosen.isdigit() else None
+        if extra is not None and all(a.pk != extra.pk for a in redirect_options):
+            redirect_options = [extra, *redirect_options]
+    return redirect_options, agency_q
 
-    draft_form = forms.get("draft")
-    draft_language = None
-    language_warning = ""
+
+def _personal_data(request: HttpRequest, appeal: Appeal) -> dict[str, Any]:
+    """The applicant's IIN/BIN, phone and address, in full or masked (in full with the IIN, under the same rule)."""
+    identifier = appeal.applicant_iin or appeal.applicant_bin
+    revealed = identifier_needed(request.user, appeal) or reveal_active(request.session, appeal.pk)
+    return {
+        "identifier": identifier if revealed else mask_identifier(identifier),
+        "identifier_masked": bool(identifier) and not revealed,
+        "applicant_phone": appeal.applicant_phone if revealed else mask_phone(appeal.applicant_phone),
+        "applicant_address": appeal.applicant_address if revealed else mask_address(appeal.applicant_address),
+        "personal_data_masked": not revealed and bool(identifier or appeal.applicant_phone or appeal.applicant_address),
+        "identifier_field": "iin" if appeal.applicant_iin else "bin",
+    }
+
+
+def _draft_language(appeal: Appeal, draft_form: ActionForm | None, working) -> tuple[str | None, str]:
+    """The language of the answer being drafted, and the warning when it is not the appeal's."""
     if draft_form is not None:
         draft_language = (
             draft_form.data.get("language") if draft_form.is_bound else draft_form.initial.get("language")
         ) or appeal.language
         draft_text = (draft_form.data.get("text") if draft_form.is_bound else draft_form.initial.get("text")) or ""
-        language_warning = _language_warning(appeal, draft_language, draft_text)
-    elif working is not None:
-        language_warning = _language_warning(appeal, working.language, working.text)
+        return draft_language, _language_warning(appeal, draft_language, draft_text)
+    if working is not None:
+        return None, _language_warning(appeal, working.language, working.text)
+    return None, ""
 
-    needed = identifier_needed(user, appeal)
-    identifier = appeal.applicant_iin or appeal.applicant_bin
-    revealed = needed or reveal_active(request.session, appeal.pk)
+
+def _canned_chosen(request: HttpRequest, appeal: Appeal, forms: dict, options: list, working) -> CannedResponse | None:
+    """A canned response chosen with ?canned=<id> fills the editor (works without JavaScript)."""
+    if "draft" not in forms or not request.GET.get("canned", "").isdigit():
+        return None
+    chosen = next((c for c in options if c.pk == int(request.GET["canned"])), None)
+    if chosen is not None:
+        forms["draft"] = _form_for(
+            "draft",
+            appeal,
+            request.user,
+            initial={
+                "text": render_canned(chosen.text, appeal, language=chosen.language),
+                "language": chosen.language,
+                "outcome": chosen.outcome or (working.outcome if working else ""),
+            },
+        )
+    return chosen
+
+
+def workspace_context(
+    request: HttpRequest,
+    appeal: Appeal,
+    *,
+    bound: ActionForm | None = None,
+    open_action: str = "",
+) -> dict[str, Any]:
+    user = request.user
+    actions = lifecycle.appeal_available_actions(user=user, appeal=appeal)
+    offered = _offered(actions, appeal)
+    responses = list(appeal_responses(appeal))
+    working = next((r for r in responses if r.kind == ResponseKind.ANSWER and r.status != ResponseStatus.SENT), None)
+
+    forms = _action_forms(appeal, user, offered, working=working, bound=bound)
+
+    canned_options = _canned_for(appeal) if "draft" in forms else []
+    canned_chosen = _canned_chosen(request, appeal, forms, canned_options, working) if bound is None else None
+    if canned_chosen is not None:
+        open_action = "draft"
+
+    # The agency picker of the redirect form.
+    redirect_options, agency_q = _redirect_picker(request, appeal, bound) if "redirect" in forms else ([], "")
+    if agency_q:
+        open_action = open_action or "redirect"
+
+    draft_form = forms.get("draft")
+    draft_language, language_warning = _draft_language(appeal, draft_form, working)
+
     events = list(appeal_timeline(appeal))
     last_return = next((e for e in reversed(events) if e.kind == EventKind.RETURNED), None)
     roles = user_roles_for(user, appeal.agency) if not user.is_superuser else frozenset(Role.values)
@@ -408,18 +276,12 @@ def workspace_context(
         "attachment_form": AttachmentForm(appeal=appeal, user=user, slug="attachment")
         if AppealAction.NOTE in actions
         else None,
-        "identifier": identifier if revealed else mask_identifier(identifier),
-        "identifier_masked": bool(identifier) and not revealed,
-        # The phone and the postal address are shown in full with the IIN, under the same rule and reveal.
-        "applicant_phone": appeal.applicant_phone if revealed else mask_phone(appeal.applicant_phone),
-        "applicant_address": appeal.applicant_address if revealed else mask_address(appeal.applicant_address),
-        "personal_data_masked": not revealed and bool(identifier or appeal.applicant_phone or appeal.applicant_address),
-        "identifier_field": "iin" if appeal.applicant_iin else "bin",
+        **_personal_data(request, appeal),
         "canned_options": canned_options,
         "canned_chosen": canned_chosen,
         "draft_language": draft_language,
         "language_warning": language_warning,
-        "challenge_block": services._challenge_block(appeal, draft_language or appeal.language)
+        "challenge_block": challenge_block(appeal, draft_language or appeal.language)
         if draft_form is not None or working is not None
         else "",
         "redirect_options": redirect_options,
@@ -500,19 +362,19 @@ def appeal_action(request: HttpRequest, pk: int, slug: str) -> HttpResponse:
     _stale(appeal, form)
     try:
         spec.run(appeal, request.user, data)
-    except services.AppealPermissionError as exc:
+    except lifecycle.AppealPermissionError as exc:
         messages.error(request, " ".join(exc.messages))
         appeal = appeal_get_visible(request.user, pk)
         return render_workspace(request, appeal, status=403)
-    except services.AppealTransitionError as exc:  # includes a conflict with someone else's change
+    except lifecycle.AppealTransitionError as exc:  # includes a conflict with someone else's change
         messages.error(request, " ".join(exc.messages))
         appeal = appeal_get_visible(request.user, pk)
-        keep = form if isinstance(exc, services.AppealConflictError) and form.fields.keys() - {"version"} else None
+        keep = form if isinstance(exc, lifecycle.AppealConflictError) and form.fields.keys() - {"version"} else None
         if keep is not None:
             keep = _form_for(slug, appeal, request.user, data=_with_version(request.POST, appeal.version))
             keep.is_valid()
         return render_workspace(request, appeal, bound=keep, open_action=slug if keep else "", status=409)
-    except services.AppealError as exc:
+    except lifecycle.AppealError as exc:
         appeal = appeal_get_visible(request.user, pk)
         form = _form_for(slug, appeal, request.user, data=request.POST, files=request.FILES)
         form.is_valid()
@@ -545,8 +407,8 @@ def reveal_identifier(request: HttpRequest, pk: int) -> HttpResponse:
     else:
         field_name = "contacts"
     try:
-        services.appeal_reveal_personal_data(appeal=appeal, actor=request.user, field=field_name)
-    except services.AppealError as exc:
+        lifecycle.appeal_reveal_personal_data(appeal=appeal, actor=request.user, field=field_name)
+    except lifecycle.AppealError as exc:
         messages.error(request, " ".join(exc.messages))
         return render_workspace(request, appeal, status=403)
     reveal_remember(request.session, appeal.pk)
@@ -560,11 +422,11 @@ def attachment_upload(request: HttpRequest, pk: int) -> HttpResponse:
     form = AttachmentForm(request.POST, request.FILES, appeal=appeal, user=request.user, slug="attachment")
     if form.is_valid():
         try:
-            services.appeal_add_attachment(appeal=appeal, actor=request.user, upload=form.cleaned_data["file"])
-        except services.AppealPermissionError as exc:
+            lifecycle.appeal_add_attachment(appeal=appeal, actor=request.user, upload=form.cleaned_data["file"])
+        except lifecycle.AppealPermissionError as exc:
             messages.error(request, " ".join(exc.messages))
             return render_workspace(request, appeal, status=403)
-        except services.AppealError as exc:
+        except lifecycle.AppealError as exc:
             add_service_errors(form, exc)
         else:
             messages.success(request, _("The file is attached."))

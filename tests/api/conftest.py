@@ -7,7 +7,7 @@ from django.core.cache import cache
 from rest_framework.test import APIClient
 
 from agencies.choices import Region
-from appeals.integrations import integration_create
+from appeals.access.integrations import integration_create
 from appeals.models import IntegrationScope
 
 from ..factories import CategoryRouteFactory, valid_bin, valid_iin

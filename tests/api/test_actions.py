@@ -4,9 +4,9 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from rest_framework.test import APIClient
 
-from appeals.calendar import get_calendar
-from appeals.choices import AppealStatus, EventKind
+from appeals.calendar.workdays import get_calendar
 from appeals.models import Appeal, AppealEvent, AppealResponse, Attachment
+from appeals.models.choices import AppealStatus, EventKind
 
 from ..factories import AppealFactory
 from .conftest import PDF_BYTES, assert_error, intake_body, make_integration, token_client

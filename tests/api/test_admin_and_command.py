@@ -7,9 +7,9 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.urls import reverse
 
-from appeals.integrations import token_hash
+from appeals.access.integrations import token_hash
 from appeals.models import DeliveryStatus, Integration, WebhookDelivery, WebhookEndpoint
-from appeals.webhooks import webhook_ping_create
+from appeals.notices.webhooks import webhook_ping_create
 
 from ..factories import UserFactory
 from .conftest import token_client

@@ -4,9 +4,9 @@ import pytest
 from django.core import mail
 
 from agencies.choices import Region
-from appeals.choices import EventKind, NoticeKind
-from appeals.integrations import webhook_endpoint_create
+from appeals.access.integrations import webhook_endpoint_create
 from appeals.models import Appeal, AppealEvent, Notice, RegistrationCounter, WebhookDelivery
+from appeals.models.choices import EventKind, NoticeKind
 
 from ..factories import AgencyFactory, CategoryFactory, CategoryRouteFactory, valid_iin
 from .conftest import assert_error, intake_body, make_integration, token_client

@@ -3,7 +3,7 @@
 import pytest
 from rest_framework.test import APIClient
 
-from appeals.integrations import integration_rotate_token
+from appeals.access.integrations import integration_rotate_token
 
 from .conftest import assert_error, intake_body, make_integration, token_client
 
@@ -78,12 +78,12 @@ def test_the_default_rate_comes_from_the_settings(ministry, settings):
 
 
 def test_an_unexpected_failure_is_a_500_in_the_same_shape(portal_client, monkeypatch, caplog):
-    from appeals.api import views
+    from appeals.api import directory
 
     def explode(self, request):
         raise RuntimeError("boom")
 
-    monkeypatch.setattr(views.MeView, "get", explode)
+    monkeypatch.setattr(directory.MeView, "get", explode)
     response = portal_client.get("/api/v1/me/")
     error = assert_error(response, 500, "server_error")
     assert "boom" not in error["message"]

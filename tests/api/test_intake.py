@@ -4,8 +4,8 @@ import pytest
 from django.core.files.storage import default_storage
 
 from agencies.choices import Region
-from appeals.choices import AppealStatus, EventKind
 from appeals.models import Appeal, AppealEvent, Attachment, IdempotencyKey, RegistrationCounter
+from appeals.models.choices import AppealStatus, EventKind
 
 from ..factories import AgencyFactory, CategoryFactory, CategoryRouteFactory, valid_iin
 from .conftest import PDF_BYTES, assert_error, b64, intake_body, legal_applicant, make_integration, token_client

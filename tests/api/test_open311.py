@@ -3,7 +3,7 @@
 import pytest
 from rest_framework.test import APIClient
 
-from appeals import services
+from appeals import lifecycle
 from appeals.models import Appeal, IdempotencyKey, Open311Details
 
 from ..factories import AppealFactory, CategoryFactory, valid_iin
@@ -97,11 +97,11 @@ def test_a_311_client_submits_and_follows_the_status(portal, route, client311, s
     assert request["expected_datetime"] == f"{appeal.due_date.isoformat()}T23:59:59+05:00"
     assert request["requested_datetime"].endswith("+05:00")
 
-    services.appeal_assign(appeal=appeal, executor=executor, actor=supervisor)
-    services.appeal_save_response(appeal=appeal, actor=executor, text="Отремонтируем.", outcome="satisfied")
-    services.appeal_submit(appeal=appeal, actor=executor)
+    lifecycle.appeal_assign(appeal=appeal, executor=executor, actor=supervisor)
+    lifecycle.appeal_save_response(appeal=appeal, actor=executor, text="Отремонтируем.", outcome="satisfied")
+    lifecycle.appeal_submit(appeal=appeal, actor=executor)
     assert follow()["status"] == "open"
-    services.appeal_approve(appeal=appeal, actor=supervisor)
+    lifecycle.appeal_approve(appeal=appeal, actor=supervisor)
     request = follow()
     assert (request["status"], request["status_notes"]) == ("closed", "Answered: Satisfied")
     assert request["expected_datetime"] is None

@@ -10,9 +10,9 @@ import json
 import pytest
 from rest_framework.test import APIClient
 
-from appeals import services
-from appeals.choices import LeaveReason
+from appeals import lifecycle
 from appeals.models import Appeal
+from appeals.models.choices import LeaveReason
 
 from ..factories import AppealFactory, valid_iin
 from .conftest import make_integration
@@ -161,22 +161,22 @@ def status_notes(anyone, appeal, language="en"):
 
 
 def test_status_notes_name_the_outcome_only_when_it_adds_something(submitted, anyone, supervisor, executor):
-    services.appeal_leave_without_consideration(appeal=submitted, actor=supervisor, reason=LeaveReason.NO_SUBSTANCE)
+    lifecycle.appeal_leave_without_consideration(appeal=submitted, actor=supervisor, reason=LeaveReason.NO_SUBSTANCE)
     assert status_notes(anyone, submitted) == "Left without consideration"
     assert status_notes(anyone, submitted, "ru") == "Оставлено без рассмотрения"
 
 
 def test_status_notes_of_a_redirected_request_say_it_once(submitted, anyone, registrar, sibling):
-    services.appeal_redirect(appeal=submitted, to_agency=sibling, actor=registrar, reason="Not ours")
+    lifecycle.appeal_redirect(appeal=submitted, to_agency=sibling, actor=registrar, reason="Not ours")
     assert status_notes(anyone, submitted) == "Redirected"
     assert status_notes(anyone, submitted, "ru") == "Перенаправлено"
 
 
 def test_status_notes_of_an_answer_give_the_outcome(submitted, anyone, supervisor, executor):
-    services.appeal_assign(appeal=submitted, executor=executor, actor=supervisor)
-    services.appeal_save_response(appeal=submitted, actor=executor, text="Отремонтируем.", outcome="satisfied")
-    services.appeal_submit(appeal=submitted, actor=executor)
-    services.appeal_approve(appeal=submitted, actor=supervisor)
+    lifecycle.appeal_assign(appeal=submitted, executor=executor, actor=supervisor)
+    lifecycle.appeal_save_response(appeal=submitted, actor=executor, text="Отремонтируем.", outcome="satisfied")
+    lifecycle.appeal_submit(appeal=submitted, actor=executor)
+    lifecycle.appeal_approve(appeal=submitted, actor=supervisor)
     assert status_notes(anyone, submitted) == "Answered: Satisfied"
 
 

@@ -6,9 +6,9 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from appeals import services
-from appeals.choices import AppealStatus, EventKind, ResponseStatus
+from appeals import lifecycle
 from appeals.models import AppealResponse
+from appeals.models.choices import AppealStatus, EventKind, ResponseStatus
 
 from ..factories import AgencyFactory, AppealFactory, CategoryFactory, UserFactory
 from .conftest import assert_error, intake_body, make_integration, token_client
@@ -45,7 +45,7 @@ APPEAL_FIELDS = {
 
 
 def test_an_appeal_shows_every_field_of_the_contract(staff_client, supervisor, executor, appeal, agency, category):
-    services.appeal_assign(appeal=appeal, executor=executor, actor=supervisor)
+    lifecycle.appeal_assign(appeal=appeal, executor=executor, actor=supervisor)
     response = staff_client(supervisor).get(f"/api/v1/appeals/{appeal.pk}/")
     assert response.status_code == 200
     body = response.json()
@@ -81,7 +81,7 @@ def test_an_appeal_shows_every_field_of_the_contract(staff_client, supervisor, e
 
 
 def test_a_redirected_appeal_names_where_it_went(staff_client, supervisor, appeal, sibling):
-    new = services.appeal_redirect(appeal=appeal, to_agency=sibling, actor=supervisor, reason="Не наша компетенция")
+    new = lifecycle.appeal_redirect(appeal=appeal, to_agency=sibling, actor=supervisor, reason="Не наша компетенция")
     body = staff_client(supervisor).get(f"/api/v1/appeals/{appeal.pk}/").json()
     assert body["status"] == "redirected" and body["outcome"] == "redirected"
     assert body["redirected_to"] == [
@@ -168,8 +168,8 @@ def test_an_appeal_outside_the_scope_is_a_404(agency, other_region):
 
 # --- Timeline ------------------------------------------------------------------------------------------
 def test_staff_see_the_whole_timeline(staff_client, supervisor, executor, appeal):
-    services.appeal_assign(appeal=appeal, executor=executor, actor=supervisor)
-    services.appeal_add_note(appeal=appeal, actor=executor, text="Позвонить заявителю")
+    lifecycle.appeal_assign(appeal=appeal, executor=executor, actor=supervisor)
+    lifecycle.appeal_add_note(appeal=appeal, actor=executor, text="Позвонить заявителю")
     body = staff_client(supervisor).get(f"/api/v1/appeals/{appeal.pk}/timeline/").json()
     assert [e["kind"] for e in body] == ["assigned", "note_added"]
     assigned = body[0]
@@ -187,8 +187,8 @@ def test_an_integration_sees_the_steps_without_notes_actors_or_details(
     from appeals.models import Appeal
 
     appeal = Appeal.objects.select_related("agency").get(pk=appeal_id)
-    services.appeal_assign(appeal=appeal, executor=executor, actor=supervisor)
-    services.appeal_add_note(appeal=appeal, actor=executor, text="Внутреннее")
+    lifecycle.appeal_assign(appeal=appeal, executor=executor, actor=supervisor)
+    lifecycle.appeal_add_note(appeal=appeal, actor=executor, text="Внутреннее")
     body = portal_client.get(f"/api/v1/appeals/{appeal_id}/timeline/").json()
     assert [e["kind"] for e in body] == [EventKind.REGISTERED, EventKind.ASSIGNED]
     assert all(e["actor"] is None and e["payload"] == {} for e in body)
@@ -196,8 +196,8 @@ def test_an_integration_sees_the_steps_without_notes_actors_or_details(
 
 # --- Responses ------------------------------------------------------------------------------------------
 def _answered(appeal, executor, supervisor):
-    services.appeal_assign(appeal=appeal, executor=executor, actor=supervisor)
-    services.appeal_save_response(
+    lifecycle.appeal_assign(appeal=appeal, executor=executor, actor=supervisor)
+    lifecycle.appeal_save_response(
         appeal=appeal, actor=executor, text="Дорогу отремонтируют в мае.", outcome="satisfied"
     )
     return appeal
@@ -237,8 +237,8 @@ def test_integrations_see_only_what_was_sent_to_the_applicant(portal, portal_cli
     appeal = Appeal.objects.select_related("agency").get(pk=appeal_id)
     _answered(appeal, executor, supervisor)
     assert portal_client.get(f"/api/v1/responses/?appeal={appeal_id}").json()["count"] == 0
-    services.appeal_submit(appeal=appeal, actor=executor)
-    services.appeal_approve(appeal=appeal, actor=supervisor)
+    lifecycle.appeal_submit(appeal=appeal, actor=executor)
+    lifecycle.appeal_approve(appeal=appeal, actor=supervisor)
     body = portal_client.get(f"/api/v1/responses/?appeal={appeal_id}").json()
     assert body["count"] == 1
     sent = body["results"][0]
@@ -311,8 +311,8 @@ def test_me_tells_staff_who_they_are(staff_client, executor):
 # --- Constant query counts -----------------------------------------------------------------------------------
 def _populate(n, agency, category, executor, supervisor):
     for appeal in AppealFactory.create_batch(n, agency=agency, category=category):
-        services.appeal_assign(appeal=appeal, executor=executor, actor=supervisor)
-        services.appeal_save_response(appeal=appeal, actor=executor, text="Ответ")
+        lifecycle.appeal_assign(appeal=appeal, executor=executor, actor=supervisor)
+        lifecycle.appeal_save_response(appeal=appeal, actor=executor, text="Ответ")
 
 
 @pytest.mark.parametrize("n", [1, 30])
@@ -321,7 +321,7 @@ def test_the_appeal_list_query_count_is_constant(
 ):
     _populate(n, agency, category, executor, supervisor)
     for appeal in AppealFactory.create_batch(min(n, 3), agency=agency, category=category):
-        services.appeal_redirect(appeal=appeal, to_agency=sibling, actor=supervisor, reason="Не наша компетенция")
+        lifecycle.appeal_redirect(appeal=appeal, to_agency=sibling, actor=supervisor, reason="Не наша компетенция")
     client = staff_client(supervisor)
     with django_assert_max_num_queries(8):
         response = client.get("/api/v1/appeals/?page_size=100")
@@ -352,7 +352,7 @@ def test_the_responses_list_query_count_is_constant(
 @pytest.mark.parametrize("n", [1, 30])
 def test_the_timeline_query_count_is_constant(staff_client, supervisor, appeal, django_assert_max_num_queries, n):
     for i in range(n):
-        services.appeal_add_note(appeal=appeal, actor=supervisor, text=f"note {i}")
+        lifecycle.appeal_add_note(appeal=appeal, actor=supervisor, text=f"note {i}")
     client = staff_client(supervisor)
     with django_assert_max_num_queries(8):
         response = client.get(f"/api/v1/appeals/{appeal.pk}/timeline/")

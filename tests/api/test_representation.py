@@ -11,8 +11,8 @@ from rest_framework import serializers
 
 from appeals.api.serializers import AppealSerializer
 from appeals.api.views import appeals_for_api
-from appeals.choices import AppealStatus, ApplicantType
 from appeals.models import Appeal, Attachment
+from appeals.models.choices import AppealStatus, ApplicantType
 
 from ..factories import AppealFactory, CategoryFactory, valid_bin
 

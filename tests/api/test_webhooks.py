@@ -12,10 +12,11 @@ import pytest
 from django.db import transaction
 from django.utils import timezone
 
-from appeals import services, webhooks
-from appeals.choices import AppealStatus
-from appeals.integrations import webhook_endpoint_create
+from appeals import lifecycle
+from appeals.access.integrations import webhook_endpoint_create
 from appeals.models import Appeal, DeliveryStatus, WebhookDelivery, WebhookEndpoint
+from appeals.models.choices import AppealStatus
+from appeals.notices import webhooks
 
 from ..factories import AppealFactory
 from .conftest import assert_error, intake_body, make_integration, token_client
@@ -88,7 +89,7 @@ def test_a_status_change_is_posted_signed_to_the_endpoint(
     with django_capture_on_commit_callbacks(execute=True):
         appeal = submit(token)
     with django_capture_on_commit_callbacks(execute=True):
-        services.appeal_assign(appeal=appeal, executor=executor, actor=supervisor)
+        lifecycle.appeal_assign(appeal=appeal, executor=executor, actor=supervisor)
 
     assert len(receiver.requests) == 2
     registered, assigned = receiver.requests
@@ -126,7 +127,7 @@ def test_the_delivery_row_is_written_in_the_change_s_transaction(hooked, route, 
     appeal = submit(token)
     before = WebhookDelivery.objects.count()
     with pytest.raises(RuntimeError), transaction.atomic():
-        services.appeal_assign(appeal=appeal, executor=executor, actor=supervisor)
+        lifecycle.appeal_assign(appeal=appeal, executor=executor, actor=supervisor)
         assert WebhookDelivery.objects.count() == before + 1
         raise RuntimeError("the change is rolled back")
     assert WebhookDelivery.objects.count() == before
@@ -254,7 +255,7 @@ def test_a_delivery_left_sending_by_a_dead_worker_is_sent_again(hooked, route, r
 
 
 def test_no_delivery_for_appeals_no_integration_submitted(hooked, supervisor, executor, appeal):
-    services.appeal_assign(appeal=appeal, executor=executor, actor=supervisor)
+    lifecycle.appeal_assign(appeal=appeal, executor=executor, actor=supervisor)
     assert not WebhookDelivery.objects.exists()
 
 
@@ -275,7 +276,7 @@ def test_a_note_is_not_a_status_change(hooked, route, supervisor):
     _integration, token, _endpoint, _secret = hooked
     appeal = submit(token)
     count = WebhookDelivery.objects.count()
-    services.appeal_add_note(appeal=appeal, actor=supervisor, text="Внутреннее")
+    lifecycle.appeal_add_note(appeal=appeal, actor=supervisor, text="Внутреннее")
     assert WebhookDelivery.objects.count() == count
 
 
@@ -285,7 +286,7 @@ def test_a_redirect_names_the_new_appeal_and_the_integration_follows_it(
     _integration, token, _endpoint, _secret = hooked
     appeal = submit(token)
     with django_capture_on_commit_callbacks(execute=True):
-        new = services.appeal_redirect(appeal=appeal, to_agency=sibling, actor=supervisor, reason="Компетенция")
+        new = lifecycle.appeal_redirect(appeal=appeal, to_agency=sibling, actor=supervisor, reason="Компетенция")
     assert new.integration_id == appeal.integration_id and new.external_id == ""
     payloads = {json.loads(r["body"])["appeal"]["id"]: json.loads(r["body"]) for r in receiver.requests}
     assert payloads[appeal.pk]["appeal"]["status"] == "redirected"
@@ -297,13 +298,13 @@ def test_a_redirect_names_the_new_appeal_and_the_integration_follows_it(
 def test_an_extension_is_delivered_with_the_new_due_date(
     hooked, route, supervisor, receiver, django_capture_on_commit_callbacks
 ):
-    from appeals.calendar import get_calendar
+    from appeals.calendar.workdays import get_calendar
 
     _integration, token, _endpoint, _secret = hooked
     appeal = submit(token)
     until = get_calendar().add_working_days(appeal.due_date, 5)
     with django_capture_on_commit_callbacks(execute=True):
-        services.appeal_grant_extension(appeal=appeal, actor=supervisor, until=until, reason="Экспертиза")
+        lifecycle.appeal_grant_extension(appeal=appeal, actor=supervisor, until=until, reason="Экспертиза")
     payload = json.loads(receiver.requests[-1]["body"])
     assert payload["event"] == "appeal.deadline_extended"
     assert payload["appeal"]["due_date"] == until.isoformat()
@@ -417,5 +418,5 @@ def test_the_delivery_log_query_count_is_constant(
 
 def test_deliveries_of_an_agency_s_own_appeal_list_is_unaffected(hooked, agency, supervisor, executor):
     appeal = AppealFactory(agency=agency)
-    services.appeal_take(appeal=appeal, actor=executor)
+    lifecycle.appeal_take(appeal=appeal, actor=executor)
     assert not WebhookDelivery.objects.exists()

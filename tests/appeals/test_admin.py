@@ -7,9 +7,9 @@ import time_machine
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.urls import reverse
 
-from appeals.calendar import get_calendar
-from appeals.choices import AppealStatus, EventKind
+from appeals.calendar.workdays import get_calendar
 from appeals.models import AppealEvent, CalendarOverride
+from appeals.models.choices import AppealStatus, EventKind
 
 from ..factories import AppealFactory, UserFactory
 
@@ -50,9 +50,9 @@ def test_an_appeal_cannot_be_edited_added_or_deleted_in_the_admin(admin_client, 
 
 
 def test_the_audit_trail_is_read_only(admin_client, appeal, supervisor, executor):
-    from appeals import services
+    from appeals import lifecycle
 
-    services.appeal_assign(appeal=appeal, executor=executor, actor=supervisor)
+    lifecycle.appeal_assign(appeal=appeal, executor=executor, actor=supervisor)
     event = AppealEvent.objects.get()
     assert admin_client.get(reverse("admin:appeals_appealevent_delete", args=[event.pk])).status_code == 403
     response = admin_client.get(reverse("admin:appeals_appeal_change", args=[appeal.pk]))

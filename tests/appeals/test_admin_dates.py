@@ -1,4 +1,4 @@
-"""The admin's date hierarchy (appeals/admin_dates.py): the same years, months and days as Django's own, found
+"""The admin's date hierarchy (appeals/infra/admin_dates.py): the same years, months and days as Django's own, found
 without reading the whole table, and list pages whose query count does not grow with the rows."""
 
 from datetime import datetime
@@ -11,8 +11,8 @@ from django.contrib.admin.views.main import ChangeList
 from django.test import RequestFactory
 from django.urls import reverse
 
-from appeals.choices import EventKind
 from appeals.models import Appeal, AppealEvent
+from appeals.models.choices import EventKind
 
 from ..factories import AppealFactory, UserFactory
 

@@ -3,14 +3,14 @@
 import pytest
 from django.db import DatabaseError, transaction
 
-from appeals import services
+from appeals import lifecycle
 from appeals.models import AppealEvent
 
 
 @pytest.mark.postgres
 @pytest.mark.django_db
 def test_the_database_refuses_to_change_or_delete_an_event(appeal, supervisor, executor):
-    services.appeal_assign(appeal=appeal, executor=executor, actor=supervisor)
+    lifecycle.appeal_assign(appeal=appeal, executor=executor, actor=supervisor)
     event = AppealEvent.objects.get()
     with pytest.raises(DatabaseError, match="append-only"), transaction.atomic():
         AppealEvent.objects.filter(pk=event.pk).update(kind="closed")

@@ -5,10 +5,10 @@ from datetime import UTC, date, datetime
 import pytest
 from django.utils import timezone
 
-from appeals.calendar import WorkingCalendar, get_calendar
+from appeals.calendar.overrides import calendar_missing_next_year, calendar_override_delete, calendar_override_save
+from appeals.calendar.policy import due_date_for, extension_limit, redirect_deadline
+from appeals.calendar.workdays import WorkingCalendar, get_calendar
 from appeals.models import CalendarOverride
-from appeals.policy import due_date_for, extension_limit, redirect_deadline
-from appeals.services import calendar_missing_next_year, calendar_override_delete, calendar_override_save
 
 ALMATY = timezone.get_fixed_timezone(5 * 60)
 

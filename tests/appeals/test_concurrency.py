@@ -5,9 +5,9 @@ import threading
 import pytest
 from django.db import connection
 
-from appeals import services
+from appeals import lifecycle
+from appeals.lifecycle import AppealConflictError, AppealTransitionError, ApplicantData
 from appeals.models import Appeal, AppealEvent
-from appeals.services import AppealConflictError, AppealTransitionError, ApplicantData
 
 from ..factories import AppealFactory, valid_iin
 
@@ -37,7 +37,7 @@ def run_in_threads(n, target):
 
 def test_registration_numbers_are_unique_under_concurrent_registration(registrar, agency):
     def register(i):
-        return services.appeal_register(
+        return lifecycle.appeal_register(
             actor=registrar,
             agency=agency,
             kind="application",
@@ -60,7 +60,7 @@ def test_two_executors_taking_the_same_appeal_one_wins(agency, executor, executo
 
     def take(i):
         fresh = Appeal.objects.get(pk=appeal.pk)
-        return services.appeal_take(appeal=fresh, actor=takers[i]).assignee_id
+        return lifecycle.appeal_take(appeal=fresh, actor=takers[i]).assignee_id
 
     winners, errors = run_in_threads(2, take)
     assert len(winners) == 1

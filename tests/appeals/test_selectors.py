@@ -3,7 +3,7 @@
 import pytest
 from django.http import Http404
 
-from appeals.selectors import (
+from appeals.access.selectors import (
     appeal_get_visible,
     appeals_due_within,
     appeals_overdue,

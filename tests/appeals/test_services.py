@@ -7,9 +7,19 @@ from django.core import mail
 from django.utils import timezone
 
 from agencies.choices import Role
-from appeals import services
-from appeals.calendar import get_calendar, local_today
-from appeals.choices import (
+from appeals import lifecycle
+from appeals.calendar import policy
+from appeals.calendar.workdays import get_calendar, local_today
+from appeals.lifecycle import (
+    ACTION_RULES,
+    AppealConflictError,
+    AppealError,
+    AppealPermissionError,
+    AppealTransitionError,
+    ApplicantData,
+)
+from appeals.models import Appeal, AppealEvent, AppealResponse
+from appeals.models.choices import (
     ALLOWED_TRANSITIONS,
     AppealAction,
     AppealStatus,
@@ -20,15 +30,6 @@ from appeals.choices import (
     ResponseKind,
     ResponseStatus,
     TerminateReason,
-)
-from appeals.models import Appeal, AppealEvent, AppealResponse
-from appeals.services import (
-    ACTION_RULES,
-    AppealConflictError,
-    AppealError,
-    AppealPermissionError,
-    AppealTransitionError,
-    ApplicantData,
 )
 
 from ..conftest import member
@@ -44,45 +45,45 @@ def _later_working_day(appeal, days=5):
 def perform(action, appeal, actor, *, executor=None, to_agency=None):
     """Do `action` with valid arguments, so only the status and the role decide the result."""
     if action == AppealAction.TAKE:
-        return services.appeal_take(appeal=appeal, actor=actor)
+        return lifecycle.appeal_take(appeal=appeal, actor=actor)
     if action == AppealAction.ASSIGN:
-        return services.appeal_assign(appeal=appeal, executor=executor, actor=actor)
+        return lifecycle.appeal_assign(appeal=appeal, executor=executor, actor=actor)
     if action == AppealAction.REDIRECT:
-        return services.appeal_redirect(appeal=appeal, to_agency=to_agency, actor=actor, reason="Not ours")
+        return lifecycle.appeal_redirect(appeal=appeal, to_agency=to_agency, actor=actor, reason="Not ours")
     if action == AppealAction.REQUEST_EXTENSION:
-        return services.appeal_request_extension(
+        return lifecycle.appeal_request_extension(
             appeal=appeal, actor=actor, until=_later_working_day(appeal), reason="Expert opinion needed"
         )
     if action == AppealAction.GRANT_EXTENSION:
-        return services.appeal_grant_extension(
+        return lifecycle.appeal_grant_extension(
             appeal=appeal, actor=actor, until=_later_working_day(appeal), reason="Site inspection"
         )
     if action == AppealAction.NOTE:
-        return services.appeal_add_note(appeal=appeal, actor=actor, text="Called the applicant")
+        return lifecycle.appeal_add_note(appeal=appeal, actor=actor, text="Called the applicant")
     if action == AppealAction.DRAFT:
-        return services.appeal_save_response(appeal=appeal, actor=actor, text="Ответ по существу", outcome="explained")
+        return lifecycle.appeal_save_response(appeal=appeal, actor=actor, text="Ответ по существу", outcome="explained")
     if action == AppealAction.SUBMIT:
-        return services.appeal_submit(appeal=appeal, actor=actor)
+        return lifecycle.appeal_submit(appeal=appeal, actor=actor)
     if action == AppealAction.RETURN:
-        return services.appeal_return(appeal=appeal, actor=actor, comment="Cite the law")
+        return lifecycle.appeal_return(appeal=appeal, actor=actor, comment="Cite the law")
     if action == AppealAction.APPROVE:
-        return services.appeal_approve(appeal=appeal, actor=actor, outcome=Outcome.SATISFIED)
+        return lifecycle.appeal_approve(appeal=appeal, actor=actor, outcome=Outcome.SATISFIED)
     if action == AppealAction.LEAVE:
-        return services.appeal_leave_without_consideration(appeal=appeal, actor=actor, reason=LeaveReason.NO_SUBSTANCE)
+        return lifecycle.appeal_leave_without_consideration(appeal=appeal, actor=actor, reason=LeaveReason.NO_SUBSTANCE)
     if action == AppealAction.TERMINATE:
-        return services.appeal_terminate(appeal=appeal, actor=actor, reason=TerminateReason.APPLICANT_DECEASED)
+        return lifecycle.appeal_terminate(appeal=appeal, actor=actor, reason=TerminateReason.APPLICANT_DECEASED)
     if action == AppealAction.CLOSE:
-        return services.appeal_close(appeal=appeal, actor=actor)
+        return lifecycle.appeal_close(appeal=appeal, actor=actor)
     if action == AppealAction.REOPEN:
-        return services.appeal_reopen(appeal=appeal, actor=actor, reason="Answer challenged")
+        return lifecycle.appeal_reopen(appeal=appeal, actor=actor, reason="Answer challenged")
     if action == AppealAction.ESCALATE:
-        return services.appeal_escalate(appeal=appeal, actor=actor)
+        return lifecycle.appeal_escalate(appeal=appeal, actor=actor)
     if action == AppealAction.LINK:
         other = AppealFactory(agency=appeal.agency)
-        return services.appeal_link(appeal=appeal, other=other, actor=actor)
+        return lifecycle.appeal_link(appeal=appeal, other=other, actor=actor)
     if action == AppealAction.MERGE:
         into = AppealFactory(agency=appeal.agency, applicant_iin=appeal.applicant_iin)
-        return services.appeal_merge(appeal=appeal, into=into, actor=actor)
+        return lifecycle.appeal_merge(appeal=appeal, into=into, actor=actor)
     raise AssertionError(action)
 
 
@@ -207,7 +208,7 @@ def test_every_action_by_every_role(action, persona, request, agency, sibling, e
     actor = request.getfixturevalue(persona)
     events_before = AppealEvent.objects.filter(appeal=appeal).count()
     allowed = expected_allowed(action, persona, status)
-    assert services.appeal_can(user=actor, appeal=appeal, action=action) is allowed
+    assert lifecycle.appeal_can(user=actor, appeal=appeal, action=action) is allowed
     if allowed:
         perform(action, appeal, actor, executor=executor2, to_agency=sibling)
         assert AppealEvent.objects.filter(appeal=appeal).count() == events_before + 1
@@ -224,7 +225,7 @@ def test_the_actions_offered_are_those_of_the_table(status, persona, request, ag
     appeal = make_appeal(status, agency=agency, assignee=executor)
     actor = request.getfixturevalue(persona)
     expected = {str(action) for action in ACTIONS if expected_allowed(action, persona, status)}
-    assert {str(a) for a in services.appeal_available_actions(user=actor, appeal=appeal)} == expected
+    assert {str(a) for a in lifecycle.appeal_available_actions(user=actor, appeal=appeal)} == expected
 
 
 def test_the_action_table_agrees_with_the_workflow():
@@ -250,7 +251,7 @@ def register(registrar, agency, **overrides):
         "applicant": ApplicantData(name="Сейтқали Айгерім", iin=valid_iin(3), email="aigerim@mail.kz"),
     }
     kwargs.update(overrides)
-    return services.appeal_register(**kwargs)
+    return lifecycle.appeal_register(**kwargs)
 
 
 def test_registration_gives_a_number_a_due_date_an_event_and_a_receipt(
@@ -355,8 +356,8 @@ def test_a_repeated_appeal_is_flagged_and_linked(registrar, agency, appeal):
 # --- Individual actions ------------------------------------------------------------------------------------
 def test_assign_needs_an_executor_of_the_agency(supervisor, appeal, outsider, executor):
     with pytest.raises(AppealError):
-        services.appeal_assign(appeal=appeal, executor=outsider, actor=supervisor)
-    services.appeal_assign(appeal=appeal, executor=executor, actor=supervisor)
+        lifecycle.appeal_assign(appeal=appeal, executor=outsider, actor=supervisor)
+    lifecycle.appeal_assign(appeal=appeal, executor=executor, actor=supervisor)
     assert appeal.assignee == executor and appeal.status == AppealStatus.IN_PROGRESS
 
 
@@ -364,11 +365,11 @@ def test_redirect_opens_the_appeal_in_the_target_with_its_own_term(
     registrar, appeal, sibling, django_capture_on_commit_callbacks
 ):
     with django_capture_on_commit_callbacks(execute=True):
-        new = services.appeal_redirect(appeal=appeal, to_agency=sibling, actor=registrar, reason="Алматы")
+        new = lifecycle.appeal_redirect(appeal=appeal, to_agency=sibling, actor=registrar, reason="Алматы")
     appeal.refresh_from_db()
     assert appeal.status == AppealStatus.REDIRECTED and appeal.outcome == Outcome.REDIRECTED
     assert new.agency == sibling and new.redirected_from == appeal and new.status == AppealStatus.REGISTERED
-    assert new.due_date == services.policy.due_date_for(kind=new.kind, registered_at=new.registered_at)
+    assert new.due_date == policy.due_date_for(kind=new.kind, registered_at=new.registered_at)
     event = appeal.events.get(kind=EventKind.REDIRECTED)
     assert event.payload["late"] is False and event.payload["to_number"] == new.number
     assert new.events.get().payload["redirected_from"] == appeal.number
@@ -378,12 +379,12 @@ def test_redirect_opens_the_appeal_in_the_target_with_its_own_term(
 
 def test_a_late_redirect_goes_through_and_is_recorded_as_late(registrar, agency, sibling):
     appeal = AppealFactory(agency=agency, registered_at=timezone.now() - timedelta(days=10))
-    services.appeal_redirect(appeal=appeal, to_agency=sibling, actor=registrar, reason="Not ours")
+    lifecycle.appeal_redirect(appeal=appeal, to_agency=sibling, actor=registrar, reason="Not ours")
     assert appeal.events.get(kind=EventKind.REDIRECTED).payload["late"] is True
 
 
 def test_a_partial_redirect_leaves_the_appeal_open_here(supervisor, appeal, sibling):
-    new = services.appeal_redirect(
+    new = lifecycle.appeal_redirect(
         appeal=appeal, to_agency=sibling, actor=supervisor, reason="Part is theirs", part_text="О тарифах"
     )
     appeal.refresh_from_db()
@@ -394,20 +395,20 @@ def test_a_partial_redirect_leaves_the_appeal_open_here(supervisor, appeal, sibl
 
 def test_redirect_to_the_same_agency_is_refused(registrar, appeal, agency):
     with pytest.raises(AppealError):
-        services.appeal_redirect(appeal=appeal, to_agency=agency, actor=registrar, reason="x")
+        lifecycle.appeal_redirect(appeal=appeal, to_agency=agency, actor=registrar, reason="x")
 
 
 def test_extension_is_limited_to_two_months_from_registration(supervisor, appeal):
-    limit = services.policy.extension_limit(appeal.registered_at)
+    limit = policy.extension_limit(appeal.registered_at)
     with pytest.raises(AppealError) as exc:
-        services.appeal_grant_extension(
+        lifecycle.appeal_grant_extension(
             appeal=appeal, actor=supervisor, until=limit + timedelta(days=7), reason="More facts"
         )
     assert "until" in exc.value.message_dict
     with pytest.raises(AppealError):
-        services.appeal_grant_extension(appeal=appeal, actor=supervisor, until=appeal.due_date, reason="x")
+        lifecycle.appeal_grant_extension(appeal=appeal, actor=supervisor, until=appeal.due_date, reason="x")
     with pytest.raises(AppealError) as exc:
-        services.appeal_grant_extension(appeal=appeal, actor=supervisor, until=_later_working_day(appeal), reason=" ")
+        lifecycle.appeal_grant_extension(appeal=appeal, actor=supervisor, until=_later_working_day(appeal), reason=" ")
     assert "reason" in exc.value.message_dict
 
 
@@ -415,7 +416,7 @@ def test_extension_moves_the_due_date_and_tells_the_applicant(supervisor, appeal
     old = appeal.due_date
     until = _later_working_day(appeal)
     with django_capture_on_commit_callbacks(execute=True):
-        services.appeal_grant_extension(appeal=appeal, actor=supervisor, until=until, reason="Site inspection")
+        lifecycle.appeal_grant_extension(appeal=appeal, actor=supervisor, until=until, reason="Site inspection")
     appeal.refresh_from_db()
     assert appeal.due_date == until and appeal.original_due_date == old and appeal.extension_count == 1
     event = appeal.events.get(kind=EventKind.EXTENSION_GRANTED)
@@ -424,19 +425,19 @@ def test_extension_moves_the_due_date_and_tells_the_applicant(supervisor, appeal
 
 
 def test_the_answer_round_trip(executor, supervisor, appeal, django_capture_on_commit_callbacks):
-    services.appeal_take(appeal=appeal, actor=executor)
+    lifecycle.appeal_take(appeal=appeal, actor=executor)
     assert appeal.first_action_at is not None
     with pytest.raises(AppealError):
-        services.appeal_submit(appeal=appeal, actor=executor)  # nothing drafted yet
-    services.appeal_save_response(appeal=appeal, actor=executor, text="Дорога будет отремонтирована.")
-    services.appeal_submit(appeal=appeal, actor=executor)
-    services.appeal_return(appeal=appeal, actor=supervisor, comment="Укажите сроки")
+        lifecycle.appeal_submit(appeal=appeal, actor=executor)  # nothing drafted yet
+    lifecycle.appeal_save_response(appeal=appeal, actor=executor, text="Дорога будет отремонтирована.")
+    lifecycle.appeal_submit(appeal=appeal, actor=executor)
+    lifecycle.appeal_return(appeal=appeal, actor=supervisor, comment="Укажите сроки")
     assert appeal.status == AppealStatus.IN_PROGRESS
     assert appeal.responses.get().status == ResponseStatus.RETURNED
-    services.appeal_save_response(appeal=appeal, actor=executor, text="Дорога будет отремонтирована до 1 июля.")
-    services.appeal_submit(appeal=appeal, actor=executor)
+    lifecycle.appeal_save_response(appeal=appeal, actor=executor, text="Дорога будет отремонтирована до 1 июля.")
+    lifecycle.appeal_submit(appeal=appeal, actor=executor)
     with django_capture_on_commit_callbacks(execute=True):
-        response = services.appeal_approve(appeal=appeal, actor=supervisor, outcome=Outcome.SATISFIED)
+        response = lifecycle.appeal_approve(appeal=appeal, actor=supervisor, outcome=Outcome.SATISFIED)
     appeal.refresh_from_db()
     assert appeal.status == AppealStatus.ANSWERED and appeal.resolved_at and appeal.outcome == Outcome.SATISFIED
     assert response.status == ResponseStatus.SENT and response.return_count == 1
@@ -460,14 +461,14 @@ def test_anonymous_crime_reports_are_never_left_without_consideration(supervisor
         agency=agency, applicant_type="anonymous", applicant_name="", applicant_iin="", reports_crime=True
     )
     with pytest.raises(AppealError):
-        services.appeal_leave_without_consideration(appeal=appeal, actor=supervisor, reason=LeaveReason.ANONYMOUS)
+        lifecycle.appeal_leave_without_consideration(appeal=appeal, actor=supervisor, reason=LeaveReason.ANONYMOUS)
 
 
 def test_leaving_without_consideration_tells_the_applicant_the_reason(
     supervisor, appeal, django_capture_on_commit_callbacks
 ):
     with django_capture_on_commit_callbacks(execute=True):
-        services.appeal_leave_without_consideration(appeal=appeal, actor=supervisor, reason=LeaveReason.WITHDRAWN)
+        lifecycle.appeal_leave_without_consideration(appeal=appeal, actor=supervisor, reason=LeaveReason.WITHDRAWN)
     appeal.refresh_from_db()
     assert appeal.status == AppealStatus.LEFT_WITHOUT_CONSIDERATION
     assert appeal.responses.get().kind == ResponseKind.REFUSAL
@@ -480,7 +481,7 @@ def test_reopen_gives_a_new_term_and_returns_to_the_unassigned_queue_when_nobody
         status=AppealStatus.LEFT_WITHOUT_CONSIDERATION,
         registered_at=timezone.now() - timedelta(days=60),
     )
-    services.appeal_reopen(appeal=appeal, actor=supervisor, reason="Court ordered")
+    lifecycle.appeal_reopen(appeal=appeal, actor=supervisor, reason="Court ordered")
     assert appeal.status == AppealStatus.REGISTERED
     assert appeal.due_date > local_today()
 
@@ -488,20 +489,20 @@ def test_reopen_gives_a_new_term_and_returns_to_the_unassigned_queue_when_nobody
 def test_escalation_is_once_and_only_when_overdue(agency, executor):
     on_time = AppealFactory(agency=agency)
     with pytest.raises(AppealTransitionError):
-        services.appeal_escalate(appeal=on_time)
+        lifecycle.appeal_escalate(appeal=on_time)
     late = AppealFactory(agency=agency, overdue=True, assignee=executor, status=AppealStatus.IN_PROGRESS)
-    services.appeal_escalate(appeal=late)
+    lifecycle.appeal_escalate(appeal=late)
     event = late.events.get()
     assert event.actor is None and event.kind == EventKind.ESCALATED
     with pytest.raises(AppealTransitionError):
-        services.appeal_escalate(appeal=late)
+        lifecycle.appeal_escalate(appeal=late)
 
 
 def test_a_stale_copy_cannot_overwrite_a_newer_change(supervisor, executor, executor2, appeal):
     stale = Appeal.objects.get(pk=appeal.pk)
-    services.appeal_assign(appeal=appeal, executor=executor, actor=supervisor)
+    lifecycle.appeal_assign(appeal=appeal, executor=executor, actor=supervisor)
     with pytest.raises(AppealConflictError):
-        services.appeal_assign(appeal=stale, executor=executor2, actor=supervisor)
+        lifecycle.appeal_assign(appeal=stale, executor=executor2, actor=supervisor)
     appeal.refresh_from_db()
     assert appeal.assignee == executor
     assert appeal.events.count() == 1

@@ -11,10 +11,11 @@ from zoneinfo import ZoneInfo
 import pytest
 import time_machine
 
-from appeals import policy, services
-from appeals.calendar import get_calendar
-from appeals.choices import EventKind
-from appeals.services import AppealError, ApplicantData
+from appeals import lifecycle
+from appeals.calendar import policy
+from appeals.calendar.workdays import get_calendar
+from appeals.lifecycle import AppealError, ApplicantData
+from appeals.models.choices import EventKind
 
 pytestmark = pytest.mark.django_db
 
@@ -80,7 +81,7 @@ def test_every_term_counts_from_the_registration_day(case):
 
 
 def register(registrar, agency, kind="application"):
-    return services.appeal_register(
+    return lifecycle.appeal_register(
         actor=registrar,
         agency=agency,
         kind=kind,
@@ -101,11 +102,11 @@ def test_an_extension_up_to_two_months_from_the_registration_day_is_granted(case
     with time_machine.travel(almaty(answer), tick=False):
         with pytest.raises(AppealError) as refused:
             # A day after the limit is too late.
-            services.appeal_grant_extension(
+            lifecycle.appeal_grant_extension(
                 appeal=appeal, actor=supervisor, until=extension + timedelta(days=1), reason="Facts"
             )
         assert "until" in refused.value.message_dict
-        services.appeal_grant_extension(appeal=appeal, actor=supervisor, until=extension, reason="Site inspection")
+        lifecycle.appeal_grant_extension(appeal=appeal, actor=supervisor, until=extension, reason="Site inspection")
     appeal.refresh_from_db()
     assert appeal.due_date == extension
 
@@ -114,7 +115,7 @@ def test_saturday_31_january_may_be_extended_to_2_april_not_only_to_31_march(reg
     with time_machine.travel(almaty(date(2026, 1, 31)), tick=False):
         appeal = register(registrar, agency)
     with time_machine.travel(almaty(date(2026, 2, 10)), tick=False):
-        services.appeal_grant_extension(
+        lifecycle.appeal_grant_extension(
             appeal=appeal, actor=supervisor, until=date(2026, 4, 2), reason="Expert opinion needed"
         )
     appeal.refresh_from_db()
@@ -127,10 +128,10 @@ def test_a_redirect_is_on_time_on_its_last_day_and_late_the_next(case, registrar
     with time_machine.travel(received, tick=False):
         on_time, late = register(registrar, agency), register(registrar, agency)
     with time_machine.travel(almaty(redirect, 17, 59), tick=False):
-        services.appeal_redirect(appeal=on_time, to_agency=sibling, actor=registrar, reason="Not ours")
+        lifecycle.appeal_redirect(appeal=on_time, to_agency=sibling, actor=registrar, reason="Not ours")
     next_day = get_calendar().next_working_day(redirect)
     with time_machine.travel(almaty(next_day, 9), tick=False):
-        services.appeal_redirect(appeal=late, to_agency=sibling, actor=registrar, reason="Not ours")
+        lifecycle.appeal_redirect(appeal=late, to_agency=sibling, actor=registrar, reason="Not ours")
     assert on_time.events.get(kind=EventKind.REDIRECTED).payload["late"] is False
     assert late.events.get(kind=EventKind.REDIRECTED).payload["late"] is True
 

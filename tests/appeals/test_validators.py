@@ -3,7 +3,7 @@
 import pytest
 from django.core.exceptions import ValidationError
 
-from appeals.validators import check_digit, mask_identifier, validate_bin, validate_iin
+from appeals.models.validators import check_digit, mask_identifier, validate_bin, validate_iin
 
 from ..identifiers import (
     NO_CHECK_DIGIT_BIN_PREFIX,

@@ -7,8 +7,8 @@ import pytest
 from playwright.sync_api import expect
 
 from agencies.choices import Role
-from appeals.choices import AppealStatus, ResponseStatus
 from appeals.models import AppealResponse
+from appeals.models.choices import AppealStatus, ResponseStatus
 
 from ..conftest import member
 from ..factories import AppealFactory

@@ -13,8 +13,8 @@ from django.urls import reverse
 from playwright.sync_api import expect
 
 from agencies.choices import Role
-from appeals.choices import AppealStatus, EventKind, ResponseStatus
 from appeals.models import Appeal, AppealEvent, AppealResponse
+from appeals.models.choices import AppealStatus, EventKind, ResponseStatus
 
 from ..conftest import member
 from ..factories import AppealFactory, CategoryFactory, CategoryRouteFactory, valid_iin

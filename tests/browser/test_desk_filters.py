@@ -13,8 +13,8 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from agencies.choices import Role
-from appeals.choices import AppealStatus
 from appeals.models import SavedView
+from appeals.models.choices import AppealStatus
 
 from ..conftest import member
 from ..factories import AppealFactory

@@ -10,9 +10,9 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from agencies.choices import Role
-from appeals.calendar import get_calendar
-from appeals.choices import AppealStatus
+from appeals.calendar.workdays import get_calendar
 from appeals.models import Appeal
+from appeals.models.choices import AppealStatus
 
 from ..conftest import member
 from ..factories import AppealFactory

@@ -11,7 +11,7 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from agencies.choices import Region, Role
-from appeals.choices import AppealStatus, Outcome
+from appeals.models.choices import AppealStatus, Outcome
 
 from ..conftest import member
 from ..factories import AgencyFactory, AppealFactory

@@ -6,7 +6,7 @@ from django.urls import reverse
 from playwright.sync_api import expect
 
 from agencies.choices import Role
-from appeals.choices import AppealStatus
+from appeals.models.choices import AppealStatus
 from appeals.routing.services import router_train
 
 from ..conftest import member

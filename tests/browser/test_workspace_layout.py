@@ -12,8 +12,8 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from agencies.choices import Role
-from appeals.choices import AppealStatus, NoticeKind, NoticeState, Outcome
 from appeals.models import Notice
+from appeals.models.choices import AppealStatus, NoticeKind, NoticeState, Outcome
 
 from ..conftest import member
 from ..factories import AppealFactory

@@ -15,10 +15,10 @@ import time_machine
 from django.http import QueryDict
 from django.test import RequestFactory
 
-from appeals.choices import AppealStatus, EventKind, Outcome
-from appeals.filters import AppealFilterSet
+from appeals.access.selectors import appeals_visible_to
+from appeals.desk.filters import AppealFilterSet
 from appeals.models import AppealEvent
-from appeals.selectors import appeals_visible_to
+from appeals.models.choices import AppealStatus, EventKind, Outcome
 
 from ..factories import AppealFactory, CategoryFactory
 

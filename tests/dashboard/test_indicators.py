@@ -132,7 +132,7 @@ def test_the_page_shows_the_numbers_and_the_charts(page):
 
 def test_redirects_are_counted_once_through_the_services(client, frozen, agency, district, supervisor, registrar):
     """A real redirect inside the subtree: one redirect out here, one appeal received there, no closure."""
-    from appeals.services import appeal_redirect
+    from appeals.lifecycle import appeal_redirect
 
     from ..factories import AppealFactory
 

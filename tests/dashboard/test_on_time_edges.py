@@ -8,7 +8,7 @@ from datetime import date
 import pytest
 from django.urls import reverse
 
-from appeals.choices import AppealStatus, Outcome
+from appeals.models.choices import AppealStatus, Outcome
 
 from ..factories import AppealFactory
 from .conftest import at, queue_count

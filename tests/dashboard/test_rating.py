@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 from django.urls import reverse
 
-from appeals.choices import AppealStatus, EventKind
+from appeals.lifecycle import AppealError, appeal_record_rating
 from appeals.models import AppealEvent
-from appeals.services import AppealError, appeal_record_rating
+from appeals.models.choices import AppealStatus, EventKind
 
 from ..factories import AppealFactory
 

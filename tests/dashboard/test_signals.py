@@ -12,7 +12,7 @@ import pytest
 from django.urls import reverse
 
 from agencies.choices import Region
-from appeals.choices import AppealStatus, Channel, Outcome
+from appeals.models.choices import AppealStatus, Channel, Outcome
 
 from ..factories import AppealFactory
 from .conftest import at, queue_count

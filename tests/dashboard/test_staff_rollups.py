@@ -13,10 +13,10 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from agencies.choices import Role
-from appeals.choices import AppealStatus, Outcome
 from appeals.dashboard.build import LeagueSort, dashboard_build
 from appeals.dashboard.periods import period_for
 from appeals.dashboard.rollups import rollups_rebuild
+from appeals.lifecycle import appeal_assign, appeal_take
 from appeals.models import (
     Appeal,
     AppealAssigneeDurationRollup,
@@ -25,7 +25,7 @@ from appeals.models import (
     AppealDurationRollup,
     RollupDay,
 )
-from appeals.services import appeal_assign, appeal_take
+from appeals.models.choices import AppealStatus, Outcome
 
 from ..conftest import member
 from ..factories import AppealFactory

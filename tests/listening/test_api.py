@@ -11,7 +11,7 @@ from django.urls import reverse
 from rest_framework.test import APIClient
 
 from agencies.choices import Region
-from appeals.choices import Channel
+from appeals.models.choices import Channel
 
 from ..api.conftest import make_integration, token_client
 from ..dashboard.conftest import at

@@ -14,7 +14,7 @@ from django.core.management import call_command
 from django.urls import reverse
 
 from agencies.models import User
-from appeals.choices import Channel
+from appeals.models.choices import Channel
 
 from ..dashboard.conftest import queue_count
 

@@ -11,10 +11,10 @@ from django.core.cache import cache
 
 from agencies.choices import Region
 from agencies.services import user_set_receive_signals
-from appeals.choices import NoticeKind, NoticeState
 from appeals.listening.emails import signals_email_send
 from appeals.models import Notice
-from appeals.outbox import notices_send
+from appeals.models.choices import NoticeKind, NoticeState
+from appeals.notices.outbox import notices_send
 from appeals.tasks import signals_email_send_task
 
 from ..dashboard.conftest import at

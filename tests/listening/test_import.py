@@ -12,9 +12,9 @@ from django.core import mail
 from django.core.management import call_command
 
 from agencies.choices import Region
-from appeals.choices import AppealStatus, EventKind
 from appeals.listening.imports import import_rows
 from appeals.models import Appeal, AppealDailyRollup, AppealEvent, AppealResponse, Notice, WebhookDelivery
+from appeals.models.choices import AppealStatus, EventKind
 from tests.factories import CategoryRouteFactory, valid_iin
 
 pytestmark = pytest.mark.django_db

@@ -12,8 +12,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from agencies.choices import AgencyKind, Region, Role
-from appeals import services
-from appeals.choices import EventKind
+from appeals import lifecycle
+from appeals.calendar.policy import add_months
+from appeals.lifecycle import AppealError, ApplicantData
 from appeals.listening.imports import import_rows
 from appeals.listening.links import appeal_matter_link, appeal_matter_unlink
 from appeals.listening.matching import (
@@ -25,8 +26,7 @@ from appeals.listening.matching import (
     normalise,
 )
 from appeals.models import Appeal, AppealEvent, AppealResponse
-from appeals.policy import add_months
-from appeals.services import AppealError, ApplicantData
+from appeals.models.choices import EventKind
 from tests.api.conftest import intake_body, make_integration, token_client
 from tests.conftest import member
 from tests.factories import AgencyFactory, AppealFactory, CategoryFactory, CategoryRouteFactory, valid_iin
@@ -50,7 +50,7 @@ def earlier(agency, *, days_ago=30, subject, text="", category=None, iin=IIN, **
 def register(django_capture_on_commit_callbacks, agency, *, subject, text="", category=None, iin=IIN, **applicant):
     """Register through the lifecycle (what the form and the API call); matching runs on commit (eager Celery)."""
     with django_capture_on_commit_callbacks(execute=True):
-        appeal = services.appeal_register(
+        appeal = lifecycle.appeal_register(
             actor=None,
             agency=agency,
             kind="application",

@@ -61,7 +61,7 @@ MUTATIONS = [
     Mutation(
         "C1",
         "add_working_days counts one day short",
-        "appeals/calendar.py",
+        "appeals/calendar/workdays.py",
         "        for _ in range(n):\n",
         "        for _ in range(max(0, n - 1)):\n",
         CALENDAR_TESTS,
@@ -69,7 +69,7 @@ MUTATIONS = [
     Mutation(
         "C2",
         "next_working_day may return the day itself",
-        "appeals/calendar.py",
+        "appeals/calendar/workdays.py",
         '"""The first working day strictly after `day`."""\n        day += timedelta(days=1)\n',
         '"""The first working day strictly after `day`."""\n',
         CALENDAR_TESTS,
@@ -77,7 +77,7 @@ MUTATIONS = [
     Mutation(
         "C3",
         "Saturday is a working day",
-        "appeals/calendar.py",
+        "appeals/calendar/workdays.py",
         "return day.weekday() < 5 and",
         "return day.weekday() < 6 and",
         CALENDAR_TESTS,
@@ -85,7 +85,7 @@ MUTATIONS = [
     Mutation(
         "C4",
         "no holiday carry-over (a holiday on a weekend moves nothing)",
-        "appeals/calendar.py",
+        "appeals/calendar/workdays.py",
         'holidays.country_holidays("KZ", years=year).keys()',
         'holidays.country_holidays("KZ", years=year, observed=False).keys()',
         CALENDAR_TESTS,
@@ -93,7 +93,7 @@ MUTATIONS = [
     Mutation(
         "C5",
         "the package's days off win over a decree override",
-        "appeals/calendar.py",
+        "appeals/calendar/workdays.py",
         "        if override is not None:\n            return override\n",
         "        if override is not None and day.weekday() < 5 and day not in _public_holidays(day.year):\n"
         "            return override\n",
@@ -102,7 +102,7 @@ MUTATIONS = [
     Mutation(
         "C6",
         "working_days_between counts both ends",
-        "appeals/calendar.py",
+        "appeals/calendar/workdays.py",
         "return self._cumulative(end) - self._cumulative(start)",
         "return self._cumulative(end) - self._cumulative(start) + 1",
         CALENDAR_TESTS,
@@ -110,7 +110,7 @@ MUTATIONS = [
     Mutation(
         "C7",
         "the weekend after a Friday due date is not overdue",
-        "appeals/calendar.py",
+        "appeals/calendar/workdays.py",
         "return -max(1, self.working_days_between(due, today))",
         "return -self.working_days_between(due, today)",
         CALENDAR_TESTS,
@@ -119,23 +119,23 @@ MUTATIONS = [
     Mutation(
         "P1",
         "an appeal received on a day off counts from that day",
-        "appeals/policy.py",
-        "return cal.working_day_on_or_after(timezone.localdate(registered_at))",
-        "return timezone.localdate(registered_at)",
+        "appeals/calendar/policy.py",
+        "return cal.working_day_on_or_after(local_day(registered_at))",
+        "return local_day(registered_at)",
         POLICY_TESTS,
     ),
     Mutation(
         "P2",
         "the registration day taken in UTC, not Almaty",
-        "appeals/policy.py",
-        "return cal.working_day_on_or_after(timezone.localdate(registered_at))",
+        "appeals/calendar/policy.py",
+        "return cal.working_day_on_or_after(local_day(registered_at))",
         "return cal.working_day_on_or_after(registered_at.date())",
         POLICY_TESTS,
     ),
     Mutation(
         "P3",
         "a complaint gets the 15 days of an application",
-        "appeals/policy.py",
+        "appeals/calendar/policy.py",
         'return int(policy("WORKING_DAYS_BY_KIND").get(kind, policy("CONSIDERATION_WORKING_DAYS")))',
         'return int(policy("CONSIDERATION_WORKING_DAYS"))',
         POLICY_TESTS,
@@ -143,7 +143,7 @@ MUTATIONS = [
     Mutation(
         "P4",
         "months added one too many (extension and challenge limits)",
-        "appeals/policy.py",
+        "appeals/calendar/policy.py",
         "month_index = day.month - 1 + months",
         "month_index = day.month + months",
         POLICY_TESTS,
@@ -151,7 +151,7 @@ MUTATIONS = [
     Mutation(
         "P5",
         "the redirect limit one working day late",
-        "appeals/policy.py",
+        "appeals/calendar/policy.py",
         'int(policy("REDIRECT_LIMIT_WORKING_DAYS")))',
         'int(policy("REDIRECT_LIMIT_WORKING_DAYS")) + 1)',
         POLICY_TESTS,
@@ -159,7 +159,7 @@ MUTATIONS = [
     Mutation(
         "P6",
         "the reminder stages off by one (<= to <)",
-        "appeals/policy.py",
+        "appeals/calendar/policy.py",
         "        if days_left <= before:\n",
         "        if days_left < before:\n",
         POLICY_TESTS,
@@ -167,7 +167,7 @@ MUTATIONS = [
     Mutation(
         "P7",
         "a complaint's forwarding limit one working day late",
-        "appeals/policy.py",
+        "appeals/calendar/policy.py",
         "    return cal.add_working_days(registration_day(registered_at, cal), days)\n",
         "    return cal.add_working_days(registration_day(registered_at, cal), days + 1)\n",
         POLICY_TESTS,
@@ -175,7 +175,7 @@ MUTATIONS = [
     Mutation(
         "P8",
         "the extension limit counted from the day received, not the registration day",
-        "appeals/policy.py",
+        "appeals/calendar/policy.py",
         'return add_months(registration_day(registered_at, cal), int(policy("EXTENSION_MAX_MONTHS")))',
         'return add_months(timezone.localdate(registered_at), int(policy("EXTENSION_MAX_MONTHS")))',
         POLICY_TESTS,
@@ -184,7 +184,7 @@ MUTATIONS = [
     Mutation(
         "V1",
         "first weights 2..12 instead of 1..11",
-        "appeals/validators.py",
+        "appeals/models/validators.py",
         "_FIRST_WEIGHTS = tuple(range(1, 12))",
         "_FIRST_WEIGHTS = tuple(range(2, 13))",
         VALIDATOR_TESTS,
@@ -192,7 +192,7 @@ MUTATIONS = [
     Mutation(
         "V2",
         "mod 10 instead of mod 11",
-        "appeals/validators.py",
+        "appeals/models/validators.py",
         "value = sum(w * d for w, d in zip(_FIRST_WEIGHTS, digits, strict=True)) % 11",
         "value = sum(w * d for w, d in zip(_FIRST_WEIGHTS, digits, strict=True)) % 10",
         VALIDATOR_TESTS,
@@ -200,7 +200,7 @@ MUTATIONS = [
     Mutation(
         "V3",
         "no second pass (10 means invalid at once)",
-        "appeals/validators.py",
+        "appeals/models/validators.py",
         "value = sum(w * d for w, d in zip(_SECOND_WEIGHTS, digits, strict=True)) % 11",
         "value = 10",
         VALIDATOR_TESTS,
@@ -208,7 +208,7 @@ MUTATIONS = [
     Mutation(
         "V4",
         "second weights with the last two swapped",
-        "appeals/validators.py",
+        "appeals/models/validators.py",
         "_SECOND_WEIGHTS = (3, 4, 5, 6, 7, 8, 9, 10, 11, 1, 2)",
         "_SECOND_WEIGHTS = (3, 4, 5, 6, 7, 8, 9, 10, 11, 2, 1)",
         VALIDATOR_TESTS,
@@ -216,7 +216,7 @@ MUTATIONS = [
     Mutation(
         "V5",
         '"10 twice" gives check digit 0 instead of invalid',
-        "appeals/validators.py",
+        "appeals/models/validators.py",
         "        if value == 10:\n            return None\n",
         "        if value == 10:\n            return 0\n",
         VALIDATOR_TESTS,
@@ -225,7 +225,7 @@ MUTATIONS = [
     Mutation(
         "A1",
         "is_superuser -> is_staff in appeals_visible_to",
-        "appeals/selectors.py",
+        "appeals/access/selectors.py",
         "    if user.is_superuser:\n        return Appeal.objects.all()\n",
         "    if user.is_staff:\n        return Appeal.objects.all()\n",
         ACCESS_TESTS,
@@ -233,7 +233,7 @@ MUTATIONS = [
     Mutation(
         "A2",
         "is_superuser -> is_staff for the actor's roles",
-        "appeals/services.py",
+        "appeals/lifecycle/rules.py",
         "    if actor.is_superuser and actor.is_active:\n        return frozenset(Role.values)\n",
         "    if actor.is_staff and actor.is_active:\n        return frozenset(Role.values)\n",
         ACCESS_TESTS,
@@ -265,7 +265,7 @@ MUTATIONS = [
     Mutation(
         "A6",
         "a switched-off integration's token still works",
-        "appeals/integrations.py",
+        "appeals/access/integrations.py",
         ".filter(token_hash=token_hash(token), is_active=True, agency__is_active=True)",
         ".filter(token_hash=token_hash(token), agency__is_active=True)",
         ACCESS_TESTS,
@@ -274,7 +274,7 @@ MUTATIONS = [
     Mutation(
         "R1",
         "executors may approve",
-        "appeals/services.py",
+        "appeals/lifecycle/rules.py",
         "frozenset({AppealStatus.AWAITING_APPROVAL}), frozenset({Role.SUPERVISOR}), AppealStatus.ANSWERED",
         "frozenset({AppealStatus.AWAITING_APPROVAL}), frozenset({Role.SUPERVISOR, Role.EXECUTOR}), "
         "AppealStatus.ANSWERED",
@@ -283,7 +283,7 @@ MUTATIONS = [
     Mutation(
         "R2",
         "executors may grant an extension",
-        "appeals/services.py",
+        "appeals/lifecycle/rules.py",
         "AppealAction.GRANT_EXTENSION: ActionRule(OPEN_STATUSES, frozenset({Role.SUPERVISOR})),",
         "AppealAction.GRANT_EXTENSION: ActionRule(OPEN_STATUSES, frozenset({Role.SUPERVISOR, Role.EXECUTOR})),",
         ACTION_TESTS,
@@ -291,7 +291,7 @@ MUTATIONS = [
     Mutation(
         "R3",
         "a registrar may assign",
-        "appeals/services.py",
+        "appeals/lifecycle/rules.py",
         "        frozenset({Role.SUPERVISOR}),\n        AppealStatus.IN_PROGRESS,\n    ),\n    AppealAction.REDIRECT",
         "        frozenset({Role.SUPERVISOR, Role.REGISTRAR}),\n        AppealStatus.IN_PROGRESS,\n    ),\n"
         "    AppealAction.REDIRECT",
@@ -300,7 +300,7 @@ MUTATIONS = [
     Mutation(
         "R4",
         "a colleague who is not the assignee may submit (assignee_only ignored)",
-        "appeals/services.py",
+        "appeals/lifecycle/rules.py",
         "if rule.assignee_only and Role.SUPERVISOR not in roles and",
         "if False and rule.assignee_only and Role.SUPERVISOR not in roles and",
         ACTION_TESTS,
@@ -308,7 +308,7 @@ MUTATIONS = [
     Mutation(
         "R5",
         "a supervisor may no longer step in for the assignee",
-        "appeals/services.py",
+        "appeals/lifecycle/rules.py",
         "if rule.assignee_only and Role.SUPERVISOR not in roles and",
         "if rule.assignee_only and",
         ACTION_TESTS,
@@ -326,14 +326,14 @@ MUTATIONS = [
         "O2",
         "on time judged on the UTC day, not Almaty's",
         "appeals/dashboard/facts.py",
-        "resolved_day = timezone.localdate(resolved_at)",
+        "resolved_day = local_day(resolved_at)",
         "resolved_day = resolved_at.date()",
         ON_TIME_TESTS,
     ),
     Mutation(
         "O3",
         "the on_time filter: lte to lt",
-        "appeals/filters.py",
+        "appeals/desk/filters.py",
         'resolved_at__date__lte=F("original_due_date")',
         'resolved_at__date__lt=F("original_due_date")',
         ON_TIME_TESTS,
@@ -342,7 +342,7 @@ MUTATIONS = [
     Mutation(
         "D1",
         "a sent notice is claimed and sent again",
-        "appeals/outbox.py",
+        "appeals/notices/outbox.py",
         "                Notice.objects.filter(pk=notice_id, state=NoticeState.PENDING)\n",
         "                Notice.objects.filter(pk=notice_id)\n",
         REMINDER_TESTS,
@@ -350,7 +350,7 @@ MUTATIONS = [
     Mutation(
         "D2",
         "another worker's claim (lease) is ignored",
-        "appeals/outbox.py",
+        "appeals/notices/outbox.py",
         "                .filter(Q(claimed_until__isnull=True) | Q(claimed_until__lt=now))\n"
         "                .update(claimed_until=lease)\n",
         "                .update(claimed_until=lease)\n",

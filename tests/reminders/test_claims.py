@@ -6,9 +6,9 @@ from datetime import date
 import pytest
 from django.utils import timezone
 
-from appeals.choices import NoticeKind
 from appeals.models import Notice
-from appeals.outbox import notices_claim
+from appeals.models.choices import NoticeKind
+from appeals.notices.outbox import notices_claim
 
 pytestmark = pytest.mark.django_db
 

@@ -9,13 +9,13 @@ from datetime import date
 
 import pytest
 
-from appeals import services
-from appeals.choices import EventKind, NoticeKind, NoticeState
+from appeals import lifecycle
+from appeals.desk.presenters import timeline_entries
+from appeals.lifecycle import ApplicantData
 from appeals.models import Notice
-from appeals.outbox import notices_send
-from appeals.presenters import timeline_entries
-from appeals.reminders import reminders_scan
-from appeals.services import ApplicantData
+from appeals.models.choices import EventKind, NoticeKind, NoticeState
+from appeals.notices.outbox import notices_send
+from appeals.reminders.scan import reminders_scan
 
 from ..conftest import member
 
@@ -26,7 +26,7 @@ FORWARD_BY = date(2026, 2, 5)  # 3, 4, 5 February
 
 
 def register(registrar, agency, kind="complaint"):
-    return services.appeal_register(
+    return lifecycle.appeal_register(
         actor=registrar,
         agency=agency,
         kind=kind,
@@ -72,7 +72,7 @@ def test_sent_up_on_its_last_day_it_is_on_time_and_the_higher_body_reviews_it_in
     travel(MONDAY)
     complaint = register(registrar, agency)
     travel(FORWARD_BY, 17)
-    above = services.appeal_redirect(appeal=complaint, to_agency=ministry, actor=registrar, reason="Жалоба на акт")
+    above = lifecycle.appeal_redirect(appeal=complaint, to_agency=ministry, actor=registrar, reason="Жалоба на акт")
 
     event = complaint.events.get(kind=EventKind.REDIRECTED)
     assert event.payload["forwarded"] is True and event.payload["late"] is False
@@ -89,7 +89,7 @@ def test_sent_up_after_its_limit_it_is_recorded_late_and_the_timeline_says_so(
     travel(MONDAY)
     complaint = register(registrar, agency)
     travel(date(2026, 2, 6))
-    services.appeal_redirect(appeal=complaint, to_agency=ministry, actor=registrar, reason="Жалоба на акт")
+    lifecycle.appeal_redirect(appeal=complaint, to_agency=ministry, actor=registrar, reason="Жалоба на акт")
 
     event = complaint.events.get(kind=EventKind.REDIRECTED)
     assert event.payload["late"] is True
@@ -101,7 +101,7 @@ def test_a_redirect_to_a_sibling_is_no_forwarding_and_the_clock_starts_there(tra
     travel(MONDAY)
     complaint = register(registrar, agency)
     travel(date(2026, 2, 3))
-    there = services.appeal_redirect(appeal=complaint, to_agency=sibling, actor=registrar, reason="Не наш акт")
+    there = lifecycle.appeal_redirect(appeal=complaint, to_agency=sibling, actor=registrar, reason="Не наш акт")
     assert "forwarded" not in complaint.events.get(kind=EventKind.REDIRECTED).payload
     assert there.forward_due_date == date(2026, 2, 6)  # registered Tuesday 3 Feb: 4, 5, 6
 
@@ -127,7 +127,7 @@ def test_the_registrars_and_the_assignee_are_reminded_once_the_day_before_the_li
 ):
     travel(MONDAY)
     complaint = register(registrar, agency)
-    services.appeal_assign(appeal=complaint, executor=executor, actor=supervisor)
+    lifecycle.appeal_assign(appeal=complaint, executor=executor, actor=supervisor)
     other = register(registrar, agency, kind="application")
 
     travel(date(2026, 2, 3))  # 2 working days left: not yet
@@ -151,7 +151,7 @@ def test_a_reminder_of_a_complaint_already_sent_up_is_dropped(travel, registrar,
     reminders_scan()
     notice = Notice.objects.get(kind=NoticeKind.COMPLAINT_FORWARD)
     assert notice.state == NoticeState.PENDING
-    services.appeal_redirect(appeal=complaint, to_agency=ministry, actor=registrar, reason="Жалоба на акт")
+    lifecycle.appeal_redirect(appeal=complaint, to_agency=ministry, actor=registrar, reason="Жалоба на акт")
     assert notices_send(notice_ids=[notice.pk]).dropped == 1
     notice.refresh_from_db()
     assert notice.state == NoticeState.DROPPED
@@ -178,7 +178,7 @@ def test_the_dead_extension_notice_setting_is_gone_and_the_notice_is_written_wit
     assert "EXTENSION_NOTICE_WORKING_DAYS" not in settings.APPEAL_POLICY
     travel(MONDAY)
     appeal = register(registrar, agency, kind="application")
-    services.appeal_grant_extension(appeal=appeal, actor=supervisor, until=date(2026, 3, 16), reason="Экспертиза")
+    lifecycle.appeal_grant_extension(appeal=appeal, actor=supervisor, until=date(2026, 3, 16), reason="Экспертиза")
     # The applicant's notice exists in the same transaction as the extension: sent at once, well within 3 days.
     assert Notice.objects.filter(appeal=appeal, kind=NoticeKind.EXTENSION).exists()
 

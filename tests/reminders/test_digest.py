@@ -6,10 +6,10 @@ import pytest
 from django.core import mail
 
 from agencies.services import user_set_receive_digest
-from appeals import services
-from appeals.choices import AppealStatus, NoticeKind, NoticeState
+from appeals import lifecycle
 from appeals.models import Notice
-from appeals.reminders import digests_send
+from appeals.models.choices import AppealStatus, NoticeKind, NoticeState
+from appeals.reminders.digests import digests_send
 from appeals.tasks import digests_send_task
 
 from ..factories import AppealFactory
@@ -88,7 +88,7 @@ def test_a_supervisor_who_switched_the_digest_off_gets_none_but_still_gets_overd
     user_set_receive_digest(user=supervisor, receive_digest=False)
     assert [m.to[0] for m in send_digests()] == ["minister@example.kz"]
     with django_capture_on_commit_callbacks(execute=True):
-        services.appeal_escalate(appeal=workload["overdue"], actor=None)
+        lifecycle.appeal_escalate(appeal=workload["overdue"], actor=None)
     escalated = sorted(m.to[0] for m in mail.outbox if m.extra_headers["X-Otinish-Notice"] == "escalated")
     assert escalated == ["minister@example.kz", "supervisor@example.kz"]
 
@@ -116,7 +116,7 @@ def test_a_digest_switched_off_or_emptied_before_it_goes_out_is_dropped(
     with django_capture_on_commit_callbacks(execute=False):
         assert digests_send() == 2
     user_set_receive_digest(user=supervisor, receive_digest=False)
-    from appeals.outbox import notices_send
+    from appeals.notices.outbox import notices_send
 
     result = notices_send(notice_ids=list(Notice.objects.values_list("pk", flat=True)))
     assert (result.sent, result.dropped) == (1, 1)

@@ -27,11 +27,12 @@ import pytest
 from django.db import connection
 from django.utils import timezone
 
-from appeals import services
-from appeals.calendar import get_calendar, invalidate_calendar
-from appeals.choices import AppealStatus, NoticeState
+from appeals import lifecycle
+from appeals.calendar import overrides
+from appeals.calendar.workdays import get_calendar, invalidate_calendar
+from appeals.lifecycle import ApplicantData
 from appeals.models import CalendarOverride, Notice
-from appeals.services import ApplicantData
+from appeals.models.choices import AppealStatus, NoticeState
 from config.celery import app as celery_app
 
 from ..conftest import redis_url
@@ -199,7 +200,7 @@ def scenario(agency, executor, executor2, supervisor, ministry_supervisor, regis
     today = timezone.localdate()
     if not get_calendar().is_working_day(today):
         # Reminders go out on working days only: make today one, as a decree would.
-        services.calendar_override_save(override=CalendarOverride(date=today, is_working_day=True, note="test"))
+        overrides.calendar_override_save(override=CalendarOverride(date=today, is_working_day=True, note="test"))
     invalidate_calendar()
     cal = get_calendar()
     registered = timezone.make_aware(datetime.combine(working_days_back(today, 20), datetime.min.time()))
@@ -234,7 +235,7 @@ def scenario(agency, executor, executor2, supervisor, ministry_supervisor, regis
 
 def register_with_receipt(registrar, agency) -> tuple[str, str, str]:
     """A registration in this process: its receipt goes through the broker to the worker."""
-    appeal = services.appeal_register(
+    appeal = lifecycle.appeal_register(
         actor=registrar,
         agency=agency,
         kind="application",

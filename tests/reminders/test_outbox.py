@@ -8,11 +8,11 @@ from django.core import mail
 from django.db import transaction
 from django.utils import timezone
 
-from appeals import services
-from appeals.choices import AppealStatus, NoticeKind, NoticeState
+from appeals import lifecycle
+from appeals.lifecycle import ApplicantData
 from appeals.models import Notice
-from appeals.outbox import notice_retry, notices_dispatch_pending, notices_enqueue, notices_send, retry_delay
-from appeals.services import ApplicantData
+from appeals.models.choices import AppealStatus, NoticeKind, NoticeState
+from appeals.notices.outbox import notice_retry, notices_dispatch_pending, notices_enqueue, notices_send, retry_delay
 from config.celery import app as celery_app
 
 from ..factories import AppealFactory
@@ -22,7 +22,7 @@ pytestmark = pytest.mark.django_db
 
 
 def register(registrar, agency, email="aigerim@mail.kz"):
-    return services.appeal_register(
+    return lifecycle.appeal_register(
         actor=registrar,
         agency=agency,
         kind="application",
@@ -116,7 +116,7 @@ def test_staff_notices_go_to_each_supervisor_up_the_tree_on_escalation(
 ):
     appeal = AppealFactory(agency=agency, overdue=True, status=AppealStatus.IN_PROGRESS, assignee=executor)
     with django_capture_on_commit_callbacks(execute=True):
-        services.appeal_escalate(appeal=appeal, actor=None)
+        lifecycle.appeal_escalate(appeal=appeal, actor=None)
     assert sorted(m.to[0] for m in mail.outbox) == ["minister@example.kz", "supervisor@example.kz"]
     assert all(appeal.number in m.subject for m in mail.outbox)
     assert set(Notice.objects.values_list("kind", "state")) == {(NoticeKind.ESCALATED, NoticeState.SENT)}
@@ -244,7 +244,7 @@ def test_a_dropped_notice_is_not_sent(appeal, executor, executor2):
 
 
 def test_applicant_notices_are_sent_even_when_the_appeal_is_closed(appeal, django_capture_on_commit_callbacks):
-    from appeals import notifications
+    from appeals.notices import notifications
 
     with django_capture_on_commit_callbacks(execute=True):
         notifications.applicant_notice_on_commit(appeal, notifications.APPLICANT_RECEIPT)
@@ -259,11 +259,11 @@ def test_an_applicant_without_an_email_gets_no_notice(registrar, agency, django_
 
 
 def test_the_due_date_of_a_notice_is_the_appeals_at_the_time(appeal, supervisor, django_capture_on_commit_callbacks):
-    from appeals.calendar import get_calendar
+    from appeals.calendar.workdays import get_calendar
 
     until = get_calendar().add_working_days(appeal.due_date, 3)
     with django_capture_on_commit_callbacks(execute=True):
-        services.appeal_grant_extension(appeal=appeal, actor=supervisor, until=until, reason="Expert opinion")
+        lifecycle.appeal_grant_extension(appeal=appeal, actor=supervisor, until=until, reason="Expert opinion")
     notice = Notice.objects.get(kind=NoticeKind.EXTENSION)
     assert notice.due_date == until and notice.state == NoticeState.SENT
     assert isinstance(notice.due_date, date)

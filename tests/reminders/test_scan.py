@@ -6,11 +6,11 @@ from zoneinfo import ZoneInfo
 import pytest
 from django.db import connection
 
-from appeals import outbox
-from appeals.choices import AppealStatus, NoticeKind, NoticeState
+from appeals.access.selectors import appeals_due_for_reminder, appeals_to_escalate, notices_due_for_sending
 from appeals.models import Appeal, Notice
-from appeals.reminders import reminders_scan
-from appeals.selectors import appeals_due_for_reminder, appeals_to_escalate, notices_due_for_sending
+from appeals.models.choices import AppealStatus, NoticeKind, NoticeState
+from appeals.notices import outbox
+from appeals.reminders.scan import reminders_scan
 
 from ..factories import AppealFactory
 
@@ -161,7 +161,7 @@ def _plan(queryset) -> str:
 @pytest.mark.postgres
 @pytest.mark.django_db
 def test_the_scans_are_served_by_partial_indexes(travel):
-    from appeals.selectors import appeals_nearing_redirect_limit
+    from appeals.access.selectors import appeals_nearing_redirect_limit
 
     now = travel(TUESDAY)
     assert "appeal_open_due" in _plan(appeals_due_for_reminder(now=now)[:1000])

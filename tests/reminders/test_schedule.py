@@ -10,10 +10,11 @@ import pytest
 from django.core import mail
 
 from agencies.choices import Role
-from appeals import services
-from appeals.choices import AppealStatus, NoticeKind, NoticeState
+from appeals import lifecycle
+from appeals.calendar import overrides
 from appeals.models import CalendarOverride, Notice
-from appeals.reminders import reminders_scan
+from appeals.models.choices import AppealStatus, NoticeKind, NoticeState
+from appeals.reminders.scan import reminders_scan
 
 from ..conftest import member
 from ..factories import AppealFactory
@@ -131,8 +132,8 @@ def test_no_reminder_goes_out_on_public_holidays_and_the_count_skips_them(travel
 def test_a_decree_override_moves_the_reminders(travel, scan, agency, executor, admin_user):
     # The government moves a day off: Friday 16 October 2026 is off, Saturday 17 October is worked.
     travel(date(2026, 10, 1))
-    services.calendar_override_save(override=CalendarOverride(date=date(2026, 10, 16), is_working_day=False))
-    services.calendar_override_save(override=CalendarOverride(date=date(2026, 10, 17), is_working_day=True))
+    overrides.calendar_override_save(override=CalendarOverride(date=date(2026, 10, 16), is_working_day=False))
+    overrides.calendar_override_save(override=CalendarOverride(date=date(2026, 10, 17), is_working_day=True))
     appeal = assigned_appeal(agency, executor, date(2026, 10, 19))  # a Monday
     days = [
         (date(2026, 10, 14), ["due_reminder"]),  # Wednesday: Thursday, Saturday, Monday = 3 left
@@ -156,7 +157,7 @@ def test_registrars_are_reminded_of_an_unassigned_appeal_before_the_redirect_lim
     taken = AppealFactory(agency=agency, registered_at=datetime(2026, 2, 9, 9, tzinfo=ALMATY))
     other_registrar = member(agency, Role.REGISTRAR, username="registrar2", language="kk")
     executor = member(agency, Role.EXECUTOR, username="taker")
-    services.appeal_take(appeal=taken, actor=executor)
+    lifecycle.appeal_take(appeal=taken, actor=executor)
     # The redirect limit is 3 working days after registration: Thursday 12 February.
     expected = {
         date(2026, 2, 9): [],
@@ -177,7 +178,7 @@ def test_registrars_are_reminded_of_an_unassigned_appeal_before_the_redirect_lim
 def test_a_pending_reminder_is_dropped_when_the_appeal_gets_a_new_due_date_or_is_closed(
     travel, agency, executor, supervisor, django_capture_on_commit_callbacks
 ):
-    from appeals.outbox import notices_dispatch_pending
+    from appeals.notices.outbox import notices_dispatch_pending
 
     travel(date(2026, 2, 17))
     extended = assigned_appeal(agency, executor, date(2026, 2, 18))
@@ -186,10 +187,10 @@ def test_a_pending_reminder_is_dropped_when_the_appeal_gets_a_new_due_date_or_is
     with django_capture_on_commit_callbacks(execute=False):  # the broker never got them
         reminders_scan()
     assert Notice.objects.filter(state=NoticeState.PENDING).count() == 3
-    services.appeal_grant_extension(appeal=extended, actor=supervisor, until=date(2026, 3, 2), reason="Site visit")
-    services.appeal_save_response(appeal=answered, actor=executor, text="Ответ.")
-    services.appeal_submit(appeal=answered, actor=executor)
-    services.appeal_approve(appeal=answered, actor=supervisor, outcome="satisfied")
+    lifecycle.appeal_grant_extension(appeal=extended, actor=supervisor, until=date(2026, 3, 2), reason="Site visit")
+    lifecycle.appeal_save_response(appeal=answered, actor=executor, text="Ответ.")
+    lifecycle.appeal_submit(appeal=answered, actor=executor)
+    lifecycle.appeal_approve(appeal=answered, actor=supervisor, outcome="satisfied")
     travel(date(2026, 2, 17), hour=11)  # the catch-up, an hour later
     with django_capture_on_commit_callbacks(execute=True):
         notices_dispatch_pending()
@@ -204,7 +205,7 @@ def test_a_pending_reminder_is_dropped_when_the_appeal_gets_a_new_due_date_or_is
 
 
 def test_a_stale_reminder_is_dropped_for_the_newer_one_after_an_outage(travel, agency, executor, scan):
-    from appeals.outbox import notices_dispatch_pending
+    from appeals.notices.outbox import notices_dispatch_pending
 
     travel(date(2026, 2, 13))  # Friday: the 3-day reminder is written, but the broker loses it
     appeal = assigned_appeal(agency, executor, date(2026, 2, 18))

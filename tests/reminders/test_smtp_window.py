@@ -17,10 +17,10 @@ import time_machine
 from aiosmtpd.controller import Controller
 from django.utils import timezone
 
-from appeals import outbox
-from appeals.choices import NoticeKind, NoticeState
 from appeals.models import Notice
-from appeals.outbox import notices_dispatch_pending, notices_send
+from appeals.models.choices import NoticeKind, NoticeState
+from appeals.notices import outbox
+from appeals.notices.outbox import notices_dispatch_pending, notices_send
 
 from .conftest import MailRecorder, free_port
 

@@ -9,9 +9,9 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
-from appeals.choices import NoticeKind, NoticeState
+from appeals.access.selectors import appeal_notices
 from appeals.models import Notice
-from appeals.selectors import appeal_notices
+from appeals.models.choices import NoticeKind, NoticeState
 
 from ..factories import AppealFactory, UserFactory
 

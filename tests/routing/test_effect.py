@@ -9,8 +9,8 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from appeals.choices import EventKind
 from appeals.models import AppealEvent, RouterModel
+from appeals.models.choices import EventKind
 from appeals.routing.selectors import routing_effect
 
 from ..factories import AppealFactory

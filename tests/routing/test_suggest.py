@@ -6,8 +6,8 @@ from django.core.management.base import CommandError
 from django.urls import reverse
 
 from agencies.choices import Region
-from appeals.choices import AppealStatus, EventKind
 from appeals.models import Appeal, AppealEvent, RouterModel
+from appeals.models.choices import AppealStatus, EventKind
 from appeals.routing.services import router_train
 from appeals.tasks import router_train_task
 

@@ -7,10 +7,10 @@ from django.db import connection
 from django.db.models import Count, Max, Sum
 
 from agencies.models import Agency, Membership, User
-from appeals import national
-from appeals.calendar import local_today
-from appeals.choices import OPEN_STATUSES, AppealStatus, EventKind
+from appeals.calendar.policy import due_date_for
+from appeals.calendar.workdays import local_today
 from appeals.dashboard.facts import local_bounds
+from appeals.datasets import national
 from appeals.models import (
     Appeal,
     AppealAssigneeRollup,
@@ -19,7 +19,7 @@ from appeals.models import (
     AppealResponse,
     RegistrationCounter,
 )
-from appeals.policy import due_date_for
+from appeals.models.choices import OPEN_STATUSES, AppealStatus, EventKind
 
 from ..factories import AppealFactory
 

@@ -5,8 +5,8 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from appeals.choices import AppealStatus
-from appeals.selectors import appeals_visible_to
+from appeals.access.selectors import appeals_visible_to
+from appeals.models.choices import AppealStatus
 
 from ..factories import AppealFactory, valid_iin
 

@@ -26,10 +26,10 @@ from django.test import Client
 from rest_framework.test import APIClient
 
 from agencies.choices import Role
-from appeals import services
-from appeals.calendar import get_calendar
-from appeals.choices import AppealStatus, ResponseStatus
+from appeals import lifecycle
+from appeals.calendar.workdays import get_calendar
 from appeals.models import AppealResponse
+from appeals.models.choices import AppealStatus, ResponseStatus
 
 from ..api.conftest import make_integration, token_client
 from ..conftest import member
@@ -306,7 +306,7 @@ def _prepare(ep: Endpoint, caller_user, relation: str, world) -> tuple[Any, dict
         is_executor_here = caller_user is not None and relation == "own" and caller_user.username == "caller-executor"
         assignee = caller_user if is_executor_here else workers[relation]
     appeal = make(ep.status, agency=where, assignee=assignee, overdue=True)
-    attachment = services.appeal_add_attachment(
+    attachment = lifecycle.appeal_add_attachment(
         appeal=appeal, actor=None, upload=SimpleUploadedFile("scan.pdf", PDF, "application/pdf")
     )
     if ep.name == "api:responses":  # an answer that went out, the list's subject
@@ -367,7 +367,7 @@ def test_access_matrix(caller, relation, agency, world):
 
 
 def test_the_matrix_covers_every_workspace_action_and_api_action():
-    from appeals.views.workspace import ACTIONS
+    from appeals.views.workspace_actions import ACTIONS
 
     names = {ep.name for ep in ENDPOINTS}
     assert {f"web:{slug}" for slug in ACTIONS} <= names

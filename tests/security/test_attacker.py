@@ -9,9 +9,10 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import reverse
 
-from appeals import services
-from appeals.choices import AppealStatus, EventKind
+from appeals import lifecycle
+from appeals.desk import saved_views
 from appeals.models import Appeal, AppealEvent, Attachment, SavedView
+from appeals.models.choices import AppealStatus, EventKind
 
 from ..api.conftest import PDF_BYTES, intake_body, make_integration, token_client
 from ..factories import CategoryRouteFactory, valid_iin
@@ -84,14 +85,14 @@ def test_other_agencies_numbers_answer_404_everywhere(attacker, targets, agency)
 
 
 def test_other_agencies_attachments_saved_views_and_canned_responses(attacker, targets, outsider, sibling):
-    attachment = services.appeal_add_attachment(
+    attachment = lifecycle.appeal_add_attachment(
         appeal=targets[0], actor=None, upload=SimpleUploadedFile("secret.pdf", PDF_BYTES, "application/pdf")
     )
     assert attacker.get(f"/appeals/{targets[0].pk}/attachments/{attachment.pk}/").status_code == 404
     # The file's own path is not served from anywhere.
     assert attacker.get(f"/attachments/{attachment.file.name}").status_code == 404
     assert attacker.get(f"/media/{attachment.file.name}").status_code == 404
-    view = services.saved_view_create(owner=outsider, name="Theirs", query="queue=all")
+    view = saved_views.saved_view_create(owner=outsider, name="Theirs", query="queue=all")
     assert attacker.post(reverse("appeals:saved_view_delete", kwargs={"pk": view.pk})).status_code == 302
     assert SavedView.objects.filter(pk=view.pk).exists()
     assert "Theirs" not in attacker.get(f"/appeals/?view={view.pk}").content.decode()
@@ -224,7 +225,7 @@ def test_script_in_every_text_field_comes_back_escaped(attacker, client, agency,
     )
     assert token_client(token).post("/api/v1/appeals/", body, format="json").status_code == 201
     appeal = Appeal.objects.get(external_id="xss-1")
-    services.appeal_assign(appeal=appeal, executor=executor, actor=supervisor)
+    lifecycle.appeal_assign(appeal=appeal, executor=executor, actor=supervisor)
     appeal.refresh_from_db()
     # The staff's side: every text field of the workspace.
     pk = appeal.pk
@@ -260,7 +261,7 @@ def test_script_in_every_text_field_comes_back_escaped(attacker, client, agency,
     api = attacker.get(f"/api/v1/appeals/{pk}/")
     assert api["Content-Type"].startswith("application/json") and api.json()["subject"] == SCRIPT
     # An export made inert: a citizen's "=HYPERLINK(...)" is text, not a formula, in a spreadsheet.
-    services.appeal_add_note(appeal=appeal, actor=executor, text="x")
+    lifecycle.appeal_add_note(appeal=appeal, actor=executor, text="x")
     Appeal.objects.filter(pk=pk).update(subject='=HYPERLINK("http://evil.example","click")')
     csv = b"".join(attacker.get("/appeals/export.csv?queue=all").streaming_content).decode()
     assert "'=HYPERLINK" in csv and ',"=HYPERLINK' not in csv and ",=HYPERLINK" not in csv

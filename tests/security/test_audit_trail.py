@@ -5,7 +5,7 @@ from django.db import DatabaseError, IntegrityError, transaction
 from django.db.models import ProtectedError
 from django.urls import reverse
 
-from appeals import services
+from appeals import lifecycle
 from appeals.models import Appeal, AppealEvent
 
 from ..api.conftest import make_integration, token_client
@@ -15,7 +15,7 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def event(appeal, supervisor, executor):
-    services.appeal_assign(appeal=appeal, executor=executor, actor=supervisor)
+    lifecycle.appeal_assign(appeal=appeal, executor=executor, actor=supervisor)
     return AppealEvent.objects.get(appeal=appeal)
 
 

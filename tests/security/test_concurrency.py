@@ -13,9 +13,9 @@ from django.test import Client
 from django.urls import reverse
 from rest_framework.test import APIClient
 
-from appeals import services
-from appeals.choices import AppealStatus, EventKind
+from appeals.lifecycle import rules
 from appeals.models import Appeal, AppealEvent
+from appeals.models.choices import AppealStatus, EventKind
 
 from ..web.conftest import make
 
@@ -36,7 +36,7 @@ def _both_read_before_either_writes(monkeypatch):
     writes (without this, one thread may finish before the other starts, which is no race at all)."""
     gate = threading.Barrier(2)
     seen = threading.local()
-    original = services._check
+    original = rules.action_check
 
     def check(actor, appeal, action):
         rule = original(actor, appeal, action)
@@ -46,7 +46,7 @@ def _both_read_before_either_writes(monkeypatch):
                 gate.wait(timeout=5)
         return rule
 
-    monkeypatch.setattr(services, "_check", check)
+    monkeypatch.setattr(rules, "action_check", check)
 
 
 def race(callables):

@@ -10,9 +10,9 @@ from django.db import connection
 from django.urls import reverse
 from django.utils import timezone
 
-from appeals.choices import AppealStatus, NoticeState
 from appeals.models import Appeal, Notice
-from appeals.outbox import notices_dispatch_pending
+from appeals.models.choices import AppealStatus, NoticeState
+from appeals.notices.outbox import notices_dispatch_pending
 from config.celery import app as celery_app
 
 from ..reminders.conftest import free_port
@@ -66,10 +66,10 @@ def test_redis_down_pages_work_and_the_notice_waits_for_the_catch_up(
 
 
 def test_after_redis_is_back_the_catch_up_sends_what_waited(agency, supervisor, executor, redis_down, mailoutbox):
-    from appeals import services
+    from appeals import lifecycle
 
     appeal = make(agency=agency)
-    services.appeal_assign(appeal=appeal, executor=executor, actor=supervisor)
+    lifecycle.appeal_assign(appeal=appeal, executor=executor, actor=supervisor)
     notice = Notice.objects.get(appeal=appeal, user=executor)
     assert notice.state == NoticeState.PENDING
     # Redis is back (the fixture's URL is dropped: tasks run in-process as the workers would run them).
@@ -160,7 +160,7 @@ def test_redis_down_the_status_webhook_waits_and_the_beat_task_sends_it(
 ):
     from agencies.choices import Region
     from appeals import tasks
-    from appeals.integrations import webhook_endpoint_create
+    from appeals.access.integrations import webhook_endpoint_create
     from appeals.models import DeliveryStatus, WebhookDelivery
 
     from ..api.conftest import intake_body, make_integration, token_client

@@ -14,8 +14,8 @@ from rest_framework.test import APIClient
 from agencies.choices import Role
 from agencies.models import User
 from agencies.selectors import agencies_visible_to, user_roles_for
-from appeals import services
-from appeals.selectors import appeals_visible_to
+from appeals import lifecycle
+from appeals.access.selectors import appeals_visible_to
 
 from ..api.conftest import assert_error, make_integration, token_client
 from ..conftest import member
@@ -39,7 +39,7 @@ def test_a_staff_flag_sees_only_its_own_agency(staff_executor, agency, district,
     assert set(agencies_visible_to(staff_executor)) == {agency}
     assert user_roles_for(staff_executor, sibling) == frozenset()
     for appeal in elsewhere:
-        assert not services.appeal_available_actions(user=staff_executor, appeal=appeal)
+        assert not lifecycle.appeal_available_actions(user=staff_executor, appeal=appeal)
 
 
 def test_a_staff_flag_gets_404_for_other_agencies_on_pages_and_the_api(client, staff_executor, agency, sibling):
@@ -60,9 +60,9 @@ def test_a_staff_flag_gets_404_for_other_agencies_on_pages_and_the_api(client, s
 def test_a_staff_flag_grants_no_role(staff_executor, agency):
     """An executor with the admin flag still may not approve: that is the supervisor's."""
     appeal = make("awaiting_approval", agency=agency, assignee=staff_executor)
-    assert not services.appeal_can(user=staff_executor, appeal=appeal, action="approve")
-    with pytest.raises(services.AppealPermissionError):
-        services.appeal_approve(appeal=appeal, actor=staff_executor, outcome="satisfied")
+    assert not lifecycle.appeal_can(user=staff_executor, appeal=appeal, action="approve")
+    with pytest.raises(lifecycle.AppealPermissionError):
+        lifecycle.appeal_approve(appeal=appeal, actor=staff_executor, outcome="satisfied")
 
 
 @pytest.mark.parametrize("relation", ["own", "child", "sibling"])
@@ -99,7 +99,7 @@ def test_a_deactivated_member_sees_nothing_and_may_do_nothing(agency, supervisor
     fresh = User.objects.get(pk=supervisor.pk)  # as the next request or task loads it
     assert not appeals_visible_to(fresh).exists()
     assert not agencies_visible_to(fresh).exists()
-    assert not services.appeal_available_actions(user=fresh, appeal=appeal)
+    assert not lifecycle.appeal_available_actions(user=fresh, appeal=appeal)
 
 
 # --- A switched-off integration ---------------------------------------------------------------------------

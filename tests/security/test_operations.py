@@ -9,7 +9,7 @@ import pytest
 from django.utils import timezone
 
 from appeals.models import Heartbeat
-from appeals.reminders import REMINDER_SCAN_HEARTBEAT
+from appeals.reminders.scan import REMINDER_SCAN_HEARTBEAT
 from appeals.tasks import reminders_scan_task
 from config.logging import JsonFormatter, PersonalDataFilter, scrub
 

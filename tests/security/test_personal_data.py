@@ -6,10 +6,10 @@ from django.core import mail
 from django.urls import reverse
 
 from agencies.choices import Role
-from appeals import services
-from appeals.choices import AppealStatus, EventKind
+from appeals import lifecycle
+from appeals.access.personal_data import mask_address, mask_phone
 from appeals.models import AppealEvent
-from appeals.personal_data import mask_address, mask_phone
+from appeals.models.choices import AppealStatus, EventKind
 
 from ..conftest import member
 from ..factories import valid_iin
@@ -92,9 +92,9 @@ def test_supervisors_review_the_reveals_of_their_subtree(
     child = make(agency=district)
     foreign = make(agency=sibling)
     district_supervisor = member(district, Role.SUPERVISOR, username="district_head")
-    services.appeal_reveal_personal_data(appeal=own, actor=executor)
-    services.appeal_reveal_personal_data(appeal=child, actor=district_supervisor)
-    services.appeal_reveal_personal_data(appeal=foreign, actor=outsider)
+    lifecycle.appeal_reveal_personal_data(appeal=own, actor=executor)
+    lifecycle.appeal_reveal_personal_data(appeal=child, actor=district_supervisor)
+    lifecycle.appeal_reveal_personal_data(appeal=foreign, actor=outsider)
 
     client.force_login(supervisor)
     home = text_of(client.get(reverse("appeals:list")))
@@ -107,7 +107,7 @@ def test_supervisors_review_the_reveals_of_their_subtree(
     assert foreign.applicant_iin not in page and own.applicant_iin not in page
 
     for _i in range(30):
-        services.appeal_reveal_personal_data(appeal=make(agency=agency), actor=executor)
+        lifecycle.appeal_reveal_personal_data(appeal=make(agency=agency), actor=executor)
     with django_assert_max_num_queries(12):
         assert client.get(reverse("appeals:reveal_log")).status_code == 200
 
@@ -145,7 +145,7 @@ def test_staff_emails_carry_no_personal_data(
 ):
     appeal = make(agency=agency, applicant_iin=valid_iin(78), applicant_phone=PHONE, applicant_address=ADDRESS)
     with django_capture_on_commit_callbacks(execute=True):
-        services.appeal_assign(appeal=appeal, executor=executor2, actor=supervisor)
+        lifecycle.appeal_assign(appeal=appeal, executor=executor2, actor=supervisor)
     staff_mail = [m for m in mail.outbox if executor2.email in m.to]
     assert staff_mail, "the assignee is told"
     for message in staff_mail:

@@ -10,7 +10,7 @@ from django.utils import translation
 from django_otp.oath import totp
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from appeals.security import LAST_SEEN_KEY
+from appeals.infra.security import LAST_SEEN_KEY
 
 pytestmark = pytest.mark.django_db
 

@@ -5,8 +5,8 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from appeals.choices import AppealStatus, ResponseStatus
 from appeals.models import AppealResponse
+from appeals.models.choices import AppealStatus, ResponseStatus
 
 from ..factories import AppealFactory
 

@@ -4,9 +4,9 @@ import pytest
 from django.core import mail
 from django.urls import reverse
 
-from appeals.calendar import get_calendar
-from appeals.choices import AppealStatus, EventKind, ResponseStatus
+from appeals.calendar.workdays import get_calendar
 from appeals.models import AppealEvent, AppealResponse
+from appeals.models.choices import AppealStatus, EventKind, ResponseStatus
 
 from .conftest import make, text_of
 

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from django.urls import reverse
 
-from appeals.choices import AppealStatus
+from appeals.models.choices import AppealStatus
 
 from .conftest import make, text_of
 

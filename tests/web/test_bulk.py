@@ -3,8 +3,8 @@
 import pytest
 from django.urls import reverse
 
-from appeals.choices import AppealStatus, EventKind
 from appeals.models import Appeal, AppealEvent
+from appeals.models.choices import AppealStatus, EventKind
 
 from .conftest import make, text_of
 

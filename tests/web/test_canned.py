@@ -3,8 +3,8 @@
 import pytest
 from django.urls import reverse
 
-from appeals.choices import AppealStatus
 from appeals.models import CannedResponse
+from appeals.models.choices import AppealStatus
 
 from ..factories import CategoryFactory
 from .conftest import make, text_of

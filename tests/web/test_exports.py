@@ -9,7 +9,7 @@ from django.http import FileResponse, StreamingHttpResponse
 from django.urls import reverse
 from openpyxl import load_workbook
 
-from appeals.choices import AppealStatus
+from appeals.models.choices import AppealStatus
 from appeals.views import exports
 
 from ..factories import valid_iin

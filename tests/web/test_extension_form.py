@@ -6,9 +6,9 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from appeals import services
-from appeals.calendar import get_calendar
-from appeals.choices import AppealStatus
+from appeals import lifecycle
+from appeals.calendar.workdays import get_calendar
+from appeals.models.choices import AppealStatus
 
 from .conftest import make, text_of
 
@@ -66,7 +66,7 @@ def test_a_garbled_date_gets_a_clear_error(client, executor, appeal):
 def test_the_request_button_goes_once_a_request_is_pending(client, executor, appeal):
     client.force_login(executor)
     assert 'id="action-request_extension"' in text_of(client.get(appeal.get_absolute_url()))
-    services.appeal_request_extension(
+    lifecycle.appeal_request_extension(
         appeal=appeal, actor=executor, until=get_calendar().add_working_days(appeal.due_date, 3), reason="Экспертиза"
     )
     assert 'id="action-request_extension"' not in text_of(client.get(appeal.get_absolute_url()))
@@ -74,8 +74,8 @@ def test_the_request_button_goes_once_a_request_is_pending(client, executor, app
 
 def test_a_second_request_while_one_is_pending_is_refused(executor, appeal):
     until = get_calendar().add_working_days(appeal.due_date, 3)
-    services.appeal_request_extension(appeal=appeal, actor=executor, until=until, reason="Экспертиза")
-    with pytest.raises(services.AppealError):
-        services.appeal_request_extension(
+    lifecycle.appeal_request_extension(appeal=appeal, actor=executor, until=until, reason="Экспертиза")
+    with pytest.raises(lifecycle.AppealError):
+        lifecycle.appeal_request_extension(
             appeal=appeal, actor=executor, until=until + timedelta(days=1), reason="Ещё экспертиза"
         )

@@ -4,8 +4,8 @@ import pytest
 from django.core import mail
 from django.urls import reverse
 
-from appeals.choices import AppealStatus, EventKind, LinkKind, Outcome
 from appeals.models import AppealEvent, AppealLink
+from appeals.models.choices import AppealStatus, EventKind, LinkKind, Outcome
 
 from ..factories import valid_iin
 from .conftest import make, text_of

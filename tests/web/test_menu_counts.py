@@ -10,7 +10,8 @@ import re
 import pytest
 
 from agencies.models import User
-from appeals.demo import STAFF, seed_appeals, seed_base
+from appeals.datasets.demo import seed_appeals, seed_base
+from appeals.datasets.demo_data import STAFF
 from appeals.models import SavedView
 
 pytestmark = pytest.mark.django_db

@@ -1,4 +1,4 @@
-"""The side menu's counts kept for a few seconds per user (appeals/menucounts.py): not counted again while
+"""The side menu's counts kept for a few seconds per user (appeals/access/menucounts.py): not counted again while
 nothing changes, counted afresh after any change of an appeal, and never one user's counts for another."""
 
 import pytest
@@ -6,8 +6,8 @@ from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from appeals import services
-from appeals.choices import AppealStatus
+from appeals import lifecycle
+from appeals.models.choices import AppealStatus
 
 from .conftest import make
 
@@ -46,7 +46,7 @@ def test_an_action_through_a_service_renews_the_counts(client, agency, executor,
     appeal = make(agency=agency)
     client.force_login(executor)
     assert menu(client.get(LIST))["mine"] == 0
-    services.appeal_assign(appeal=appeal, executor=executor, actor=supervisor)  # an UPDATE and an event
+    lifecycle.appeal_assign(appeal=appeal, executor=executor, actor=supervisor)  # an UPDATE and an event
     assert menu(client.get(LIST))["mine"] == 1
 
 

@@ -9,8 +9,8 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from appeals.choices import AppealStatus
-from appeals.menucounts import appeals_changed
+from appeals.access.menucounts import appeals_changed
+from appeals.models.choices import AppealStatus
 
 from ..factories import valid_iin
 from .conftest import make

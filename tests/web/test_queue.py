@@ -9,9 +9,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from agencies.choices import Role
-from appeals import queues
-from appeals.calendar import get_calendar, local_today
-from appeals.choices import AppealStatus
+from appeals.calendar.workdays import get_calendar, local_today
+from appeals.desk import queues
+from appeals.models.choices import AppealStatus
 
 from ..conftest import member
 from ..factories import AgencyFactory, AppealFactory, MembershipFactory, valid_iin

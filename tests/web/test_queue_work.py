@@ -12,9 +12,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from agencies.choices import Role
-from appeals.choices import AppealStatus, ResponseStatus
 from appeals.dashboard.measures import queue_url
 from appeals.models import Appeal, AppealResponse
+from appeals.models.choices import AppealStatus, ResponseStatus
 
 from ..conftest import member
 from .conftest import make, text_of
@@ -228,7 +228,7 @@ FLAT = [("", "Any"), (1, "Агентство <1>"), ("a&b", "A & B"), (None, "No
 def test_the_flat_fast_checkboxes_draw_exactly_what_django_draws(value, attrs):
     from django import forms
 
-    from appeals.widgets import FastCheckboxSelectMultiple
+    from appeals.desk.widgets import FastCheckboxSelectMultiple
 
     widget_attrs = {"class": attrs["class"]} if "class" in attrs else None
     call_attrs = {"id": attrs["id"]} if "id" in attrs else None

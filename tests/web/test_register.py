@@ -5,8 +5,8 @@ from django.core import mail
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
-from appeals.choices import AppealStatus, EventKind
 from appeals.models import Appeal, AppealEvent
+from appeals.models.choices import AppealStatus, EventKind
 
 from ..factories import AgencyFactory, CategoryRouteFactory, valid_bin, valid_iin
 from .conftest import make, text_of

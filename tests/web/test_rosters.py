@@ -1,12 +1,12 @@
-"""Rosters (appeals/rosters.py): reads of staff, agencies and saved views reused between requests, never the
+"""Rosters (appeals/desk/rosters.py): reads of staff, agencies and saved views reused between requests, never the
 appeals or their counts, and renewed at once when what they list changes."""
 
 import pytest
 from django.core.cache import cache
 
 from agencies.choices import Role
-from appeals.choices import AppealStatus
 from appeals.models import CalendarOverride, SavedView
+from appeals.models.choices import AppealStatus
 
 from ..factories import MembershipFactory
 from .conftest import make

@@ -1,4 +1,5 @@
-"""The queue's rows are drawn in Python (appeals/rows.py) for speed: the same HTML as the row template they replace."""
+"""The queue's rows are drawn in Python (appeals/desk/rows.py) for speed: the same HTML as the row template they
+replace."""
 
 from datetime import timedelta
 
@@ -6,15 +7,15 @@ import pytest
 from django.template import Context, Template
 from django.utils import timezone, translation
 
-from appeals.choices import AppealStatus, ApplicantType
+from appeals.access.selectors import appeals_queue_page
+from appeals.desk.rows import QueueRowRenderer
 from appeals.models import Appeal
-from appeals.rows import QueueRowRenderer
-from appeals.selectors import appeals_queue_page
+from appeals.models.choices import AppealStatus, ApplicantType
 
 from ..factories import valid_bin, valid_iin
 from .conftest import make
 
-# The row as templates/appeals/includes/queue_results.html drew it before appeals/rows.py.
+# The row as templates/appeals/includes/queue_results.html drew it before appeals/desk/rows.py.
 TEMPLATE_ROWS = """{% load i18n desk %}{% for appeal in rows %}
       <tr data-row>
         <td class="check"><input type="checkbox" name="ids" value="{{ appeal.pk }}" form="bulk" aria-label="{% blocktranslate with number=appeal.number %}Select {{ number }}{% endblocktranslate %}"></td>

@@ -4,8 +4,8 @@ import pytest
 from django.urls import reverse
 
 from agencies.choices import Role
-from appeals.choices import AppealStatus
 from appeals.models import SavedView
+from appeals.models.choices import AppealStatus
 
 from ..conftest import member
 from ..factories import valid_iin

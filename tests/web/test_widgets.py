@@ -1,10 +1,10 @@
-"""The filter panel's selects are drawn in Python (appeals/widgets.py) for speed: the same HTML as Django's."""
+"""The filter panel's selects are drawn in Python (appeals/desk/widgets.py) for speed: the same HTML as Django's."""
 
 import pytest
 from django import forms
 from django.test.html import parse_html
 
-from appeals.widgets import FastSelect, FastSelectMultiple, speed_up_selects
+from appeals.desk.widgets import FastSelect, FastSelectMultiple, speed_up_selects
 
 CHOICES = [("", "Any"), ("a<b", "A & <b>"), ("2", "Two"), ("2", "Two again"), ("Group", [("g1", "G1"), ("g2", "G2")])]
 
@@ -43,7 +43,7 @@ def test_only_plain_selects_are_swapped():
 
 @pytest.mark.parametrize("value", [["a<b"], [], ["2", "g2"]])
 def test_the_fast_checkboxes_draw_exactly_what_django_draws(value):
-    from appeals.widgets import FastCheckboxSelectMultiple
+    from appeals.desk.widgets import FastCheckboxSelectMultiple
 
     expected = forms.CheckboxSelectMultiple(choices=CHOICES).render("f", value, {"id": "id_f"})
     assert FastCheckboxSelectMultiple(choices=CHOICES).render("f", value, {"id": "id_f"}) == expected
@@ -69,7 +69,7 @@ class _PanelForm(forms.Form):
 def test_the_filter_fields_drawn_in_python_are_what_field_html_drew(data):
     from django.template.loader import render_to_string
 
-    from appeals.widgets import FastCheckboxSelectMultiple, field_html
+    from appeals.desk.widgets import FastCheckboxSelectMultiple, field_html
 
     form = _PanelForm(data=data)
     form.is_valid()

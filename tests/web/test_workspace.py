@@ -4,9 +4,9 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
-from appeals import services
-from appeals.choices import AppealStatus, EventKind
+from appeals import lifecycle
 from appeals.models import AppealEvent, AppealResponse, Attachment
+from appeals.models.choices import AppealStatus, EventKind
 
 from ..factories import AppealFactory, valid_iin
 from .conftest import make, text_of
@@ -79,15 +79,15 @@ def test_an_unknown_number_is_a_404_too(client, executor):
 def test_workspace_query_count_is_constant(client, agency, executor, supervisor, django_assert_max_num_queries, n):
     appeal = make(AppealStatus.IN_PROGRESS, agency=agency, assignee=executor)
     for i in range(n):
-        services.appeal_add_note(appeal=appeal, actor=executor, text=f"Заметка {i}")
+        lifecycle.appeal_add_note(appeal=appeal, actor=executor, text=f"Заметка {i}")
         appeal.refresh_from_db()
     for i in range(n // 10):
-        services.appeal_add_attachment(
+        lifecycle.appeal_add_attachment(
             appeal=appeal, actor=executor, upload=SimpleUploadedFile(f"scan{i}.pdf", PDF, "application/pdf")
         )
     for i in range(n):
         other = AppealFactory(agency=agency, applicant_iin=appeal.applicant_iin, subject=f"Другое {i}")
-        services.appeal_link(appeal=appeal, other=other, actor=executor)
+        lifecycle.appeal_link(appeal=appeal, other=other, actor=executor)
         appeal.refresh_from_db()
     for i in range(n // 10):
         AppealResponse.objects.create(
@@ -171,7 +171,7 @@ def test_a_file_that_is_not_what_it_says_is_refused(client, agency, executor):
 
 def test_attachments_are_only_downloaded_by_those_who_see_the_appeal(client, agency, executor, outsider, settings):
     appeal = make(AppealStatus.IN_PROGRESS, agency=agency, assignee=executor)
-    attachment = services.appeal_add_attachment(
+    attachment = lifecycle.appeal_add_attachment(
         appeal=appeal, actor=executor, upload=SimpleUploadedFile("a.pdf", PDF, "application/pdf")
     )
     url = reverse("appeals:attachment_download", kwargs={"pk": appeal.pk, "attachment_pk": attachment.pk})
@@ -197,7 +197,7 @@ def test_the_receipt_is_in_the_language_of_the_appeal(client, agency, registrar)
 
 def test_a_returned_answer_shows_what_to_rework(client, agency, executor, supervisor):
     appeal = make(AppealStatus.AWAITING_APPROVAL, agency=agency, assignee=executor)
-    services.appeal_return(appeal=appeal, actor=supervisor, comment="Добавьте ссылку на статью 91 АППК")
+    lifecycle.appeal_return(appeal=appeal, actor=supervisor, comment="Добавьте ссылку на статью 91 АППК")
     client.force_login(executor)
     page = text_of(client.get(appeal.get_absolute_url()))
     assert "Добавьте ссылку на статью 91 АППК" in page
@@ -236,7 +236,7 @@ def test_the_editor_drafts_in_the_appeals_language_and_shows_the_challenge_block
 
 
 def test_the_workspace_lists_the_notices_sent_for_the_appeal(client, agency, executor, supervisor):
-    from appeals.reminders import reminders_scan
+    from appeals.reminders.scan import reminders_scan
 
     appeal = AppealFactory(agency=agency, overdue=True, assignee=executor, status=AppealStatus.IN_PROGRESS)
     reminders_scan()

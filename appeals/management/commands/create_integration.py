@@ -8,7 +8,7 @@ from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
 from agencies.models import Agency
-from appeals.integrations import integration_create, integration_rotate_token, webhook_endpoint_create
+from appeals.access.integrations import integration_create, integration_rotate_token, webhook_endpoint_create
 from appeals.models import Integration, IntegrationScope
 
 

@@ -8,7 +8,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import connection
 from django.utils import timezone
 
-from appeals.calendar import local_today
+from appeals.calendar.workdays import local_today
 from appeals.dashboard.rollups import rollups_rebuild
 from appeals.management.arguments import iso_day
 from appeals.models import ROLLUP_MODELS, Appeal

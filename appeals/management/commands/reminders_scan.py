@@ -1,7 +1,8 @@
 from django.core.management.base import BaseCommand
 
-from appeals.outbox import notices_dispatch_pending
-from appeals.reminders import digests_send, reminders_scan
+from appeals.notices.outbox import notices_dispatch_pending
+from appeals.reminders.digests import digests_send
+from appeals.reminders.scan import reminders_scan
 
 
 class Command(BaseCommand):

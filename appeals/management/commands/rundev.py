@@ -12,7 +12,7 @@ from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
-from appeals.demo import DEMO_PASSWORD, STAFF
+from appeals.datasets.demo_data import DEMO_PASSWORD, STAFF
 
 
 def _exit_on_signal(signum, frame):

@@ -2,7 +2,8 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection
 
-from appeals.demo import DEMO_PASSWORD, demo_exists, seed_appeals, seed_base
+from appeals.datasets.demo import demo_exists, seed_appeals, seed_base
+from appeals.datasets.demo_data import DEMO_PASSWORD
 from appeals.models import RouterModel
 from appeals.routing.services import router_train_corpus
 
@@ -60,7 +61,7 @@ class Command(BaseCommand):
             self.stdout.write(f"  {username:<24} {description}")
 
     def national(self, options):
-        from appeals import national
+        from appeals.datasets import national
 
         count = NATIONAL_DEFAULT_APPEALS if options["appeals"] is None else options["appeals"]
         if count < 0:

@@ -1,0 +1,10 @@
+"""Plumbing that is not about appeals, used by every part.
+
+requestguard.py  the middleware refusing NUL characters and oversized or too deeply nested requests
+security.py      idle sessions, the second factor, the request log, the sign-in receiver
+heap.py          gc.freeze() after the first request
+handoff.py       the registry through which inner code starts Celery tasks without importing them
+admin_dates.py   the admin's date hierarchy found through the date's index, not a walk of the whole table
+
+May import: appeals.models only (and Django). Importable by every layer.
+"""
