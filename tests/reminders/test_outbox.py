@@ -59,13 +59,13 @@ def test_a_notice_is_written_in_the_change_and_sent_only_after_commit(
         assert mail.outbox == []
     # Exactly one callback sends the notice (with its id); the only other work queued at commit is matter
     # matching, which runs after commit by design (appeals.listening.matching), and the side menu's counts
-    # marked stale (appeals.menucounts).
+    # marked stale (appeals.access.menucounts).
     sending = [c for c in callbacks if getattr(c, "func", None) is notices_enqueue]
     assert [c.args for c in sending] == [([notice.pk],)]
     others = [c for c in callbacks if c not in sending]
     assert sorted(getattr(c, "func", c).__module__ for c in others) == [
+        "appeals.access.menucounts",
         "appeals.listening.matching",
-        "appeals.menucounts",
     ]
     notice.refresh_from_db()
     assert notice.state == NoticeState.SENT and notice.attempts == 1 and notice.sent_at is not None
