@@ -46,12 +46,9 @@ NOTICES_DOOR = "appeals.notices.notifications"
 # Long modules and functions not split yet, each with why; the test fails once one is short enough (a ratchet).
 LONG_MODULES: dict[str, str] = {}
 LONG_FUNCTIONS = {
-    "appeals/dashboard/facts.py:collect": "one pass over a span's appeals and events filling every counter at "
-    "once (the roll-ups' one definition); not split yet (issue 17 ran out of time)",
     "appeals/datasets/national_appeals.py:_one": "one generated appeal's whole life, called a million times by the "
     "benchmarks' generator: kept in one frame for its speed",
     "appeals/listening/planted.py:planted_rows": "the recall test's planted data, case by case (data, not logic)",
-    "appeals/listening/signals.py:signals_read": "the signals engine's pass over the pairs; not split yet (issue 17)",
 }
 
 

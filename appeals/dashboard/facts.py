@@ -104,37 +104,50 @@ def collect(
     `path` narrows to an agency subtree, `agency_id` to one agency, `appeal_id` to one appeal. Two queries.
     """
     lo, hi = local_bounds(start, end)
-    cal = get_calendar()
     out = Collected()
+    _collect_appeals(out, lo, hi, _scope("", path, agency_id, appeal_id), by_assignee)
+    _collect_events(out, lo, hi, _scope("appeal__", path, agency_id, appeal_id), by_assignee)
+    return out
+
+
+_APPEAL_COLUMNS = (
+    "agency_id",
+    "agency__path",
+    "agency__target_working_days",
+    "category_id",
+    "region",
+    "channel",
+    "assignee_id",
+    "registered_at",
+    "resolved_at",
+    "first_action_at",
+    "applicant_rated_at",
+    "applicant_rating",
+    "status",
+    "outcome",
+    "original_due_date",
+    "is_repeated",
+    "repeat_of_id",
+    "redirected_from_id",
+    "escalated_from_id",
+)
+
+
+def _collect_appeals(out: Collected, lo: datetime, hi: datetime, scope: Q, by_assignee: bool) -> None:
+    """What each appeal registered, resolved, first acted on or rated in [lo, hi) counts: one query."""
+    cal = get_calendar()
     appeals = Appeal.objects.filter(
         Q(registered_at__gte=lo, registered_at__lt=hi)
         | Q(resolved_at__gte=lo, resolved_at__lt=hi)
         | Q(first_action_at__gte=lo, first_action_at__lt=hi)
         | Q(applicant_rated_at__gte=lo, applicant_rated_at__lt=hi)
-    )
-    appeals = appeals.filter(_scope("", path, agency_id, appeal_id))
-    rows = appeals.values_list(
-        "agency_id",
-        "agency__path",
-        "agency__target_working_days",
-        "category_id",
-        "region",
-        "channel",
-        "assignee_id",
-        "registered_at",
-        "resolved_at",
-        "first_action_at",
-        "applicant_rated_at",
-        "applicant_rating",
-        "status",
-        "outcome",
-        "original_due_date",
-        "is_repeated",
-        "repeat_of_id",
-        "redirected_from_id",
-        "escalated_from_id",
-    ).order_by()
-    for (
+    ).filter(scope)
+    for row in appeals.values_list(*_APPEAL_COLUMNS).order_by().iterator(chunk_size=2000):
+        _count_appeal(out, row, lo, hi, cal, by_assignee)
+
+
+def _count_appeal(out: Collected, row: tuple, lo: datetime, hi: datetime, cal: WorkingCalendar, by_assignee: bool):
+    (
         row_agency_id,
         row_path,
         target,
@@ -154,46 +167,43 @@ def collect(
         repeat_of_id,
         redirected_from_id,
         escalated_from_id,
-    ) in rows.iterator(chunk_size=2000):
-        out.agency_paths[row_agency_id] = row_path
-        who = assignee_id if by_assignee else None
+    ) = row
+    out.agency_paths[row_agency_id] = row_path
+    who = assignee_id if by_assignee else None
 
-        def counter(moment: datetime) -> Counter:
-            key = Key(local_day(moment), row_agency_id, category_id, region, channel, who)  # noqa: B023
-            return out.counters[key]
+    def counter(moment: datetime) -> Counter:
+        return out.counters[Key(local_day(moment), row_agency_id, category_id, region, channel, who)]
 
-        if _in(registered_at, lo, hi):
-            c = counter(registered_at)
-            c["received"] += 1
-            # A repeat: flagged by the registrar or linked to the earlier appeal (appeals.listening).
-            c["received_repeated"] += int(is_repeated or repeat_of_id is not None)
-            c["redirected_in"] += int(redirected_from_id is not None)
-            c["escalated_in"] += int(escalated_from_id is not None)
-        if _in(resolved_at, lo, hi) and status not in OPEN_STATUSES and outcome != Outcome.REDIRECTED:
-            c = counter(resolved_at)
-            resolved_day = local_day(resolved_at)
-            days = working_days_to_answer(registered_at, resolved_at, cal)
-            on_time = resolved_day <= original_due
-            c["closed"] += 1
-            c["closed_on_time"] += int(on_time)
-            c["closed_on_time_target"] += int(days <= target if target else on_time)
-            c["left_without_consideration"] += int(outcome == Outcome.LEFT_WITHOUT_CONSIDERATION)
-            out.durations[(resolved_day, row_agency_id, who, days)] += 1
-        if _in(first_action_at, lo, hi):
-            c = counter(first_action_at)
-            c["first_response_count"] += 1
-            c["first_response_hours"] += max(0.0, (first_action_at - registered_at).total_seconds() / 3600)
-        if _in(rated_at, lo, hi) and rating:
-            c = counter(rated_at)
-            c["rating_count"] += 1
-            c["rating_sum"] += rating
+    if _in(registered_at, lo, hi):
+        c = counter(registered_at)
+        c["received"] += 1
+        # A repeat: flagged by the registrar or linked to the earlier appeal (appeals.listening).
+        c["received_repeated"] += int(is_repeated or repeat_of_id is not None)
+        c["redirected_in"] += int(redirected_from_id is not None)
+        c["escalated_in"] += int(escalated_from_id is not None)
+    if _in(resolved_at, lo, hi) and status not in OPEN_STATUSES and outcome != Outcome.REDIRECTED:
+        c = counter(resolved_at)
+        resolved_day = local_day(resolved_at)
+        days = working_days_to_answer(registered_at, resolved_at, cal)
+        on_time = resolved_day <= original_due
+        c["closed"] += 1
+        c["closed_on_time"] += int(on_time)
+        c["closed_on_time_target"] += int(days <= target if target else on_time)
+        c["left_without_consideration"] += int(outcome == Outcome.LEFT_WITHOUT_CONSIDERATION)
+        out.durations[(resolved_day, row_agency_id, who, days)] += 1
+    if _in(first_action_at, lo, hi):
+        c = counter(first_action_at)
+        c["first_response_count"] += 1
+        c["first_response_hours"] += max(0.0, (first_action_at - registered_at).total_seconds() / 3600)
+    if _in(rated_at, lo, hi) and rating:
+        c = counter(rated_at)
+        c["rating_count"] += 1
+        c["rating_sum"] += rating
 
-    events = AppealEvent.objects.filter(
-        _scope("appeal__", path, agency_id, appeal_id),
-        kind__in=list(COUNTED_EVENTS),
-        created_at__gte=lo,
-        created_at__lt=hi,
-    )
+
+def _collect_events(out: Collected, lo: datetime, hi: datetime, scope: Q, by_assignee: bool) -> None:
+    """The counted events (redirects, extensions, returns, escalations) written in [lo, hi): one query."""
+    events = AppealEvent.objects.filter(scope, kind__in=list(COUNTED_EVENTS), created_at__gte=lo, created_at__lt=hi)
     for kind, created_at, payload, row_agency_id, row_path, category_id, region, channel, assignee_id in (
         events.values_list(
             "kind",
@@ -216,4 +226,3 @@ def collect(
         c[name] += 1
         if name == "redirected_out" and (payload or {}).get("late"):
             c["redirected_out_late"] += 1
-    return out

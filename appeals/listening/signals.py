@@ -251,19 +251,21 @@ def _shares(counter: Counter) -> dict[str, float]:
     return {c: (counter.get(c, 0) + 0.5) / (total + 0.5 * k) for c in Channel.values}
 
 
-def signals_read(*, root: Agency, period: Period, source: Source) -> Signals:
-    """Every signal of `root`'s subtree for `period`, from `source` (a Source reaching back to signals_since)."""
-    min_count = int(listening_setting("MIN_COUNT"))
-    min_people = int(listening_setting("MIN_APPLICANTS"))
-    min_ratio = float(listening_setting("MIN_RATIO"))
-    alpha = float(listening_setting("ALPHA"))
-    min_history = int(listening_setting("MIN_BASELINE_PERIODS"))
-    # By the subtree's agency ids (Source.paths) rather than a join on the path: the planner then reads the pairs'
-    # appeals through appeal_pair_registered instead of every appeal of the subtree's agencies.
-    scope = Appeal.objects.filter(agency_id__in=sorted(source.paths))
-    out: list[Signal] = []
+@dataclass
+class _Reading:
+    """The period's counts of each pair by channel against those of its baseline periods, and what stands out."""
 
-    # Pairs against their baseline periods of the same length.
+    now: dict[tuple, Counter]  # pair -> channel -> appeals in the period
+    past: dict[tuple, dict[int, Counter]]  # pair -> baseline period -> channel -> appeals
+    everywhere: Counter  # channel -> appeals of every pair in the baseline periods
+    available: list[int]  # the baseline periods with history
+    raised: list[tuple[tuple, int, float, float]]  # pair, count, baseline, q: above their baseline
+    new_pairs: list[tuple[tuple, int]]  # pair, count: without any appeal in the baseline periods
+
+
+def _against_baseline(period: Period, source: Source) -> _Reading:
+    """Pairs against their baseline periods of the same length (Poisson / NB tail, Benjamini-Hochberg)."""
+    min_count = int(listening_setting("MIN_COUNT"))
     blocks = baseline_spans(period)
     available = [i for i, (start, _end) in enumerate(blocks, start=1) if start >= source.first_day]
     rows = source.sums_by_span([(period.start, period.end), *blocks], ("category_id", "region", "channel"))
@@ -283,7 +285,7 @@ def signals_read(*, root: Agency, period: Period, source: Source) -> Signals:
 
     tested: list[tuple[tuple, int, float, float]] = []  # pair, count, baseline, p
     new_pairs: list[tuple[tuple, int]] = []
-    if len(available) >= min_history:
+    if len(available) >= int(listening_setting("MIN_BASELINE_PERIODS")):
         for pair in set(now) | set(past):
             count = sum(now[pair].values()) if pair in now else 0
             if pair not in past:
@@ -293,11 +295,32 @@ def signals_read(*, root: Agency, period: Period, source: Source) -> Signals:
             baseline, p = count_p_value(count, [sum(past[pair][i].values()) for i in available])
             tested.append((pair, count, baseline, p))
     q_values = benjamini_hochberg([p for *_rest, p in tested])
+    alpha, min_ratio = float(listening_setting("ALPHA")), float(listening_setting("MIN_RATIO"))
     raised = [
         (pair, count, baseline, q)
         for (pair, count, baseline, _p), q in zip(tested, q_values, strict=True)
         if q <= alpha and count >= min_count and count >= min_ratio * baseline
     ]
+    return _Reading(now, past, everywhere, available, raised, new_pairs)
+
+
+def _pair_query(root: Agency, category_id, region: str, start: date, end: date) -> dict:
+    """The queue's filters of a pair's appeals in start..end."""
+    return {
+        "agency_subtree": root.pk,
+        "category": category_id,
+        "region": region,
+        "registered_after": start.isoformat(),
+        "registered_before": end.isoformat(),
+    }
+
+
+def signals_read(*, root: Agency, period: Period, source: Source) -> Signals:
+    """Every signal of `root`'s subtree for `period`, from `source` (a Source reaching back to signals_since)."""
+    # By the subtree's agency ids (Source.paths) rather than a join on the path: the planner then reads the pairs'
+    # appeals through appeal_pair_registered instead of every appeal of the subtree's agencies.
+    scope = Appeal.objects.filter(agency_id__in=sorted(source.paths))
+    reading = _against_baseline(period, source)
 
     # Long-standing: complete months above the upper bound of their (frozen) baseline.
     months = month_spans(period)
@@ -307,24 +330,22 @@ def signals_read(*, root: Agency, period: Period, source: Source) -> Signals:
             monthly[(category_id, region)][span] += counter["received"]
     runs = _long_standing_runs(monthly, months, source.first_day)
 
-    candidates = {pair for pair, *_r in raised} | {pair for pair, _c in new_pairs} | set(runs)
+    candidates = {pair for pair, *_r in reading.raised} | {pair for pair, _c in reading.new_pairs} | set(runs)
     people = applicants_by_pair(scope, candidates, period.start, period.end)
     answered = answered_since(scope, {pair: months[run["start"]][0] for pair, run in runs.items()}, months[-1][1])
+    out = _long_standing_signals(root, months, runs, people, answered)
+    out += _pair_signals(root, period, reading, runs, people)
+    out.extend(_body_signals(root=root, period=period, source=source))
+    out.sort(key=_rank)
+    return Signals(period=period, root=root, history_periods=len(reading.available), signals=out)
 
-    def pair_query(category_id, region, start: date, end: date, **extra) -> dict:
-        return {
-            "agency_subtree": root.pk,
-            "category": category_id,
-            "region": region,
-            "registered_after": start.isoformat(),
-            "registered_before": end.isoformat(),
-            **extra,
-        }
 
+def _long_standing_signals(root: Agency, months, runs: dict, people: dict, answered: dict) -> list[Signal]:
+    out = []
     for pair, run in runs.items():
         category_id, region = pair
         start = months[run["start"]][0]
-        total, done = answered.get(pair, (run["count"], 0))
+        _total, done = answered.get(pair, (run["count"], 0))
         out.append(
             Signal(
                 kind=LONG_STANDING,
@@ -339,17 +360,26 @@ def signals_read(*, root: Agency, period: Period, source: Source) -> Signals:
                 score_name="p",
                 answered=done,
                 months=run["months"],
-                query=pair_query(category_id, region, start, months[-1][1]),
+                query=_pair_query(root, category_id, region, start, months[-1][1]),
             )
         )
+    return out
 
+
+def _pair_signals(root: Agency, period: Period, reading: _Reading, runs: dict, people: dict) -> list[Signal]:
+    """Hotspots, new topics, channel-driven spikes and persistent few among the pairs that stand out (a problem
+    that lasts is listed as long-standing instead)."""
+    min_count = int(listening_setting("MIN_COUNT"))
+    min_people = int(listening_setting("MIN_APPLICANTS"))
+    now, past = reading.now, reading.past
     by_pair_shares = {pair: _shares(_merge(past[pair].values())) for pair in past}
-    for pair, count, baseline, q in [*raised, *((pair, count, 0.0, None) for pair, count in new_pairs)]:
+    out: list[Signal] = []
+    for pair, count, baseline, q in [*reading.raised, *((pair, count, 0.0, None) for pair, count in reading.new_pairs)]:
         category_id, region = pair
         if pair in runs:
-            continue  # a problem that lasts is listed as long-standing
+            continue
         usual = _merge(past[pair].values()) if pair in past else Counter()
-        shares = by_pair_shares[pair] if sum(usual.values()) >= min_count else _shares(everywhere)
+        shares = by_pair_shares[pair] if sum(usual.values()) >= min_count else _shares(reading.everywhere)
         driver = _channel_driver(now[pair], count, baseline, shares)
         who = people.get(pair, count)
         common = {
@@ -360,19 +390,15 @@ def signals_read(*, root: Agency, period: Period, source: Source) -> Signals:
             "category_id": category_id,
             "applicants": who,
             "baseline": round(baseline, 1) if q is not None else None,
-            "query": pair_query(category_id, region, period.start, period.end),
+            "query": _pair_query(root, category_id, region, period.start, period.end),
         }
         if driver is not None:
             channel, p = driver
+            share = round(100.0 * now[pair][channel] / count, 1)
+            labels = [NEW] if q is None else []
             out.append(
                 Signal(
-                    kind=CHANNEL_DRIVEN,
-                    channel=channel,
-                    score=p,
-                    score_name="p",
-                    share=round(100.0 * now[pair][channel] / count, 1),
-                    labels=[NEW] if q is None else [],
-                    **common,
+                    kind=CHANNEL_DRIVEN, channel=channel, score=p, score_name="p", share=share, labels=labels, **common
                 )
             )
         elif who < min_people:  # a persistent few, with or without history
@@ -381,10 +407,7 @@ def signals_read(*, root: Agency, period: Period, source: Source) -> Signals:
             out.append(Signal(kind=NEW, score=None, score_name="", **common))
         else:
             out.append(Signal(kind=HOTSPOT, score=q, score_name="q", **common))
-
-    out.extend(_body_signals(root=root, period=period, source=source))
-    out.sort(key=_rank)
-    return Signals(period=period, root=root, history_periods=len(available), signals=out)
+    return out
 
 
 def _merge(counters) -> Counter:
