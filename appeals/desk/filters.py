@@ -101,6 +101,26 @@ DRILL_DOWN_EVENTS = (
     ("returned", _("Returned for rework")),
     ("escalated", _("Escalated")),
 )
+class YesNoField(forms.NullBooleanField):
+    """Yes, no or either (empty); anything else is refused rather than read as "either" (NullBooleanField's
+    default), so `?overdue=5` answers 400 on the API and an error on the page instead of a silently wider list."""
+
+    ACCEPTED = frozenset({None, "", True, False, "true", "false", "True", "False", "1", "0"})
+
+    def to_python(self, value):
+        if value not in self.ACCEPTED:
+            raise forms.ValidationError(
+                _("Select a valid choice. %(value)s is not one of the available choices."),
+                code="invalid_choice",
+                params={"value": value},
+            )
+        return super().to_python(value)
+
+
+class YesNoFilter(django_filters.BooleanFilter):
+    field_class = YesNoField
+
+
 DRILL_DOWN_BOOLEANS = ("on_time", "escalated_in", "event_late")
 
 
@@ -109,7 +129,7 @@ class AppealFilterSet(django_filters.FilterSet):
     # DISTINCT, which would make PostgreSQL sort every matching row with its joins before the LIMIT.
     q = django_filters.CharFilter(label=_("Search"), method="filter_q", max_length=200)
     status = django_filters.MultipleChoiceFilter(label=_("Status"), choices=AppealStatus.choices, distinct=False)
-    open = django_filters.BooleanFilter(label=_("Open"), method="filter_open")
+    open = YesNoFilter(label=_("Open"), method="filter_open")
     kind = django_filters.MultipleChoiceFilter(label=_("Kind"), choices=AppealKind.choices, distinct=False)
     channel = django_filters.MultipleChoiceFilter(label=_("Channel"), choices=Channel.choices, distinct=False)
     language = django_filters.ChoiceFilter(label=_("Language"), choices=Language.choices)
@@ -119,7 +139,7 @@ class AppealFilterSet(django_filters.FilterSet):
     )
     agency = ModelMultipleChoiceByIdFilter(label=_("Agency"), queryset=_visible_agencies, distinct=False)
     executor = ModelChoiceByIdFilter(label=_("Executor"), field_name="assignee", queryset=_visible_staff)
-    unassigned = django_filters.BooleanFilter(label=_("Unassigned"), field_name="assignee", lookup_expr="isnull")
+    unassigned = YesNoFilter(label=_("Unassigned"), field_name="assignee", lookup_expr="isnull")
     registered = django_filters.DateFromToRangeFilter(
         label=_("Registered"),
         field_name="registered_at__date",
@@ -130,16 +150,16 @@ class AppealFilterSet(django_filters.FilterSet):
         field_name="due_date",
         widget=django_filters.widgets.DateRangeWidget(attrs={"type": "date"}),
     )
-    overdue = django_filters.BooleanFilter(label=_("Overdue"), method="filter_overdue")
+    overdue = YesNoFilter(label=_("Overdue"), method="filter_overdue")
     due_within = extend_schema_field({"type": "number", "minimum": 0, "maximum": 60})(
         django_filters.NumberFilter(
             label=_("Due within, working days"), method="filter_due_within", min_value=0, max_value=60
         )
     )
-    repeated = django_filters.BooleanFilter(label=_("Repeated"), field_name="is_repeated")
-    escalated = django_filters.BooleanFilter(label=_("Escalated"), method="filter_escalated")
-    extended = django_filters.BooleanFilter(label=_("Extended"), method="filter_extended")
-    redirected_in = django_filters.BooleanFilter(
+    repeated = YesNoFilter(label=_("Repeated"), field_name="is_repeated")
+    escalated = YesNoFilter(label=_("Escalated"), method="filter_escalated")
+    extended = YesNoFilter(label=_("Extended"), method="filter_extended")
+    redirected_in = YesNoFilter(
         label=_("Redirected from another body"),
         field_name="redirected_from",
         lookup_expr="isnull",
@@ -243,9 +263,9 @@ class AppealFilterSet(django_filters.FilterSet):
     closed = django_filters.DateFromToRangeFilter(
         label=_("Closed"), method="filter_closed", widget=django_filters.widgets.DateRangeWidget(attrs={"type": "date"})
     )
-    on_time = django_filters.BooleanFilter(label=_("Closed on time"), method="filter_on_time")
+    on_time = YesNoFilter(label=_("Closed on time"), method="filter_on_time")
     outcome = django_filters.MultipleChoiceFilter(label=_("Outcome"), choices=Outcome.choices, distinct=False)
-    escalated_in = django_filters.BooleanFilter(
+    escalated_in = YesNoFilter(
         label=_("Complaint about a lower body"), field_name="escalated_from", lookup_expr="isnull", exclude=True
     )
     event = django_filters.ChoiceFilter(label=_("Action taken"), choices=DRILL_DOWN_EVENTS, method="filter_event")
@@ -254,9 +274,9 @@ class AppealFilterSet(django_filters.FilterSet):
         method="filter_event_options",
         widget=django_filters.widgets.DateRangeWidget(attrs={"type": "date"}),
     )
-    event_late = django_filters.BooleanFilter(label=_("Redirect after the limit"), method="filter_event_options")
+    event_late = YesNoFilter(label=_("Redirect after the limit"), method="filter_event_options")
     # The listening signals (appeals/listening/): repeats, and appeals citizens took over a body's head.
-    repeat = django_filters.BooleanFilter(label=_("Repeat appeal"), method="filter_repeat")
+    repeat = YesNoFilter(label=_("Repeat appeal"), method="filter_repeat")
     taken_higher = django_filters.DateFromToRangeFilter(
         label=_("Taken over the body's head"),
         method="filter_taken_higher",
