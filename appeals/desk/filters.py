@@ -101,6 +101,8 @@ DRILL_DOWN_EVENTS = (
     ("returned", _("Returned for rework")),
     ("escalated", _("Escalated")),
 )
+
+
 class YesNoField(forms.NullBooleanField):
     """Yes, no or either (empty); anything else is refused rather than read as "either" (NullBooleanField's
     default), so `?overdue=5` answers 400 on the API and an error on the page instead of a silently wider list."""
