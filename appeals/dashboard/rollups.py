@@ -27,6 +27,7 @@ from django.db.models.functions import Greatest
 from django.utils import timezone
 
 from agencies.models import Agency
+from agencies.selectors import agency_subtree
 
 from ..calendar.workdays import local_today
 from ..desk.rosters import roster_cached, roster_version
@@ -86,7 +87,7 @@ def subtree_paths(root: Agency) -> dict[int, str]:
     """{agency id: path} of `root`'s subtree, root included, from the roster cache (changes to agencies renew it)."""
     return roster_cached(
         f"dashboard:subtree:{root.pk}:{root.path}",
-        lambda: dict(Agency.objects.filter(path__startswith=root.path).values_list("pk", "path")),
+        lambda: dict(agency_subtree(root).values_list("pk", "path")),
     )
 
 
