@@ -554,12 +554,23 @@ class SuggestAnswerSerializer(serializers.Serializer):
     suggestions = SuggestionSerializer(many=True)
 
 
+class IntakeOptionsSerializer(serializers.Serializer):
+    """The query parameters of a single intake (others are ignored, as before there were any)."""
+
+    route_suggestions = serializers.BooleanField(required=False, default=False)
+
+
 class AppealIntakeCreatedSerializer(AppealCreatedSerializer):
-    """The answer to a single intake: the receipt, and what the routing model reads in the text."""
+    """The answer to a single intake: the receipt, and what the routing model reads in the text when asked."""
 
-    route_suggestions = serializers.SerializerMethodField()
+    route_suggestions = serializers.SerializerMethodField(
+        help_text=_("What the routing model reads in the text; null unless asked for with ?route_suggestions=true.")
+    )
 
-    @extend_schema_field(SuggestAnswerSerializer)
-    def get_route_suggestions(self, appeal) -> dict:
-        version, suggestions = self.context.get("route_suggestions") or (None, [])
+    @extend_schema_field(SuggestAnswerSerializer(allow_null=True))
+    def get_route_suggestions(self, appeal) -> dict | None:
+        suggested = self.context.get("route_suggestions")
+        if suggested is None:
+            return None
+        version, suggestions = suggested
         return SuggestAnswerSerializer({"model_version": version, "suggestions": suggestions}).data

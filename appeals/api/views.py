@@ -27,6 +27,7 @@ from .. import lifecycle
 from ..access.integrations import (
     appeals_visible_to_integration,
 )
+from ..access.routes import categories_by_code
 from ..access.selectors import appeal_timeline, appeals_for_display, appeals_visible_to, ordered
 from ..desk.filters import AppealFilterSet
 from ..lifecycle import ApplicantData
@@ -39,6 +40,17 @@ from . import serializers as s
 from .authentication import request_integration
 from .intake import IntakeData, appeal_intake, appeals_intake_batch, request_fingerprint
 from .parsers import CheckedFormParser, CheckedMultiPartParser
+
+ROUTE_SUGGESTIONS = OpenApiParameter(
+    "route_suggestions",
+    OpenApiTypes.BOOL,
+    OpenApiParameter.QUERY,
+    required=False,
+    description=(
+        "Optional, default false. true: the receipt's `route_suggestions` holds what the routing model reads in "
+        "the text (as POST /api/v1/appeals/suggest/ answers); false: it is null."
+    ),
+)
 
 # Events an integration does not see in a timeline: they are internal to the agency.
 INTERNAL_EVENT_KINDS = frozenset({EventKind.NOTE_ADDED, EventKind.PERSONAL_DATA_REVEALED})
@@ -182,18 +194,23 @@ class AppealViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
             "header, answers 200 with the first appeal and never creates a second one. Without `agency` the "
             "appeal goes to the agency that handles its category in its region. Without either, an integration "
             "that opted in to automatic routing has them chosen by the routing model when it is sure enough "
-            "(the decision is in the appeal's timeline). `route_suggestions` holds the model's three most "
-            "probable categories for the text, as POST /api/v1/appeals/suggest/ answers. Needs the `intake` scope."
+            "(the decision is in the appeal's timeline). With `?route_suggestions=true`, `route_suggestions` "
+            "holds the model's three most probable categories for the text, as POST /api/v1/appeals/suggest/ "
+            "answers; without it, `route_suggestions` is null (reading the text costs the server about as much "
+            "as the rest of the intake: ask for it only where it is shown). Needs the `intake` scope."
         ),
         request=s.AppealIntakeSerializer,
-        parameters=[IDEMPOTENCY_KEY],
+        parameters=[IDEMPOTENCY_KEY, ROUTE_SUGGESTIONS],
         responses={
             201: OpenApiResponse(s.AppealIntakeCreatedSerializer, description="Registered."),
             200: OpenApiResponse(s.AppealIntakeCreatedSerializer, description="A retry: the appeal registered before."),
         },
     )
     def create(self, request):
-        serializer = s.AppealIntakeSerializer(data=request.data)
+        options = s.IntakeOptionsSerializer(data=request.query_params)
+        options.is_valid(raise_exception=True)
+        # The categories come from memory (appeals.access.routes), not a query per intake.
+        serializer = s.AppealIntakeSerializer(data=request.data, context={"categories": categories_by_code()})
         serializer.is_valid(raise_exception=True)
         key = request.headers.get("Idempotency-Key", "").strip()
         if len(key) > 255:
@@ -207,9 +224,10 @@ class AppealViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
             idempotency_key=key,
             fingerprint=request_fingerprint(request.data),
         )
-        # The receipt shows the appeal's own fields and its agency: one query, not the full representation's.
-        appeal = Appeal.objects.select_related("agency").get(pk=appeal.pk)
-        suggested = routing_suggest(text=appeal_text(appeal.subject, appeal.text), region=appeal.region)
+        # The receipt is drawn from the appeal as registered (its agency loaded): no query to read it back.
+        suggested = None
+        if options.validated_data["route_suggestions"]:
+            suggested = routing_suggest(text=appeal_text(appeal.subject, appeal.text), region=appeal.region)
         body = s.AppealIntakeCreatedSerializer(
             appeal, context={"request": request, "route_suggestions": suggested}
         ).data
