@@ -278,6 +278,21 @@ class AppealCreatedSerializer(serializers.Serializer):
         request = self.context.get("request")
         return request.build_absolute_uri(path) if request is not None else path
 
+    def to_representation(self, appeal):
+        """The fields above, read directly as AppealSerializer does: every intake answers with a receipt, and DRF's
+        walk deep-copies the declared fields for each one (tests/api/test_representation.py checks the JSON)."""
+        f = _FAST_FIELDS
+        return {
+            "id": appeal.pk,
+            "number": _text(appeal.number),
+            "external_id": _text(appeal.external_id),
+            "status": _choice(f["status"], appeal.status),
+            "agency": _agency_ref(appeal.agency),
+            "registered_at": _or_none(f["datetime"], appeal.registered_at),
+            "due_date": _or_none(f["date"], appeal.due_date),
+            "url": self.get_url(appeal),
+        }
+
 
 # --- Appeals: intake --------------------------------------------------------------------------------
 class ApplicantInSerializer(StrictSerializer):
@@ -518,6 +533,9 @@ class AppealBatchCreatedSerializer(AppealCreatedSerializer):
     def get_created(self, appeal) -> bool:
         return appeal.pk in self.context["created"]
 
+    def to_representation(self, appeal):
+        return {**super().to_representation(appeal), "created": self.get_created(appeal)}
+
 
 class AppealBatchAnswerSerializer(serializers.Serializer):
     appeals = AppealBatchCreatedSerializer(many=True, read_only=True, help_text=_("The receipts, in the order sent."))
@@ -574,3 +592,6 @@ class AppealIntakeCreatedSerializer(AppealCreatedSerializer):
             return None
         version, suggestions = suggested
         return SuggestAnswerSerializer({"model_version": version, "suggestions": suggestions}).data
+
+    def to_representation(self, appeal):
+        return {**super().to_representation(appeal), "route_suggestions": self.get_route_suggestions(appeal)}
