@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import copy
 import re
 from collections.abc import Mapping
 from datetime import timedelta
@@ -45,6 +46,17 @@ class StrictSerializer(serializers.Serializer):
     """A serializer that answers "Unknown field." for every key it does not define, and refuses a
     number, a boolean or an object where the schema says text (DRF would store 0 as "0")."""
 
+    def get_fields(self):
+        """The declared fields, each a shallow copy of its declaration (a nested serializer: DRF's deep copy).
+
+        DRF deep-copies each declared field for every serializer instance by running its __init__ again (choices
+        flattened, validators and error messages built anew): half the time of validating an intake. A declaration
+        is never bound or changed itself; `bind()` gives each copy its own name and parent, and what the copies
+        share (choices, validators, error messages, the queryset a code is looked up in) is only read. A mutable
+        default would be shared too, so such a field is deep-copied as DRF does.
+        """
+        return {name: _fresh_copy(field) for name, field in self._declared_fields.items()}
+
     def to_internal_value(self, data):
         unknown = {}
         if isinstance(data, Mapping):
@@ -63,6 +75,12 @@ class StrictSerializer(serializers.Serializer):
         if unknown:
             raise serializers.ValidationError(unknown)
         return value
+
+
+def _fresh_copy(field: serializers.Field) -> serializers.Field:
+    if isinstance(field, serializers.BaseSerializer) or isinstance(field.default, list | dict | set):
+        return copy.deepcopy(field)
+    return copy.copy(field)
 
 
 # --- References ------------------------------------------------------------------------------------
