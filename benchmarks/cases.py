@@ -371,7 +371,10 @@ def intake_cases(count: int, clients: int, workers: int) -> list[dict]:
     batch_count = count * 4  # more appeals, so that the batches keep every client busy for a few seconds
     batched = [_intake_body(n, f"{run}b", rng) for n in range(batch_count + warm_count * INTAKE_BATCH // 5)]
 
-    # The queries of one intake and of one batch, in process.
+    # The queries of one intake and of one batch, in process, after a first intake: a process reads the categories,
+    # their routes and the calendar's overrides once a minute (3 queries more for its first intake), as each gunicorn
+    # worker does after its first request.
+    _queries_of("/api/v1/appeals/", _intake_body(0, f"{run}w", rng), headers)
     single_queries = _queries_of("/api/v1/appeals/", singles[-1], headers)
     batch_queries = _queries_of(
         "/api/v1/appeals/batch/", {"appeals": [_intake_body(n, f"{run}q", rng) for n in range(INTAKE_BATCH)]}, headers
