@@ -10,11 +10,8 @@ from django.test import RequestFactory
 from django.utils import timezone, translation
 from rest_framework import serializers
 
-from appeals.api.serializers import (
-    AppealBatchCreatedSerializer,
-    AppealIntakeCreatedSerializer,
-    AppealSerializer,
-)
+from appeals.api.intake_serializers import AppealBatchCreatedSerializer, AppealIntakeCreatedSerializer
+from appeals.api.serializers import AppealSerializer
 from appeals.api.views import appeals_for_api
 from appeals.models import Appeal, Attachment
 from appeals.models.choices import AppealStatus, ApplicantType
