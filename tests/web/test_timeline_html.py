@@ -45,12 +45,16 @@ def varied_events(agency, executor, supervisor, district):
         (supervisor, EventKind.APPROVED, AppealStatus.AWAITING_APPROVAL, AppealStatus.ANSWERED, {"on_time": False}),
         (None, "unknown_kind", "nonsense", "other", {}),
     ]
-    for actor, kind, from_status, to_status, payload in events:
+    for minutes, (actor, kind, from_status, to_status, payload) in enumerate(events):
         AppealEvent.objects.create(
-            appeal=appeal, actor=actor, kind=kind, from_status=from_status, to_status=to_status, payload=payload
+            appeal=appeal,
+            actor=actor,
+            kind=kind,
+            from_status=from_status,
+            to_status=to_status,
+            payload=payload,
+            created_at=start + timedelta(minutes=37 * minutes),  # the trail is append-only: set when written
         )
-    for minutes, event in enumerate(AppealEvent.objects.filter(appeal=appeal).order_by("id")):
-        AppealEvent.objects.filter(pk=event.pk).update(created_at=start + timedelta(minutes=37 * minutes))
     return appeal
 
 
