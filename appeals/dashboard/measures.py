@@ -24,7 +24,7 @@ from ..models import Appeal
 from ..models.choices import OPEN_STATUSES
 from .facts import local_bounds
 from .periods import Period
-from .rollups import Source
+from .rollups import Source, subtree_scope
 
 
 def dashboard_setting(key: str):
@@ -297,7 +297,7 @@ def league(
     previous_durations = source.durations(period.previous_start, period.previous_end, ("branch",))
     # By agency (the subtree's ids: the open appeals' partial index by agency), summed into branches here.
     paths = source.paths
-    by_agency = open_state(Appeal.objects.filter(agency_id__in=sorted(paths)), F("agency_id"), today)
+    by_agency = open_state(Appeal.objects.filter(subtree_scope(root)), F("agency_id"), today)
     state: dict[int, Counter] = {}
     for agency_id, counter in by_agency.items():
         state.setdefault(source.branch_of(paths.get(agency_id, "")), Counter()).update(counter)

@@ -91,6 +91,15 @@ def subtree_paths(root: Agency) -> dict[int, str]:
     )
 
 
+def subtree_scope(root: Agency, field: str = "agency_id") -> Q:
+    """The rows of `root`'s subtree by their agency (`field`): its agencies' ids, or no condition at all when the
+    subtree holds every agency (the root of the only tree: a list of 3 000 ids would only cost its parsing)."""
+    paths = subtree_paths(root)
+    if len(paths) == roster_cached("dashboard:agencies", Agency.objects.count):
+        return Q()
+    return Q(**{f"{field}__in": sorted(paths)})
+
+
 def _days(start: date, end: date):
     day = start
     while day <= end:
@@ -341,7 +350,7 @@ class Source:
         return self._paths
 
     def _scoped(self, model, condition: Q):
-        return model.objects.filter(condition, agency_id__in=sorted(self.paths))
+        return model.objects.filter(condition, subtree_scope(self.root))
 
     def split(self, start: date, end: date, *, by_day: bool = False) -> tuple[list[date], list[tuple[date, date]]]:
         """The rolled-up part of start..end (up to yesterday: today is live) as the whole calendar months in it
@@ -365,25 +374,47 @@ class Source:
         end = month_end(month)
         return end <= last and not any(day in self.missing for day in _days(month, end))
 
-    def _read(self, daily, monthly, spans, group: tuple[str, ...], aggregates: dict, *, indexed: bool = False):
-        """One SQL reading (a UNION ALL of the daily and the monthly roll-ups) of `spans` grouped by `group`;
-        with `indexed` each row carries "span", the index of its span in `spans` (disjoint spans).
+    def _read(
+        self, daily, monthly, spans, group: tuple[str, ...], sums: tuple[str, ...], *, indexed: bool = False
+    ) -> dict[tuple, tuple]:
+        """The rolled-up history of `spans`, summed as the caller groups it: {(*group values): (the sums of `sums`,
+        in their order)}, a branch worked out from each agency's path; with `indexed` the key starts with the index
+        of the span in `spans` (disjoint spans). One SQL reading (a UNION ALL of the daily and the monthly roll-ups).
 
-        The rows are kept HISTORY_CACHE_SECONDS in the cache: they are history, which only a rebuild of the
-        roll-ups changes (rollups_version), and the key holds the exact days and months read, the subtree and
-        the rosters' version."""
+        The result is kept HISTORY_CACHE_SECONDS in the cache: it is history, which only a rebuild of the roll-ups
+        changes (rollups_version), and the key holds the exact days and months read, the subtree, its branches and
+        the rosters' version. Kept as grouped, not as the SQL's rows: the whole country's reading by branch is
+        made of some 3 000 agencies' rows, a ministry's signals of some 10 000 (category, region, channel) rows,
+        and a request then reads the few sums it shows instead of summing those rows again."""
         splits = [self.split(start, end, by_day="day" in group) for start, end in spans]
         ttl = int(settings.DASHBOARD.get("HISTORY_CACHE_SECONDS", 0))
         if ttl <= 0:
-            return self._query(daily, monthly, splits, group, aggregates, indexed=indexed)
-        identity = (daily.__name__, monthly.__name__, splits, group, sorted(aggregates), indexed)
+            return self._grouped(daily, monthly, splits, group, sums, indexed=indexed)
+        identity = (daily.__name__, monthly.__name__, splits, group, sums, indexed, sorted(self.branches))
         digest = hashlib.sha256(repr(identity).encode()).hexdigest()[:32]
-        key = f"dashboard:history:{rollups_version()}:{roster_version()}:{self.root.pk}:{self.root.path}:{digest}"
-        rows = cache.get(key)
-        if rows is None:
-            rows = list(self._query(daily, monthly, splits, group, aggregates, indexed=indexed))
-            cache.set(key, rows, ttl)
-        return rows
+        key = f"dashboard:history:v2:{rollups_version()}:{roster_version()}:{self.root.pk}:{self.root.path}:{digest}"
+        found = cache.get(key)
+        if found is None:
+            found = self._grouped(daily, monthly, splits, group, sums, indexed=indexed)
+            cache.set(key, found, ttl)
+        return found
+
+    def _grouped(self, daily, monthly, splits, group: tuple[str, ...], sums: tuple[str, ...], *, indexed: bool):
+        aggregates = {f"sum_{name}": Sum(name) for name in sums}
+        names = [f"sum_{name}" for name in sums]
+        grouped: dict[tuple, list] = {}
+        for row in self._query(daily, monthly, splits, group, aggregates, indexed=indexed):
+            if indexed and row["span"] < 0:
+                continue
+            key = (row["span"], *self._sql_key(row, group)) if indexed else self._sql_key(row, group)
+            values = [row[name] or 0 for name in names]
+            known = grouped.get(key)
+            if known is None:
+                grouped[key] = values
+            else:
+                for i, value in enumerate(values):
+                    known[i] += value
+        return {key: tuple(values) for key, values in grouped.items()}
 
     def _query(self, daily, monthly, splits, group: tuple[str, ...], aggregates: dict, *, indexed: bool):
         day_whens, month_whens, ranges, months = [], [], [], []
@@ -426,17 +457,10 @@ class Source:
         """
         result: dict[tuple, Counter] = defaultdict(Counter)
         if start <= end and start < self.today:
-            sums = {f"sum_{name}": Sum(name) for name in counters}
-            for row in self._read(AppealDailyRollup, AppealMonthlyRollup, [(start, end)], group, sums):
-                key = self._sql_key(row, group)
-                result[key].update({name: row[f"sum_{name}"] or 0 for name in counters})
-        if self.live is not None:
-            wanted = set(counters)
-            for key, counter in self.live.counters.items():
-                if start <= key.day <= end and key.day in self.missing:
-                    result[tuple(self._live_dim(key, name) for name in group)].update(
-                        {name: value for name, value in counter.items() if name in wanted}
-                    )
+            history = self._read(AppealDailyRollup, AppealMonthlyRollup, [(start, end)], group, counters)
+            for key, values in history.items():
+                result[key].update(dict(zip(counters, values, strict=True)))
+        self._add_live(result, group, counters, {day: None for day in self.missing if start <= day <= end})
         return result
 
     def sums_by_span(
@@ -450,34 +474,39 @@ class Source:
             return result
         first = min(start for start, _end in spans)
         if first < self.today:
-            sums = {f"sum_{name}": Sum(name) for name in counters}
-            for row in self._read(AppealDailyRollup, AppealMonthlyRollup, spans, group, sums, indexed=True):
-                if row["span"] < 0:
-                    continue
-                key = (row["span"], *self._sql_key(row, group))
-                result[key].update({name: row[f"sum_{name}"] or 0 for name in counters})
-        if self.live is not None:
-            wanted = set(counters)
-            index = {}
-            for i, (start, end) in enumerate(spans):
-                for day in self.missing:
-                    if start <= day <= end:
-                        index[day] = i
-            for key, counter in self.live.counters.items():
-                if key.day in index:
-                    result[(index[key.day], *(self._live_dim(key, name) for name in group))].update(
-                        {name: value for name, value in counter.items() if name in wanted}
-                    )
+            history = self._read(AppealDailyRollup, AppealMonthlyRollup, spans, group, counters, indexed=True)
+            for key, values in history.items():
+                result[key].update(dict(zip(counters, values, strict=True)))
+        index = {}
+        for i, (start, end) in enumerate(spans):
+            for day in self.missing:
+                if start <= day <= end:
+                    index[day] = i
+        self._add_live(result, group, counters, index)
         return result
+
+    def _add_live(self, result: dict, group: tuple[str, ...], counters: tuple[str, ...], days: dict) -> None:
+        """Add the live reading's counters of `days` to `result`, grouped by `group`; `days` maps each day to the
+        index of its span (a key's first item) or to None (no index)."""
+        if self.live is None or not days:
+            return
+        wanted = set(counters)
+        for key, counter in self.live.counters.items():
+            if key.day in days:
+                span = days[key.day]
+                dims = tuple(self._live_dim(key, name) for name in group)
+                result[dims if span is None else (span, *dims)].update(
+                    {name: value for name, value in counter.items() if name in wanted}
+                )
 
     def durations(self, start: date, end: date, group: tuple[str, ...] = ()) -> dict[tuple, Counter]:
         """{group values: Counter {working days to answer: appeals}}; group among day, agency_id, branch."""
         result: dict[tuple, Counter] = defaultdict(Counter)
         if start <= end and start < self.today:
-            totals = {"total": Sum("count")}
             grouped = (*group, "working_days")
-            for row in self._read(AppealDurationRollup, AppealMonthlyDurationRollup, [(start, end)], grouped, totals):
-                result[self._sql_key(row, group)][row["working_days"]] += row["total"]
+            totals = self._read(AppealDurationRollup, AppealMonthlyDurationRollup, [(start, end)], grouped, ("count",))
+            for (*key, working_days), (total,) in totals.items():
+                result[tuple(key)][working_days] += total
         if self.live is not None:
             for (day, agency_id, _who, days), count in self.live.durations.items():
                 if start <= day <= end and day in self.missing:
