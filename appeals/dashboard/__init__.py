@@ -6,8 +6,9 @@ measures.py  the indicators of a period for an agency subtree, its branches and 
 (the signals of what is unusual live in appeals.listening.signals)
 charts.py    server-rendered SVG charts
 periods.py   the period form (week, month, quarter, year, custom) and the previous period
+html.py      the tables' rows and the signals' items, written in Python for the templates
 views.py     the dashboard's pages (an edge, like appeals.views)
 
-May import: appeals.access, appeals.calendar, appeals.models, appeals.listening.signals, agencies; views.py also
-the lifecycle and the desk's pages. The lifecycle imports rollups.py only (rollups_reassign).
+May import: appeals.access, appeals.calendar, appeals.models, appeals.listening (signals, describe), agencies;
+views.py also the lifecycle and the desk's pages. The lifecycle imports rollups.py only (rollups_reassign).
 """

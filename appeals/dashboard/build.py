@@ -13,6 +13,7 @@ from django.utils.translation import pgettext
 from agencies.models import Agency
 
 from ..listening import signals
+from ..listening.describe import signals_describe
 from . import charts
 from .measures import (
     CURRENT_STATE,
@@ -34,6 +35,8 @@ from .periods import Period
 from .rollups import Source
 
 SORT_KEYS = frozenset({"name", *INDICATOR_KEYS})
+# The bodies listed under "Repeat appeals" and "Who makes citizens go higher" (templates/dashboard/_signals.html).
+BODIES_LISTED = 10
 
 
 @dataclass(frozen=True)
@@ -204,9 +207,10 @@ def _escalated_over(source: Source, period: Period) -> tuple[dict[int, int], dic
 
 def _signals(root: Agency, period: Period, source: Source) -> dict:
     """The signals by kind, for the page: each with its queue link, pair signals with their newest appeals."""
-    found = signals.signals_describe(
+    found = signals_describe(
         signals.signals_read(root=root, period=period, source=source),
         listed=int(signals.listening_setting("LISTED_APPEALS")),
+        bodies=BODIES_LISTED,
     )
     by_kind = {kind: found.of(kind) for kind in signals.KINDS}
     return {

@@ -37,12 +37,8 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import date, timedelta
-from functools import reduce
-from operator import or_
 
-from django.db import connection
-from django.db.models import Count, F, Q, Window
-from django.db.models.functions import RowNumber
+from django.db.models import Count, Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
@@ -84,8 +80,6 @@ KIND_LABELS = {
     ESCALATION: _("Taken over the body's head"),
 }
 PAIR_KINDS = frozenset({HOTSPOT, NEW, LONG_STANDING, CHANNEL_DRIVEN, FEW_APPLICANTS})
-# What the dashboard shows of the newest appeals behind a pair signal (templates/dashboard/_appeal_list.html).
-LISTED_FIELDS = ("number", "registered_at", "subject", "category_id", "region", "agency__name_kk", "agency__name_ru")
 
 
 # --- The signal ------------------------------------------------------------------------------------
@@ -261,7 +255,8 @@ class _Reading:
     """The period's counts of each pair by channel against those of its baseline periods, and what stands out."""
 
     now: dict[tuple, Counter]  # pair -> channel -> appeals in the period
-    past: dict[tuple, dict[int, Counter]]  # pair -> baseline period -> channel -> appeals
+    usual: dict[tuple, Counter]  # pair -> channel -> appeals in all its baseline periods
+    totals: dict[tuple, dict[int, int]]  # pair -> baseline period -> appeals
     everywhere: Counter  # channel -> appeals of every pair in the baseline periods
     available: list[int]  # the baseline periods with history
     raised: list[tuple[tuple, int, float, float]]  # pair, count, baseline, q: above their baseline
@@ -273,31 +268,33 @@ def _against_baseline(period: Period, source: Source) -> _Reading:
     min_count = int(listening_setting("MIN_COUNT"))
     blocks = baseline_spans(period)
     available = [i for i, (start, _end) in enumerate(blocks, start=1) if start >= source.first_day]
-    rows = source.sums_by_span([(period.start, period.end), *blocks], ("category_id", "region", "channel"))
+    rows = source.counts_by_span([(period.start, period.end), *blocks], ("category_id", "region", "channel"))
     now: dict[tuple, Counter] = defaultdict(Counter)
-    past: dict[tuple, dict[int, Counter]] = defaultdict(lambda: defaultdict(Counter))
-    for (span, category_id, region, channel), counter in rows.items():
-        if category_id is None or not counter["received"]:
-            continue
-        if span == 0:
-            now[(category_id, region)][channel] += counter["received"]
-        elif span in available:
-            past[(category_id, region)][span][channel] += counter["received"]
+    usual: dict[tuple, Counter] = defaultdict(Counter)
+    totals: dict[tuple, dict[int, int]] = defaultdict(dict)
     everywhere: Counter = Counter()
-    for by_span in past.values():
-        for counter in by_span.values():
-            everywhere.update(counter)
+    baseline_periods = set(available)
+    for (span, category_id, region, channel), received in rows.items():
+        if category_id is None or not received:
+            continue
+        pair = (category_id, region)
+        if span == 0:
+            now[pair][channel] += received
+        elif span in baseline_periods:
+            usual[pair][channel] += received
+            totals[pair][span] = totals[pair].get(span, 0) + received
+            everywhere[channel] += received
 
     tested: list[tuple[tuple, int, float, float]] = []  # pair, count, baseline, p
     new_pairs: list[tuple[tuple, int]] = []
     if len(available) >= int(listening_setting("MIN_BASELINE_PERIODS")):
-        for pair in set(now) | set(past):
+        for pair in set(now) | set(totals):
             count = sum(now[pair].values()) if pair in now else 0
-            if pair not in past:
+            if pair not in totals:
                 if count >= min_count:
                     new_pairs.append((pair, count))
                 continue
-            baseline, p = count_p_value(count, [sum(past[pair][i].values()) for i in available])
+            baseline, p = count_p_value(count, [totals[pair].get(i, 0) for i in available])
             tested.append((pair, count, baseline, p))
     q_values = benjamini_hochberg([p for *_rest, p in tested])
     alpha, min_ratio = float(listening_setting("ALPHA")), float(listening_setting("MIN_RATIO"))
@@ -306,7 +303,7 @@ def _against_baseline(period: Period, source: Source) -> _Reading:
         for (pair, count, baseline, _p), q in zip(tested, q_values, strict=True)
         if q <= alpha and count >= min_count and count >= min_ratio * baseline
     ]
-    return _Reading(now, past, everywhere, available, raised, new_pairs)
+    return _Reading(now, usual, totals, everywhere, available, raised, new_pairs)
 
 
 def _pair_query(root: Agency, category_id, region: str, start: date, end: date) -> dict:
@@ -330,9 +327,9 @@ def signals_read(*, root: Agency, period: Period, source: Source) -> Signals:
     # Long-standing: complete months above the upper bound of their (frozen) baseline.
     months = month_spans(period)
     monthly: dict[tuple, Counter] = defaultdict(Counter)
-    for (span, category_id, region), counter in source.sums_by_span(months, ("category_id", "region")).items():
+    for (span, category_id, region), received in source.counts_by_span(months, ("category_id", "region")).items():
         if category_id is not None:
-            monthly[(category_id, region)][span] += counter["received"]
+            monthly[(category_id, region)][span] += received
     runs = _long_standing_runs(monthly, months, source.first_day)
 
     candidates = {pair for pair, *_r in reading.raised} | {pair for pair, _c in reading.new_pairs} | set(runs)
@@ -376,15 +373,14 @@ def _pair_signals(root: Agency, period: Period, reading: _Reading, runs: dict, p
     that lasts is listed as long-standing instead)."""
     min_count = int(listening_setting("MIN_COUNT"))
     min_people = int(listening_setting("MIN_APPLICANTS"))
-    now, past = reading.now, reading.past
-    by_pair_shares = {pair: _shares(_merge(past[pair].values())) for pair in past}
+    now = reading.now
     out: list[Signal] = []
     for pair, count, baseline, q in [*reading.raised, *((pair, count, 0.0, None) for pair, count in reading.new_pairs)]:
         category_id, region = pair
         if pair in runs:
             continue
-        usual = _merge(past[pair].values()) if pair in past else Counter()
-        shares = by_pair_shares[pair] if sum(usual.values()) >= min_count else _shares(reading.everywhere)
+        usual = reading.usual.get(pair, Counter())
+        shares = _shares(usual) if sum(usual.values()) >= min_count else _shares(reading.everywhere)
         driver = _channel_driver(now[pair], count, baseline, shares)
         who = people.get(pair, count)
         common = {
@@ -413,13 +409,6 @@ def _pair_signals(root: Agency, period: Period, reading: _Reading, runs: dict, p
         else:
             out.append(Signal(kind=HOTSPOT, score=q, score_name="q", **common))
     return out
-
-
-def _merge(counters) -> Counter:
-    total: Counter = Counter()
-    for counter in counters:
-        total.update(counter)
-    return total
 
 
 def _rank(signal: Signal) -> tuple:
@@ -526,76 +515,3 @@ def escalations_by_branch(*, source: Source, period: Period) -> dict[int, int]:
     for _agency_id, path, count in escalations_over_head(root=source.root, period=period):
         totals[source.branch_of(path)] += count
     return dict(totals)
-
-
-# --- For display -----------------------------------------------------------------------------------
-def signals_describe(found: Signals, *, listed: int = 0) -> Signals:
-    """Attach categories and agencies (two queries) and, with `listed`, the newest appeals behind each pair
-    signal (one query)."""
-    signals = found.signals
-    categories = Category.objects.in_bulk({s.category_id for s in signals if s.category_id})
-    agencies = Agency.objects.in_bulk({s.agency_id for s in signals if s.agency_id})
-    for signal in signals:
-        signal.category = categories.get(signal.category_id)
-        signal.agency = agencies.get(signal.agency_id)
-    if listed:
-        pairs = [s for s in signals if s.kind in PAIR_KINDS]
-        newest = _newest_by_pair(found.root, found.period, pairs, listed)
-        for signal in pairs:
-            signal.appeals = newest.get(signal.pair, [])
-    return found
-
-
-def _newest_by_pair(root: Agency, period: Period, pairs: list[Signal], limit: int) -> dict[tuple, list[Appeal]]:
-    """The `limit` newest appeals of each pair signal's (category, region) in its dates, newest first: one query."""
-    if not pairs:
-        return {}
-    dates: dict[tuple, list[Q]] = defaultdict(list)
-    for signal in pairs:
-        lo = local_bounds(signal.since, signal.since)[0]
-        hi = local_bounds(signal.until, signal.until)[1]
-        dates[signal.pair].append(Q(registered_at__gte=lo, registered_at__lt=hi))
-    scope = subtree_scope(root)  # as signals_read's
-    rows = (
-        Appeal.objects.filter(pk__in=_newest_ids(scope, dates, limit))
-        .select_related("agency")
-        .only(*LISTED_FIELDS)
-        .order_by("-registered_at", "-pk")
-    )
-    listed: dict[tuple, list[Appeal]] = defaultdict(list)
-    for appeal in rows:
-        listed[(appeal.category_id, appeal.region)].append(appeal)
-    return listed
-
-
-def _newest_ids(scope: Q, dates: dict[tuple, list[Q]], limit: int):
-    """A subquery of the ids of the `limit` newest appeals in `scope` of each (category, region) in its dates.
-
-    They are ranked by a window over the pairs' appeals, on the few columns the ranking needs. For the whole tree
-    (no condition on the agency: each appeal of a pair is one of its newest until `limit` are found) PostgreSQL
-    reads each pair's newest backwards through appeal_pair_registered instead, `limit` rows a pair (a UNION ALL of
-    one LIMITed query a pair), where the window ranked some 13 000 appeals of the country's month; in a subtree a
-    pair may have none of its appeals, and that backwards reading would then go through all of the pair's."""
-    if not scope and connection.features.supports_slicing_ordering_in_compound:
-        parts = [
-            Appeal.objects.filter(reduce(or_, spans), category_id=category_id, region=region)
-            .order_by("-registered_at", "-pk")
-            .values("pk")[:limit]
-            for (category_id, region), spans in dates.items()
-        ]
-        return parts[0].union(*parts[1:], all=True) if len(parts) > 1 else parts[0]
-    wanted = reduce(or_, (Q(category_id=c, region=r) & reduce(or_, spans) for (c, r), spans in dates.items()))
-    rank = Window(
-        RowNumber(),
-        partition_by=[F("category_id"), F("region")],
-        order_by=[F("registered_at").desc(), F("pk").desc()],
-    )
-    return Appeal.objects.filter(scope, wanted).annotate(pair_rank=rank).filter(pair_rank__lte=limit).values("pk")
-
-
-def signals_for(*, root: Agency, period: Period, today: date, listed: int = 0) -> Signals:
-    """The signals of `root`'s subtree for `period`, read through a Source of their own."""
-    source = Source(
-        root=root, branches=list(Agency.objects.filter(parent=root)), since=signals_since(period), today=today
-    )
-    return signals_describe(signals_read(root=root, period=period, source=source), listed=listed)
