@@ -10,11 +10,14 @@ them to templates/dashboard/_table.html and _signals.html.
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Iterable
 
+from django.conf import settings
 from django.template.defaultfilters import date as date_filter
 from django.template.defaultfilters import floatformat, truncatechars
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.formats import localize
 from django.utils.html import conditional_escape
 from django.utils.safestring import SafeString, mark_safe
@@ -82,27 +85,48 @@ def _sentence(s) -> str:
     return text
 
 
-def _appeals(appeals: list) -> str:
-    """templates/dashboard/_appeal_list.html's markup: the appeals behind a signal, in a box that opens."""
-    if not appeals:
-        return "\n"
-    summary = ngettext("%(n)s appeal", "%(n)s appeals", len(appeals)) % {"n": _text(len(appeals))}
-    items = "".join(
-        f'<li><a href="{_text(reverse("appeals:detail", args=[appeal.pk]))}" class="mono">{_text(appeal.number)}</a>'
-        f' <span class="muted small">{_date(appeal.registered_at, "d.m.Y")} · {_text(appeal.agency.name)}</span>'
-        f'<br><span class="small">{_text(truncatechars(appeal.subject, 90))}</span></li>'
-        for appeal in appeals
-    )
-    return (
-        f'<details class="dash-appeals-box"><summary class="small">{summary}</summary><ul class="dash-appeals">\n'
-        f"{items}\n</ul></details>\n"
-    )
+class _AppealLists:
+    """templates/dashboard/_appeal_list.html's markup: the appeals behind a signal, in a box that opens. What every
+    appeal of a page shares is looked up once: its link but for the id, the time zone, each agency's name."""
+
+    def __init__(self) -> None:
+        marker = 2**62
+        self.url_parts = reverse("appeals:detail", args=[marker]).split(str(marker))
+        self.tz = timezone.get_current_timezone() if settings.USE_TZ else None  # what |date converts to
+        self.agencies: dict[int, str] = {}
+
+    def __call__(self, appeals: list) -> str:
+        if not appeals:
+            return "\n"
+        summary = ngettext("%(n)s appeal", "%(n)s appeals", len(appeals)) % {"n": _text(len(appeals))}
+        items = "".join(self._item(appeal) for appeal in appeals)
+        return (
+            f'<details class="dash-appeals-box"><summary class="small">{summary}</summary><ul class="dash-appeals">\n'
+            f"{items}\n</ul></details>\n"
+        )
+
+    def _item(self, appeal) -> str:
+        registered = appeal.registered_at
+        if self.tz is not None and timezone.is_aware(registered):
+            registered = registered.astimezone(self.tz)
+        agency = self.agencies.get(appeal.agency_id)
+        if agency is None:
+            agency = self.agencies[appeal.agency_id] = _text(appeal.agency.name)
+        subject = appeal.subject
+        # |truncatechars:90 gives the text in NFC, cut when longer than 90 characters.
+        subject = unicodedata.normalize("NFC", subject) if len(subject) <= 90 else truncatechars(subject, 90)
+        return (
+            f'<li><a href="{_text(str(appeal.pk).join(self.url_parts))}" class="mono">{_text(appeal.number)}</a>'
+            f' <span class="muted small">{registered:%d.%m.%Y} · {agency}</span>'
+            f'<br><span class="small">{_text(subject)}</span></li>'
+        )
 
 
 def signal_items(signals: Iterable) -> SafeString:
     """Each pair signal (appeals.listening.signals.Signal) as the dashboard lists it: where, how many of how many
     people against what usual level, and its newest appeals."""
     parts = []
+    appeals = _AppealLists()
     for s in signals:
         where = _text(s.category.name) if s.category else _text(gettext("No category"))
         channel = f' <span class="badge deadline-overdue">{_text(s.channel_label)}</span>' if s.channel else ""
@@ -110,6 +134,6 @@ def signal_items(signals: Iterable) -> SafeString:
             f'<div class="signal-item" data-signal="{_text(s.kind)}">\n'
             f'  <a href="{_text(s.url)}"><strong>{where}</strong> · {_text(s.region_label or EMPTY)}</a>{channel}:\n'
             f"  {_sentence(s)}\n"
-            f"  {_appeals(s.appeals)}\n</div>\n"
+            f"  {appeals(s.appeals)}\n</div>\n"
         )
     return mark_safe("".join(parts))  # noqa: S308 - every value is escaped

@@ -214,8 +214,9 @@ def age_buckets(today: date) -> list[dict]:
     return buckets
 
 
-def open_state(queryset, group, today: date) -> dict[object, Counter]:
-    """{group value: Counter(open, overdue, due_soon, age_<n>)} of the open appeals, one query."""
+def open_state_rows(queryset, group, today: date) -> tuple[list[str], list[tuple]]:
+    """The open appeals of now by `group`, one query: the names of the counts (open, overdue, due_soon,
+    age_<n>) and a (group value, *counts in that order) row per group."""
     limit = get_calendar().add_working_days(today, int(dashboard_setting("DUE_SOON_WORKING_DAYS")))
     aggregates = {
         "n_open": Count("pk"),
@@ -233,8 +234,15 @@ def open_state(queryset, group, today: date) -> dict[object, Counter]:
         .values("group")
         .order_by()
         .annotate(**aggregates)
+        .values_list("group", *aggregates)
     )
-    return {row["group"]: Counter({k[2:]: v for k, v in row.items() if k.startswith("n_")}) for row in rows}
+    return [name[2:] for name in aggregates], list(rows)
+
+
+def open_state(queryset, group, today: date) -> dict[object, Counter]:
+    """{group value: Counter(open, overdue, due_soon, age_<n>)} of the open appeals, one query."""
+    names, rows = open_state_rows(queryset, group, today)
+    return {row[0]: Counter(dict(zip(names, row[1:], strict=True))) for row in rows}
 
 
 # --- The dashboard -----------------------------------------------------------------------------------
@@ -297,10 +305,17 @@ def league(
     previous_durations = source.durations(period.previous_start, period.previous_end, ("branch",))
     # By agency (the subtree's ids: the open appeals' partial index by agency), summed into branches here.
     paths = source.paths
-    by_agency = open_state(Appeal.objects.filter(subtree_scope(root)), F("agency_id"), today)
-    state: dict[int, Counter] = {}
-    for agency_id, counter in by_agency.items():
-        state.setdefault(source.branch_of(paths.get(agency_id, "")), Counter()).update(counter)
+    names, by_agency = open_state_rows(Appeal.objects.filter(subtree_scope(root)), F("agency_id"), today)
+    by_branch: dict[int, list[int]] = {}
+    for agency_id, *counts in by_agency:  # the whole country's 3 000 agencies: summed as plain numbers
+        branch = source.branch_of(paths.get(agency_id, ""))
+        known = by_branch.get(branch)
+        if known is None:
+            by_branch[branch] = counts
+        else:
+            for i, count in enumerate(counts):
+                known[i] += count
+    state = {branch: Counter(dict(zip(names, counts, strict=True))) for branch, counts in by_branch.items()}
     links = DrillLinks(period.start, period.end)
 
     rows = []

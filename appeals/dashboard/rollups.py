@@ -315,15 +315,17 @@ class Source:
         self.live = self._live() if self.missing else None
 
     def _live(self) -> Collected:
-        """The live reading of the missing days, kept LIVE_CACHE_SECONDS in the cache."""
+        """The live reading of the missing days, kept LIVE_CACHE_SECONDS in the cache (each key's counters as a
+        plain dict: a Counter is read back from the cache several times slower)."""
         first = min(self.missing)
         ttl = int(settings.DASHBOARD.get("LIVE_CACHE_SECONDS", 0))
         if ttl <= 0:
             return collect(first, self.today, path=self.root.path, by_assignee=True)
-        key = f"dashboard:live:v2:{self.root.path}:{first}:{self.today}:{len(self.missing)}"
+        key = f"dashboard:live:v3:{self.root.path}:{first}:{self.today}:{len(self.missing)}"
         live = cache.get(key)
         if live is None:
             live = collect(first, self.today, path=self.root.path, by_assignee=True)
+            live.counters = {key: dict(counter) for key, counter in live.counters.items()}
             cache.set(key, live, ttl)
         return live
 
@@ -463,31 +465,71 @@ class Source:
         self._add_live(result, group, counters, {day for day in self.missing if start <= day <= end})
         return result
 
+    def totals(self, start: date, end: date, group: tuple[str, ...], counters: tuple[str, ...]) -> dict[tuple, list]:
+        """`sums` as plain numbers: {group values: [the sums of `counters`, in their order]}, for readings of
+        thousands of keys (the whole country's bodies) where a Counter each would cost more than the sums."""
+        result: dict[tuple, list] = {}
+        if start <= end and start < self.today:
+            history = self._read(AppealDailyRollup, AppealMonthlyRollup, [(start, end)], group, counters)
+            result = {key: list(values) for key, values in history.items()}
+        days = {day for day in self.missing if start <= day <= end}
+        if self.live is not None and days:
+            for key, counter in self.live.counters.items():
+                if key.day in days:
+                    dims = tuple(self._live_dim(key, name) for name in group)
+                    values = result.setdefault(dims, [0] * len(counters))
+                    for i, name in enumerate(counters):
+                        values[i] += counter.get(name, 0)
+        return result
+
     def counts_by_span(
-        self, spans: list[tuple[date, date]], group: tuple[str, ...], counter: str = "received"
+        self,
+        spans: list[tuple[date, date]],
+        group: tuple[str, ...],
+        counter: str = "received",
+        *,
+        history: bool = True,
+        live: bool = True,
     ) -> dict[tuple, int]:
         """{(index of the span, *group values): sum of `counter`} for disjoint date spans, in one SQL aggregate (the
-        span is a CASE over the day), merged with the live days as `sums` does. Plain numbers, not a Counter a key:
-        the signals read some 10 000 keys (category, region and channel over nine periods)."""
+        span is a CASE over the day), merged with the live days as `sums` does (`history` or `live` False: without
+        that part). Plain numbers, not a Counter a key: the signals read some 10 000 keys (category, region and
+        channel over nine periods)."""
         result: dict[tuple, int] = {}
         spans = [(start, end) for start, end in spans]
         if not spans:
             return result
         first = min(start for start, _end in spans)
-        if first < self.today:
-            history = self._read(AppealDailyRollup, AppealMonthlyRollup, spans, group, (counter,), indexed=True)
-            result = {key: total for key, (total,) in history.items()}
+        if history and first < self.today:
+            rows = self._read(AppealDailyRollup, AppealMonthlyRollup, spans, group, (counter,), indexed=True)
+            result = {key: total for key, (total,) in rows.items()}
         index = {}
         for i, (start, end) in enumerate(spans):
             for day in self.missing:
                 if start <= day <= end:
                     index[day] = i
-        if self.live is not None and index:
+        if live and self.live is not None and index:
             for key, counters in self.live.counters.items():
                 if key.day in index:
                     dims = (index[key.day], *(self._live_dim(key, name) for name in group))
                     result[dims] = result.get(dims, 0) + counters.get(counter, 0)
         return result
+
+    def history_memo(self, name: str, spans: list[tuple[date, date]], compute, *, depends=()):
+        """compute(), kept in the cache as the history's readings are (HISTORY_CACHE_SECONDS, a key made of the same
+        parts, and of `name` and `depends`): for what is worked out from the rolled-up history of `spans` alone
+        (compute reads no live day), so that a request does not work it out again from thousands of sums."""
+        ttl = int(settings.DASHBOARD.get("HISTORY_CACHE_SECONDS", 0))
+        if ttl <= 0:
+            return compute()
+        splits = [self.split(start, end) for start, end in spans]
+        digest = hashlib.sha256(repr((name, splits, sorted(self.branches), depends)).encode()).hexdigest()[:32]
+        key = f"dashboard:derived:{rollups_version()}:{roster_version()}:{self.root.pk}:{self.root.path}:{digest}"
+        found = cache.get(key)
+        if found is None:
+            found = compute()
+            cache.set(key, found, ttl)
+        return found
 
     def _add_live(self, result: dict, group: tuple[str, ...], counters: tuple[str, ...], days: set) -> None:
         """Add the live reading's counters of `days` to `result`, grouped by `group`."""

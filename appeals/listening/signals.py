@@ -38,6 +38,7 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
+from django.conf import settings
 from django.db.models import Count, Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
@@ -263,18 +264,20 @@ class _Reading:
     new_pairs: list[tuple[tuple, int]]  # pair, count: without any appeal in the baseline periods
 
 
-def _against_baseline(period: Period, source: Source) -> _Reading:
-    """Pairs against their baseline periods of the same length (Poisson / NB tail, Benjamini-Hochberg)."""
-    min_count = int(listening_setting("MIN_COUNT"))
-    blocks = baseline_spans(period)
-    available = [i for i, (start, _end) in enumerate(blocks, start=1) if start >= source.first_day]
-    rows = source.counts_by_span([(period.start, period.end), *blocks], ("category_id", "region", "channel"))
-    now: dict[tuple, Counter] = defaultdict(Counter)
-    usual: dict[tuple, Counter] = defaultdict(Counter)
-    totals: dict[tuple, dict[int, int]] = defaultdict(dict)
-    everywhere: Counter = Counter()
+PAIR_CHANNEL = ("category_id", "region", "channel")
+
+
+def _depends(source: Source) -> tuple:
+    """What a signal worked out from the history depends on besides the history: the first day and the settings."""
+    return (source.first_day, sorted((key, repr(value)) for key, value in settings.LISTENING.items()))
+
+
+def _add_counts(counts: dict[tuple, int], available: list[int], into: tuple) -> tuple:
+    """Add the (span, category, region, channel) counts of the period (span 0) and of its available baseline
+    periods to `into`: (now, usual, totals, everywhere) as _Reading holds them."""
+    now, usual, totals, everywhere = into
     baseline_periods = set(available)
-    for (span, category_id, region, channel), received in rows.items():
+    for (span, category_id, region, channel), received in counts.items():
         if category_id is None or not received:
             continue
         pair = (category_id, region)
@@ -284,6 +287,27 @@ def _against_baseline(period: Period, source: Source) -> _Reading:
             usual[pair][channel] += received
             totals[pair][span] = totals[pair].get(span, 0) + received
             everywhere[channel] += received
+    return into
+
+
+def _against_baseline(period: Period, source: Source) -> _Reading:
+    """Pairs against their baseline periods of the same length (Poisson / NB tail, Benjamini-Hochberg).
+
+    The counts of the rolled-up days, sorted into the period's and the baselines', are kept with the history they
+    come from (Source.history_memo); the live days' are added on every reading."""
+    min_count = int(listening_setting("MIN_COUNT"))
+    blocks = baseline_spans(period)
+    available = [i for i, (start, _end) in enumerate(blocks, start=1) if start >= source.first_day]
+    spans = [(period.start, period.end), *blocks]
+
+    def from_history() -> tuple:
+        empty = (defaultdict(Counter), defaultdict(Counter), defaultdict(dict), Counter())
+        return _add_counts(source.counts_by_span(spans, PAIR_CHANNEL, live=False), available, empty)
+
+    counted = source.history_memo("signals:baselines", spans, from_history, depends=_depends(source))
+    now, usual, totals, everywhere = _add_counts(
+        source.counts_by_span(spans, PAIR_CHANNEL, history=False), available, counted
+    )
 
     tested: list[tuple[tuple, int, float, float]] = []  # pair, count, baseline, p
     new_pairs: list[tuple[tuple, int]] = []
@@ -306,6 +330,28 @@ def _against_baseline(period: Period, source: Source) -> _Reading:
     return _Reading(now, usual, totals, everywhere, available, raised, new_pairs)
 
 
+def _long_standing(months: list[tuple[date, date]], source: Source) -> dict:
+    """The long-standing pairs' runs (_long_standing_runs) over the complete months: kept with the history of those
+    months when none of their days is read live (a month not rolled up yet: worked out afresh)."""
+
+    def runs(counts: dict[tuple, int]) -> dict:
+        monthly: dict[tuple, Counter] = defaultdict(Counter)
+        for (span, category_id, region), received in counts.items():
+            if category_id is not None:
+                monthly[(category_id, region)][span] += received
+        return _long_standing_runs(monthly, months, source.first_day)
+
+    pairs = ("category_id", "region")
+    if source.counts_by_span(months, pairs, history=False):
+        return runs(source.counts_by_span(months, pairs))
+    return source.history_memo(
+        "signals:long-standing",
+        months,
+        lambda: runs(source.counts_by_span(months, pairs, live=False)),
+        depends=_depends(source),
+    )
+
+
 def _pair_query(root: Agency, category_id, region: str, start: date, end: date) -> dict:
     """The queue's filters of a pair's appeals in start..end."""
     return {
@@ -326,11 +372,7 @@ def signals_read(*, root: Agency, period: Period, source: Source) -> Signals:
 
     # Long-standing: complete months above the upper bound of their (frozen) baseline.
     months = month_spans(period)
-    monthly: dict[tuple, Counter] = defaultdict(Counter)
-    for (span, category_id, region), received in source.counts_by_span(months, ("category_id", "region")).items():
-        if category_id is not None:
-            monthly[(category_id, region)][span] += received
-    runs = _long_standing_runs(monthly, months, source.first_day)
+    runs = _long_standing(months, source)
 
     candidates = {pair for pair, *_r in reading.raised} | {pair for pair, _c in reading.new_pairs} | set(runs)
     people = applicants_by_pair(scope, candidates, period.start, period.end)
@@ -460,21 +502,19 @@ def _long_standing_runs(monthly: dict[tuple, Counter], months: list[tuple[date, 
 def _body_signals(*, root: Agency, period: Period, source: Source) -> list[Signal]:
     """Repeats received and appeals taken over the head, per body of the subtree (two queries)."""
     out = []
-    received = source.sums(period.start, period.end, ("agency_id",), counters=("received", "received_repeated"))
+    received = source.totals(period.start, period.end, ("agency_id",), counters=("received", "received_repeated"))
     dates = {"registered_after": period.start.isoformat(), "registered_before": period.end.isoformat()}
-    for (agency_id,), counter in received.items():
-        if counter["received_repeated"]:
+    for (agency_id,), (all_received, repeats) in received.items():
+        if repeats:
             out.append(
                 Signal(
                     kind=REPEAT,
-                    count=counter["received_repeated"],
+                    count=repeats,
                     since=period.start,
                     until=period.end,
                     agency_id=agency_id,
-                    share=round(100.0 * counter["received_repeated"] / counter["received"], 1)
-                    if counter["received"]
-                    else None,
-                    score=round(counter["received_repeated"] / counter["received"], 3) if counter["received"] else None,
+                    share=round(100.0 * repeats / all_received, 1) if all_received else None,
+                    score=round(repeats / all_received, 3) if all_received else None,
                     score_name="share",
                     query={"agency": agency_id, "repeat": "true", **dates},
                 )
