@@ -1,7 +1,8 @@
 """The supervisors' dashboard: indicators, roll-ups, charts, signals and the league table.
 
 facts.py     what each appeal (and each audit event) contributes to which day: the one definition
-rollups.py   the daily roll-up tables: build, rebuild, and read them merged with the live days
+rollups.py   the daily and monthly roll-up tables: build and rebuild them
+source.py    a subtree's readings: the roll-ups merged with the live days, the history kept in the cache
 measures.py  the indicators of a period for an agency subtree, its branches and its staff
 (the signals of what is unusual live in appeals.listening.signals)
 charts.py    server-rendered SVG charts

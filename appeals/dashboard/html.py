@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import unicodedata
 from collections.abc import Iterable
+from html import escape
 
 from django.conf import settings
 from django.template.defaultfilters import date as date_filter
@@ -41,10 +42,11 @@ def _date(value, pattern: str) -> str:
 
 
 def _cell(cell: dict, *, drill: bool) -> str:
-    text = _text(cell["text"])
+    # The cells' texts, links and keys are text: escaped as {{ }} escapes text (django.utils.html.escape).
+    text = escape(cell["text"])
     if cell["url"] and cell["text"] not in (EMPTY, "0"):
-        key = f' data-drill="{_text(cell["key"])}"' if drill else ""
-        return f'<td class="num"><a href="{_text(cell["url"])}"{key}>{text}</a></td>'
+        key = f' data-drill="{escape(cell["key"])}"' if drill else ""
+        return f'<td class="num"><a href="{escape(cell["url"])}"{key}>{text}</a></td>'
     return f'<td class="num">{text}</td>'
 
 

@@ -24,7 +24,7 @@ from ..models import Appeal
 from ..models.choices import OPEN_STATUSES
 from .facts import local_bounds
 from .periods import Period
-from .rollups import Source, subtree_scope
+from .source import Source, subtree_scope
 
 
 def dashboard_setting(key: str):
@@ -144,12 +144,23 @@ def _queue_url(base: str, params: dict) -> str:
     return f"{base}?{urlencode({k: v for k, v in {**params, **DRILL_FROM}.items() if v not in (None, '')})}"
 
 
+class QueueLink:
+    """queue_url with the queue's address looked up once, for the many links of one chart."""
+
+    def __init__(self) -> None:
+        self.base = reverse("appeals:list")
+
+    def __call__(self, **params) -> str:
+        return _queue_url(self.base, params)
+
+
 def drill_params(key: str, start: date, end: date) -> dict[str, str] | None:
     """The AppealFilterSet parameters of the appeals behind indicator `key` in [start, end], or None."""
-    return _drill_table(start, end).get(key)
+    return drill_table(start, end).get(key)
 
 
-def _drill_table(start: date, end: date) -> dict[str, dict[str, str]]:
+def drill_table(start: date, end: date) -> dict[str, dict[str, str]]:
+    """{indicator key: the AppealFilterSet parameters of the appeals behind it in [start, end]} (drill_params)."""
     registered = {"registered_after": start.isoformat(), "registered_before": end.isoformat()}
     closed = {"closed_after": start.isoformat(), "closed_before": end.isoformat()}
     event_dates = {"event_date_after": start.isoformat(), "event_date_before": end.isoformat()}
@@ -187,7 +198,7 @@ class DrillLinks:
 
     def __init__(self, start: date, end: date) -> None:
         self.base = reverse("appeals:list")
-        table = _drill_table(start, end)
+        table = drill_table(start, end)
         self.tails = {
             key: urlencode({k: v for k, v in {**table[key], **DRILL_FROM}.items() if v not in (None, "")})
             for key in LINKED_KEYS

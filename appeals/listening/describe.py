@@ -20,7 +20,7 @@ from agencies.models import Agency, Category
 
 from ..dashboard.facts import local_bounds
 from ..dashboard.periods import Period
-from ..dashboard.rollups import Source, subtree_scope
+from ..dashboard.source import Source, subtree_scope
 from ..models import Appeal
 from .signals import PAIR_KINDS, Signal, Signals, signals_read, signals_since
 

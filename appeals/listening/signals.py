@@ -28,7 +28,7 @@ A signal is about many people and real persistence, not volume alone. For an age
 - **escalation**: per body, how many of its appeals citizens took over its head in the period (an appeal
   registered in the period anywhere whose `escalated_from` is one of the body's appeals).
 
-Counts come from the daily roll-ups (appeals.dashboard.rollups), merged with the live days; a reading is a
+Counts come from the daily roll-ups (appeals.dashboard.source), merged with the live days; a reading is a
 fixed number of queries whatever the size of the subtree.
 """
 
@@ -50,7 +50,7 @@ from ..calendar.policy import add_months
 from ..dashboard.facts import local_bounds
 from ..dashboard.measures import queue_url
 from ..dashboard.periods import Period
-from ..dashboard.rollups import Source, subtree_scope
+from ..dashboard.source import Source, subtree_scope
 from ..models import Appeal
 from ..models.choices import ANSWER_OUTCOMES, Channel
 from .stats import (
@@ -519,7 +519,7 @@ def _body_signals(*, root: Agency, period: Period, source: Source) -> list[Signa
                     query={"agency": agency_id, "repeat": "true", **dates},
                 )
             )
-    for agency_id, _path, count in escalations_over_head(root=root, period=period):
+    for agency_id, _path, count in _escalations(source, period):
         out.append(
             Signal(
                 kind=ESCALATION,
@@ -549,9 +549,18 @@ def escalations_over_head(*, root: Agency, period: Period) -> list[tuple[int, st
     return [(r["escalated_from__agency_id"], r["escalated_from__agency__path"], r["n"]) for r in rows]
 
 
+def _escalations(source: Source, period: Period) -> list[tuple[int, str, int]]:
+    """escalations_over_head of the source's root, read once for a page that shows them twice (the league table's
+    column and the signals)."""
+    key = ("escalations", period.start, period.end)
+    if key not in source.memo:
+        source.memo[key] = escalations_over_head(root=source.root, period=period)
+    return source.memo[key]
+
+
 def escalations_by_branch(*, source: Source, period: Period) -> dict[int, int]:
     """The league table's column: appeals taken over the head, per branch of the root (and the root itself)."""
     totals: Counter = Counter()
-    for _agency_id, path, count in escalations_over_head(root=source.root, period=period):
+    for _agency_id, path, count in _escalations(source, period):
         totals[source.branch_of(path)] += count
     return dict(totals)
