@@ -4,7 +4,6 @@
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Callable
 from typing import Any
 
@@ -27,7 +26,7 @@ from .. import lifecycle
 from ..access.integrations import (
     appeals_visible_to_integration,
 )
-from ..access.selectors import appeal_timeline, appeals_for_display, appeals_visible_to, ordered
+from ..access.selectors import appeal_timeline, appeals_for_display, appeals_page_links, appeals_visible_to, ordered
 from ..desk.filters import AppealFilterSet
 from ..lifecycle import ApplicantData
 from ..models import Appeal, AppealEvent, AppealResponse, Attachment, IntegrationScope
@@ -72,26 +71,13 @@ def appeals_for_api(queryset: QuerySet[Appeal]) -> QuerySet[Appeal]:
 
 
 def appeal_links_for_api(appeals: list[Appeal]) -> dict[str, dict[int, list]]:
-    """The appeals each one was redirected to and its attachments, for a page of the list (two queries).
+    """The appeals each one was redirected to and its attachments, for a page of the list (one query).
 
     The list reads them itself rather than with prefetch_related: a prefetched related manager's queryset
     points back to its appeal, a reference cycle that left every appeal of a page (with its agency, executor
     and category) to the cycle collector, whose full collections were the list's slowest requests.
     """
-    redirected_to: dict[int, list] = defaultdict(list)
-    attachments: dict[int, list] = defaultdict(list)
-    ids = [appeal.pk for appeal in appeals]
-    if ids:
-        others = (
-            Appeal.objects.filter(redirected_from_id__in=ids)
-            .select_related("agency")
-            .only("number", "redirected_from", "agency", "agency__code", "agency__name_kk", "agency__name_ru")
-            .order_by("id")
-        )
-        for other in others:
-            redirected_to[other.redirected_from_id].append(other)
-        for item in Attachment.objects.filter(appeal_id__in=ids).order_by("created_at", "id"):
-            attachments[item.appeal_id].append(item)
+    redirected_to, attachments = appeals_page_links([appeal.pk for appeal in appeals])
     return {"redirected_to": redirected_to, "attachments": attachments}
 
 
