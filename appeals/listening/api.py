@@ -20,7 +20,8 @@ from ..calendar.workdays import local_today
 from ..dashboard.periods import PERIOD_CHOICES, PeriodForm
 from ..dashboard.views import supervised_agencies
 from ..models.choices import Channel
-from .signals import KINDS, Signal, signals_for
+from .describe import signals_for
+from .signals import KINDS, Signal
 
 
 class PlaceSerializer(serializers.Serializer):
