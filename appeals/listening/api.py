@@ -19,6 +19,7 @@ from rest_framework.views import APIView
 from ..calendar.workdays import local_today
 from ..dashboard.periods import PERIOD_CHOICES, PeriodForm
 from ..dashboard.views import supervised_agencies
+from ..infra.replica import heavy_read
 from ..models.choices import Channel
 from .signals import KINDS, Signal, signals_for
 
@@ -112,6 +113,7 @@ class SignalListView(APIView):
         responses=SignalListSerializer,
         tags=["signals"],
     )
+    @heavy_read
     def get(self, request):
         agencies = supervised_agencies(request.user)
         if not agencies:
