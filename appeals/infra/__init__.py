@@ -5,6 +5,8 @@ security.py      idle sessions, the second factor, the request log, the sign-in 
 heap.py          gc.freeze() after the first request
 handoff.py       the registry through which inner code starts Celery tasks without importing them
 admin_dates.py   the admin's date hierarchy found through the date's index, not a walk of the whole table
+replica.py       the read replica: the router, heavy reads, read-your-writes, the replica's lag; big reads in
+                 constant memory (behind PgBouncer too)
 
 May import: appeals.models only (and Django). Importable by every layer.
 """
