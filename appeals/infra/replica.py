@@ -242,7 +242,9 @@ class ReplicaState:
     answer), or `off` (none configured).
 
     lag_seconds is 0 when the replica has replayed all the primary had written when asked; otherwise the time since
-    the last transaction it replayed (an upper bound of its delay). lag_bytes is the WAL it still has to replay.
+    the last transaction it replayed: an upper bound of its delay, loose after a quiet spell (caught a moment before
+    it replays the first write after an idle hour, it reads an hour behind, and is left alone until the next check).
+    lag_bytes is the WAL it still has to replay.
     """
 
     status: str

@@ -45,7 +45,7 @@ def desk_on_pair(streaming_pair, django_db_blocker, settings):
     connections[PRIMARY], connections[REPLICA] = wrappers[PRIMARY], wrappers[REPLICA]
     forget_replica_state()
     cache.clear()
-    streaming_pair.wait_for_replay()
+    streaming_pair.touch()
     try:
         with django_db_blocker.unblock():
             yield streaming_pair

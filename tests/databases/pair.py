@@ -143,10 +143,8 @@ class Pair:
         self._configure(folder, self.replica_port)  # the same file as the primary's, its own port last
         self.start_server("replica")
         self.wait_until_streaming()
-        # A first transaction replayed: from then on the replica knows when it last replayed one (its lag's basis).
-        # It writes, so that its commit is flushed at once (a transaction that wrote nothing commits asynchronously).
         self.primary_sql("CREATE TABLE pair_ready ()")
-        self.wait_for_replay()
+        self.touch()
 
     def start_server(self, name: str) -> None:
         self._run(self._program("pg_ctl"), "-D", str(self.root / name), "-l", str(self.root / f"{name}.log"),
@@ -199,6 +197,14 @@ class Pair:
             time.sleep(0.02)
         raise TimeoutError(f"the replica did not replay up to {target} within {timeout} s")
 
+    def touch(self) -> None:
+        """A transaction committed on the primary and replayed on the replica, now: the replica's lag is measured from
+        its last replayed transaction, so a test starts from a recent one (after a quiet spell, a replica a moment
+        behind reads as far behind as the spell was long). It writes, so that its commit is flushed at once (a
+        transaction that wrote nothing commits asynchronously)."""
+        self.primary_sql("INSERT INTO pair_ready DEFAULT VALUES")
+        self.wait_for_replay()
+
     def pause_replay(self) -> None:
         """The replica keeps receiving WAL but applies none of it: it falls behind, visibly."""
         self.replica_sql("SELECT pg_wal_replay_pause()")
@@ -216,4 +222,4 @@ class Pair:
             self.start_server("replica")
         self.resume_replay()
         self.wait_until_streaming()
-        self.wait_for_replay()
+        self.touch()

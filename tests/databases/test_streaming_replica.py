@@ -92,9 +92,20 @@ def listed(client) -> set[str]:
 
 
 # --- Replication and lag ---------------------------------------------------------------------------------------
+def caught_up(pair, measure=lambda: replica_state(fresh=True).as_dict()) -> dict:
+    """The replica's state once it has replayed everything (measured again if a WAL record the primary writes on
+    its own, a checkpoint say, was in flight at the instant of a measurement)."""
+    for _attempt in range(3):
+        pair.wait_for_replay()
+        state = measure()
+        if state.get("lag_bytes") == 0:
+            break
+    return state
+
+
 def test_the_replica_replays_the_primarys_writes_and_its_lag_is_measured(desk_on_pair, settings):
-    assert replica_state(fresh=True).as_dict() | {"max_lag_seconds": 0} == {
-        "status": "ok", "reads": "replica", "lag_seconds": 0.0, "lag_bytes": 0, "max_lag_seconds": 0,
+    assert caught_up(desk_on_pair) == {
+        "status": "ok", "reads": "replica", "lag_seconds": 0.0, "lag_bytes": 0, "max_lag_seconds": 30,
     }  # fmt: skip
     desk_on_pair.pause_replay()
     agency = AgencyFactory()  # written on the primary, through the router
@@ -110,8 +121,9 @@ def test_the_replica_replays_the_primarys_writes_and_its_lag_is_measured(desk_on
     desk_on_pair.resume_replay()
     desk_on_pair.wait_for_replay()
     assert desk_on_pair.replica_sql(on_replica, [agency.pk]) == (1,)
-    caught_up = replica_state(fresh=True)
-    assert (caught_up.status, caught_up.lag_seconds, caught_up.lag_bytes) == ("ok", 0.0, 0)
+    assert caught_up(desk_on_pair) == {
+        "status": "ok", "reads": "replica", "lag_seconds": 0.0, "lag_bytes": 0, "max_lag_seconds": 1,
+    }  # fmt: skip
 
 
 # --- Routing -----------------------------------------------------------------------------------------------------
@@ -253,7 +265,7 @@ def test_a_replica_that_stops_between_two_checks_costs_no_error(desk_on_pair, se
 def test_healthz_shows_the_lag_and_stays_200_while_the_reads_fall_back(desk_on_pair, client, settings):
     o = office()
     supervisor = signed_in(o["supervisor"])
-    body = client.get("/healthz").json()["replica"]
+    body = caught_up(desk_on_pair, lambda: client.get("/healthz").json()["replica"])
     assert body == {"status": "ok", "reads": "replica", "lag_seconds": 0.0, "lag_bytes": 0, "max_lag_seconds": 30}
     settings.DATABASE_REPLICA_MAX_LAG_SECONDS = 1
     desk_on_pair.pause_replay()
