@@ -15,7 +15,11 @@ The replica is used only where reading it is safe:
 - a replica that is down, is not a standby, or is more than DATABASE_REPLICA_MAX_LAG_SECONDS behind is left
   alone. Each process measures it at most every DATABASE_REPLICA_CHECK_SECONDS (`replica_state`); a heavy read
   that fails on the replica runs again on the primary, so nobody gets an error because the replica went away.
-Without DATABASE_REPLICA_URL nothing here runs: there is no router, and the middleware passes requests through.
+Without DATABASE_REPLICA_URL there is no router, the middleware passes requests through, and every read goes to
+the one database as before.
+
+`iterate` reads a big result chunk by chunk in constant memory with or without a replica, behind PgBouncer in
+transaction mode too (DATABASE_POOLER=pgbouncer, config/databases.py): the exports and the dashboard's counts use it.
 """
 
 from __future__ import annotations
