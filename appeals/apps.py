@@ -35,14 +35,14 @@ class AppealsConfig(AppConfig):
     def _connect_cache_signals():
         from django.db.models.signals import post_delete, post_save
 
-        from agencies.models import Agency, Category, Membership, User
+        from agencies.models import Agency, Category, CategoryRoute, Membership, User
 
-        from .desk.rosters import rosters_changed
+        from .infra.rosters import rosters_changed
         from .models import CalendarOverride, SavedView
 
-        # Cached rosters (appeals/desk/rosters.py) are read from these (the calendar: the queues' dates): a change
-        # starts new ones.
-        for model in (Agency, Category, Membership, User, CalendarOverride, SavedView):
+        # Cached rosters (appeals/infra/rosters.py) are read from these (the calendar: the queues' dates; the routes:
+        # the intake's): a change starts new ones.
+        for model in (Agency, Category, CategoryRoute, Membership, User, CalendarOverride, SavedView):
             for signal in (post_save, post_delete):
                 signal.connect(rosters_changed, sender=model, dispatch_uid=f"rosters-{model.__name__}")
 

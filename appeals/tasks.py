@@ -83,6 +83,18 @@ def router_train_task() -> int | None:
 
 
 @shared_task(acks_late=True)
+def appeals_registered_task(appeal_ids: list[int], notice_ids: list[int]) -> int:
+    """What follows a registration, in one message: matter matching of its appeals (repeat / escalation links,
+    in registration order), then its receipts sent. Safe to run twice; the receipts go out even if matching fails."""
+    try:
+        return len(appeals_match(appeal_ids=appeal_ids).linked) if appeal_ids else 0
+    finally:
+        if notice_ids:
+            outbox.notices_send(notice_ids=notice_ids)
+
+
+# Registrations hand over to appeals_registered_task; these two stay for messages an earlier release queued.
+@shared_task(acks_late=True)
 def appeal_match_task(appeal_id: int) -> int:
     """Matter matching of a newly registered appeal (repeat / escalation links); safe to run twice."""
     return len(appeals_match(appeal_ids=[appeal_id]).linked)
@@ -98,6 +110,5 @@ def appeals_match_task(appeal_ids: list[int]) -> int:
 HANDOFFS = {
     "notices_send": notices_send_task,
     "webhook_deliver": webhook_deliver_task,
-    "appeal_match": appeal_match_task,
-    "appeals_match": appeals_match_task,
+    "appeals_registered": appeals_registered_task,
 }

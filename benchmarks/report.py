@@ -146,6 +146,15 @@ def render_table(document: dict) -> str:
             )
         )
     for row in document["cases"]:
+        cpu = row.get("cpu_ms")
+        if isinstance(cpu, dict):
+            load = row.get("load") or ["?", "?"]
+            lines.append("")
+            lines.append(
+                f"{row['name']}: CPU per appeal {cpu.get('gunicorn')} ms in gunicorn and {cpu.get('postgresql')} ms "
+                f"in PostgreSQL's backends (load average {load[0]} at the start, {load[-1]} at the end)."
+            )
+    for row in document["cases"]:
         peak = row.get("peak_mb")
         if isinstance(peak, dict):
             lines.append("")

@@ -15,11 +15,12 @@ from urllib.parse import urlsplit
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import QuerySet
+from django.db.models import Exists, OuterRef, QuerySet
 from django.utils.translation import gettext as _
 
 from agencies.models import Agency
 
+from ..infra.prepared import PreparedQuery
 from ..models import Appeal, Integration, IntegrationScope, WebhookEndpoint
 
 TOKEN_PREFIX = "otn_"  # noqa: S105 - the visible prefix of every token, not a secret
@@ -81,15 +82,28 @@ def integration_rotate_token(*, integration: Integration) -> str:
     return token
 
 
-def integration_by_token(token: str) -> Integration | None:
-    """The active integration holding `token`, with its agency scope (one query), or None."""
-    if not token.startswith(TOKEN_PREFIX) or len(token) > 200:
-        return None
+def _by_token(digest: str) -> QuerySet[Integration]:
     return (
         Integration.objects.select_related("agency")
-        .filter(token_hash=token_hash(token), is_active=True, agency__is_active=True)
-        .first()
+        .annotate(has_webhooks=Exists(WebhookEndpoint.objects.filter(integration=OuterRef("pk"), is_active=True)))
+        .filter(token_hash=digest, is_active=True, agency__is_active=True)
+        .order_by("pk")[:1]
     )
+
+
+# Every API request of an integration runs it: compiled once per process (appeals/infra/prepared.py).
+_integration_by_token = PreparedQuery(_by_token)
+
+
+def integration_by_token(token: str) -> Integration | None:
+    """The active integration holding `token`, with its agency scope (one query), or None.
+
+    It comes with `has_webhooks` (whether it has an active webhook endpoint), so that registering its appeals
+    looks for endpoints only when there are some (appeals.notices.webhooks).
+    """
+    if not token.startswith(TOKEN_PREFIX) or len(token) > 200:
+        return None
+    return _integration_by_token.first(token_hash(token))
 
 
 def appeals_visible_to_integration(integration: Integration) -> QuerySet[Appeal]:

@@ -24,7 +24,8 @@ from ..models.choices import (
     ResponseStatus,
     TerminateReason,
 )
-from .serializers import ANSWER_OUTCOME_CHOICES, AgencyRefSerializer, StrictSerializer, UserRefSerializer, agency_field
+from .intake_serializers import agency_field
+from .serializers import ANSWER_OUTCOME_CHOICES, AgencyRefSerializer, StrictSerializer, UserRefSerializer
 
 
 # --- Timeline and responses --------------------------------------------------------------------------

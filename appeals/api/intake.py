@@ -1,10 +1,12 @@
 """Intake from integrations (the JSON API and Open311): idempotent registration in one transaction.
 
-`appeal_intake` wraps `services.appeal_register`: the appeal, its attachments, the Open311
+`appeal_intake` wraps `lifecycle.appeals_register_many`: the appeal, its attachments, the Open311
 details and the Idempotency-Key row commit together or not at all. A retry of the same intake
 (the same `external_id` from the same integration, or the same Idempotency-Key) returns the
 first appeal instead of a second one, also when the two requests race: the unique constraints
-decide, and the loser reads the winner's appeal after it commits.
+decide, and the loser reads the winner's appeal after it commits. A first intake (nearly all of
+them) does not look for an earlier one: it writes, and only a refusal, by a unique constraint
+or by a check, sends it looking for the appeal an earlier identical intake registered.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from agencies.models import Agency, Category, User
 from agencies.selectors import category_routes
 
 from ..access.integrations import integration_may_submit_to
+from ..access.routes import category_routes_kept
 from ..lifecycle import (
     AppealError,
     ApplicantData,
@@ -69,10 +72,10 @@ def request_fingerprint(data: Any) -> str:
 def _replay(
     *, integration: Integration | None, user: User | None, key: str, fingerprint: str, external_id: str
 ) -> Appeal | None:
-    """The appeal an earlier identical intake created, if any."""
+    """The appeal an earlier identical intake created (with its agency, for the receipt), if any."""
     if key:
         owner = {"integration": integration} if integration is not None else {"user": user}
-        previous = IdempotencyKey.objects.filter(key=key, **owner).select_related("appeal").first()
+        previous = IdempotencyKey.objects.filter(key=key, **owner).select_related("appeal__agency").first()
         if previous is not None:
             if previous.fingerprint != fingerprint:
                 raise IdempotencyKeyReusedError(
@@ -80,7 +83,7 @@ def _replay(
                 )
             return previous.appeal
     if integration is not None and external_id:
-        return Appeal.objects.filter(integration=integration, external_id=external_id).first()
+        return Appeal.objects.filter(integration=integration, external_id=external_id).select_related("agency").first()
     return None
 
 
@@ -89,14 +92,15 @@ def _route(
 ) -> Agency:
     """The agency the appeal goes to: the one asked for, else the route of its category and region.
 
-    `routes` holds the routes a batch read at once (`category_routes`); without it they are read here.
+    `routes` holds the routes a batch read at once (`category_routes`); without it they come from memory
+    (appeals.access.routes: read again when an administrator changes the rosters).
     """
     agency = data.agency
     if agency is None and data.category is None:
         raise AppealError({"category": [_("Give the category's code.")]})
     if agency is None and data.category is not None:
         key = (data.category.pk, data.region)
-        agency = (routes if routes is not None else category_routes([(data.category, data.region)])).get(key)
+        agency = (routes if routes is not None else category_routes_kept([(data.category, data.region)])).get(key)
     if agency is None:
         raise AppealError(
             {"agency": [_("No agency handles this category in this region; give the agency explicitly.")]}
@@ -147,12 +151,35 @@ def appeal_intake(
     """Register an appeal from an integration (or a registrar over the API); returns (appeal, created).
 
     `created` is False when this is a retry of an earlier intake: the first appeal is returned
-    and nothing is written.
+    and nothing is written. A retry is recognised when the intake is refused (its external id or key is
+    taken, or a check fails: an earlier identical intake is answered as it was, even if, say, its route
+    has changed since); an intake that is not refused is a first one.
     """
     owner_kwargs = {"integration": integration, "user": None if integration is not None else user}
-    existing = _replay(**owner_kwargs, key=idempotency_key, fingerprint=fingerprint, external_id=data.external_id)
-    if existing is not None:
+
+    def replayed() -> Appeal | None:
+        return _replay(**owner_kwargs, key=idempotency_key, fingerprint=fingerprint, external_id=data.external_id)
+
+    try:
+        return _intake_register(data=data, idempotency_key=idempotency_key, fingerprint=fingerprint, **owner_kwargs)
+    except IntegrityError:
+        # An earlier intake (or a concurrent retry that committed first) holds this external id or key.
+        existing = replayed()
+        if existing is None:
+            raise
+        logger.info("intake of %s was sent before; answering with appeal %s", data.external_id, existing.pk)
         return existing, False
+    except AppealError:
+        existing = replayed()
+        if existing is None:
+            raise
+        return existing, False
+
+
+def _intake_register(
+    *, integration: Integration | None, user: User | None, data: IntakeData, idempotency_key: str, fingerprint: str
+) -> tuple[Appeal, bool]:
+    """Route and register one intake, with its attachments, Open311 details and key, in one transaction."""
     auto = None
     if data.category is None and data.agency is None:
         auto = intake_auto_route(integration=integration, subject=data.subject, text=data.text, region=data.region)
@@ -174,18 +201,8 @@ def appeal_intake(
                 Open311Details.objects.create(appeal=appeal, **data.open311)
             if idempotency_key:
                 IdempotencyKey.objects.create(
-                    key=idempotency_key, fingerprint=fingerprint, appeal=appeal, **owner_kwargs
+                    key=idempotency_key, fingerprint=fingerprint, appeal=appeal, integration=integration, user=user
                 )
-    except IntegrityError:
-        _delete_files(saved_files)
-        # A concurrent retry committed first (same external id or key): answer with its appeal.
-        existing = _replay(**owner_kwargs, key=idempotency_key, fingerprint=fingerprint, external_id=data.external_id)
-        if existing is None:
-            raise
-        logger.info(
-            "intake of %s lost a race with a concurrent retry; answering with appeal %s", data.external_id, existing.pk
-        )
-        return existing, False
     except BaseException:
         _delete_files(saved_files)
         raise

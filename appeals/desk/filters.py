@@ -257,7 +257,12 @@ class AppealFilterSet(django_filters.FilterSet):
         return queryset.filter(status__in=open_statuses) if value else queryset.exclude(status__in=open_statuses)
 
     def filter_queryset(self, queryset: QuerySet[Appeal]) -> QuerySet[Appeal]:
-        queryset = super().filter_queryset(queryset)
+        # django-filter's loop, but an unchosen model multi-select (its value an empty queryset, `.none()`) is
+        # skipped without asking the queryset whether it is empty, which compiled a query for each on every list.
+        for name, value in self.form.cleaned_data.items():
+            if isinstance(value, QuerySet) and value.query.is_empty():
+                continue
+            queryset = self.filters[name].filter(queryset, value)
         if self.form.cleaned_data.get("overdue") is True:
             queryset = _sorted_apart_from_age(queryset)
         return queryset

@@ -2,10 +2,11 @@
 
 A ministry head's queue lists some 330 staff in its executor filter and works out which agencies'
 answers they approve on every request; neither changes from one request to the next. Such reads are
-kept in the cache for ROSTER_CACHE_SECONDS under a key that carries a version: any saved or deleted
-agency, category, user, membership, saved view or calendar override bumps it (signals connected in
-AppealsConfig.ready), so this process reads afresh at once, and others within that time (at once, too,
-with a shared cache such as Redis: CACHE_URL). Only rosters are kept, never appeals or their counts.
+kept in the cache for ROSTER_CACHE_SECONDS under a key that carries the rosters' version
+(appeals/infra/rosters.py): any saved or deleted agency, category, category route, user, membership, saved view
+or calendar override gives a new one (signals connected in AppealsConfig.ready), so this process reads afresh at
+once, and others within that time (at once, too, with a shared cache such as Redis: CACHE_URL). Only rosters are
+kept, never appeals or their counts.
 """
 
 from __future__ import annotations
@@ -15,13 +16,9 @@ from typing import Any
 
 from django.core.cache import cache
 
-ROSTER_CACHE_SECONDS = 60
-_VERSION_KEY = "rosters:version"
+from ..infra.rosters import ROSTER_CACHE_SECONDS, roster_version, rosters_changed
 
-
-def roster_version() -> int:
-    """The current version of the rosters (any change to them gives a new one)."""
-    return cache.get_or_set(_VERSION_KEY, 0, None)
+__all__ = ["ROSTER_CACHE_SECONDS", "roster_cached", "roster_key", "roster_version", "rosters_changed"]
 
 
 def _versioned(key: str) -> str:
@@ -43,11 +40,3 @@ def roster_cached(key: str, compute: Callable[[], Any]) -> Any:
         value = compute()
         cache.set(versioned, value, ROSTER_CACHE_SECONDS)
     return value
-
-
-def rosters_changed(**kwargs) -> None:
-    """An agency, category, user or membership was saved or deleted: cached reads are not used again."""
-    try:
-        cache.incr(_VERSION_KEY)
-    except ValueError:  # not in the cache (yet, or any more): the next read starts from 0 and reads afresh
-        cache.set(_VERSION_KEY, 1, None)

@@ -3,10 +3,12 @@ statement), one appeal or a batch all-or-none, the `registered` events and the r
 
 from __future__ import annotations
 
+import logging
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
+from functools import partial
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -21,7 +23,8 @@ from agencies.selectors import category_route
 from ..access.menucounts import appeals_changed
 from ..calendar import policy
 from ..calendar.workdays import get_calendar
-from ..listening.matching import applicant_key, match_on_commit
+from ..infra import handoff
+from ..listening.matching import applicant_key
 from ..models import (
     Appeal,
     AppealEvent,
@@ -39,6 +42,8 @@ from ..models.validators import validate_bin, validate_iin
 from ..notices import notifications
 from .rules import AppealError, AppealPermissionError, actor_roles
 from .terms import complaint_forward_by
+
+logger = logging.getLogger(__name__)
 
 
 def next_numbers(appeals: list[Appeal], year: int) -> dict[int, Iterator[str]]:
@@ -217,14 +222,71 @@ class RegistrationBatchError(AppealError):
         super().__init__({str(index): error.messages for index, error in errors.items()})
 
 
-@transaction.atomic
 def appeals_register_many(*, actor: User | None, registrations: list[Registration]) -> list[Appeal]:
     """Register several appeals at once, all or none, in a constant number of queries per agency set.
 
     Each appeal is checked as `appeal_register` checks it; if any is refused, `RegistrationBatchError`
     names them all (a single registration raises its own AppealError) and nothing is written.
+    The checks come before any write, so the writes need no savepoint of their own inside a caller's
+    transaction (the intake's): they commit or roll back with it (on their own: in one transaction).
     """
     now = timezone.now()
+    appeals, payloads = _registrations_checked(registrations, actor=actor, now=now)
+    with transaction.atomic(savepoint=False):
+        numbers = next_numbers(appeals, timezone.localdate(now).year)
+        for appeal in appeals:
+            appeal.number = next(numbers[appeal.agency_id])
+        Appeal.objects.bulk_create(appeals)
+        appeals_changed()  # bulk_create sends no signal: the side menu's counts are renewed here
+        events = AppealEvent.objects.bulk_create(
+            [
+                AppealEvent(
+                    appeal=appeal,
+                    actor=actor,
+                    kind=EventKind.REGISTERED,
+                    to_status=AppealStatus.REGISTERED,
+                    payload=_registered_payload(appeal, payload),
+                )
+                for appeal, payload in zip(appeals, payloads, strict=True)
+            ]
+        )
+        notifications.appeals_changed(list(zip(appeals, events, strict=True)))
+        receipts = notifications.applicant_notices_written(appeals, notifications.APPLICANT_RECEIPT)
+        _hand_over_on_commit(appeals, receipts)
+    return appeals
+
+
+def _hand_over_on_commit(appeals: list[Appeal], receipt_ids: list[int]) -> None:
+    """Once the registration commits, one message to the workers (`appeals_registered` in appeals.tasks) for what
+    follows it: matter matching of its appeals (repeats and escalations, appeals.listening) and its receipts sent
+    (appeals.notices.outbox). One message rather than one for each: the broker's publishing costs the request as
+    much as a query."""
+    match_ids = [appeal.pk for appeal in appeals if appeal.applicant_key]
+    if match_ids or receipt_ids:
+        transaction.on_commit(partial(_hand_over, match_ids, receipt_ids))
+
+
+def _hand_over(match_ids: list[int], receipt_ids: list[int]) -> None:
+    task = handoff.task("appeals_registered")  # appeals.tasks, connected at start
+    try:
+        task.delay(match_ids, receipt_ids)
+    except Exception:
+        if task.app.conf.task_always_eager:
+            raise  # run inline (tests): a failure here is a bug to see
+        # A broker outage must not fail a committed registration: the receipts stay pending and the catch-up
+        # sends them (appeals.notices.outbox); `manage.py match_appeals` matches the appeals.
+        logger.warning(
+            "The broker refused the registration of appeals %s: the catch-up sends them (receipts) and "
+            "manage.py match_appeals matches them.",
+            match_ids[:20],
+            exc_info=True,
+        )
+
+
+def _registrations_checked(
+    registrations: list[Registration], *, actor: User | None, now: datetime
+) -> tuple[list[Appeal], list[dict[str, Any]]]:
+    """The checked, unsaved appeals (without numbers) and their events' details; raises before any write."""
     cal = get_calendar()
     appeals: list[Appeal] = []
     payloads: list[dict[str, Any]] = []
@@ -244,38 +306,19 @@ def appeals_register_many(*, actor: User | None, registrations: list[Registratio
         if len(registrations) == 1:
             raise errors[0]
         raise RegistrationBatchError(errors)
+    return appeals, payloads
 
-    numbers = next_numbers(appeals, timezone.localdate(now).year)
-    for appeal in appeals:
-        appeal.number = next(numbers[appeal.agency_id])
-    Appeal.objects.bulk_create(appeals)
-    appeals_changed()  # bulk_create sends no signal: the side menu's counts are renewed here
-    events = AppealEvent.objects.bulk_create(
-        [
-            AppealEvent(
-                appeal=appeal,
-                actor=actor,
-                kind=EventKind.REGISTERED,
-                to_status=AppealStatus.REGISTERED,
-                payload={
-                    k: v
-                    for k, v in {
-                        "number": appeal.number,
-                        "agency": appeal.agency_id,
-                        "due_date": appeal.due_date.isoformat(),
-                        "forward_by": appeal.forward_due_date.isoformat() if appeal.forward_due_date else None,
-                        **payload,
-                    }.items()
-                    if v is not None
-                },
-            )
-            for appeal, payload in zip(appeals, payloads, strict=True)
-        ]
-    )
-    notifications.appeals_changed(list(zip(appeals, events, strict=True)))
-    notifications.applicant_notices_on_commit(appeals, notifications.APPLICANT_RECEIPT)
-    match_on_commit(appeals)  # repeats and escalations, found after commit (appeals.listening)
-    return appeals
+
+def _registered_payload(appeal: Appeal, extra: dict[str, Any]) -> dict[str, Any]:
+    """The `registered` event's details: the number, agency and terms, and what the caller adds."""
+    payload = {
+        "number": appeal.number,
+        "agency": appeal.agency_id,
+        "due_date": appeal.due_date.isoformat(),
+        "forward_by": appeal.forward_due_date.isoformat() if appeal.forward_due_date else None,
+        **extra,
+    }
+    return {k: v for k, v in payload.items() if v is not None}
 
 
 def registration_build(

@@ -21,7 +21,8 @@ from ..dashboard.periods import PERIOD_CHOICES, PeriodForm
 from ..dashboard.views import supervised_agencies
 from ..infra.replica import heavy_read
 from ..models.choices import Channel
-from .signals import KINDS, Signal, signals_for
+from .describe import signals_for
+from .signals import KINDS, Signal
 
 
 class PlaceSerializer(serializers.Serializer):

@@ -27,7 +27,8 @@ from ..models.choices import NoticeKind
 from ..notices.emails import build_email
 from ..notices.mailer import NothingToSend
 from ..notices.outbox import notices_claim, notices_enqueue_on_commit
-from .signals import KINDS, signals_for
+from .describe import signals_for
+from .signals import KINDS
 
 logger = logging.getLogger(__name__)
 SHOWN_PER_KIND = 5

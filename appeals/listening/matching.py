@@ -34,13 +34,12 @@ of the link. Matching is idempotent: a link already set is kept, and a link that
 
 from __future__ import annotations
 
-import logging
 import re
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from functools import lru_cache, partial
+from functools import lru_cache
 
 from django.db import connection, transaction
 from django.utils import timezone
@@ -50,7 +49,6 @@ from agencies.choices import AgencyKind
 from agencies.models import Agency
 
 from ..calendar import policy
-from ..infra import handoff
 from ..models import Appeal, AppealEvent
 from ..models.choices import EventKind
 
@@ -58,7 +56,6 @@ REPEAT = "repeat"
 ESCALATION = "escalation"
 LINK_EVENTS = {REPEAT: EventKind.LINKED_REPEAT, ESCALATION: EventKind.LINKED_ESCALATION}
 UNLINK_EVENTS = {REPEAT: EventKind.UNLINKED_REPEAT, ESCALATION: EventKind.UNLINKED_ESCALATION}
-logger = logging.getLogger(__name__)
 
 LINK_FIELDS = {REPEAT: "repeat_of", ESCALATION: "escalated_from"}
 
@@ -510,25 +507,3 @@ def _link(*, appeal_id: int, kind: str, earlier_id: int, earlier_number: str, sc
         payload={"earlier": earlier_number, "earlier_id": earlier_id, "score": score, "automatic": True},
     )
     return True
-
-
-# --- After registration ------------------------------------------------------------------------------------
-def match_on_commit(appeals: Iterable[Appeal]) -> None:
-    """Queue matching of newly registered appeals once their transaction commits (the lifecycle calls this)."""
-    ids = [appeal.pk for appeal in appeals if appeal.applicant_key]
-    if ids:
-        transaction.on_commit(partial(_queue, ids))
-
-
-def _queue(ids: list[int]) -> None:
-    one, many = handoff.task("appeal_match"), handoff.task("appeals_match")  # appeals.tasks, connected at start
-    try:
-        if len(ids) == 1:
-            one.delay(ids[0])
-        else:
-            many.delay(ids)
-    except Exception:
-        if one.app.conf.task_always_eager:
-            raise  # run inline (tests): a failure here is a bug to see
-        # A broker outage must not fail a committed registration; `manage.py match_appeals` catches up.
-        logger.warning("could not queue matter matching of appeals %s", ids[:20], exc_info=True)

@@ -42,24 +42,29 @@ def applicant_notice_on_commit(appeal, kind: str, extra: dict[str, Any] | None =
 
 def applicant_notices_on_commit(appeals, kind: str, extra: dict[str, Any] | None = None) -> None:
     """The same notice to the applicant of each of `appeals` (those with an address), in one insert."""
-    from ..models import Notice
     from .outbox import notices_add
+
+    notices_add(_applicant_notices(appeals, kind, extra))
+
+
+def applicant_notices_written(appeals, kind: str, extra: dict[str, Any] | None = None) -> list[int]:
+    """`applicant_notices_on_commit` for a caller that hands the notices' ids to the workers itself, after commit,
+    with its own work (a registration: its receipts and matter matching in one message; outbox.notices_write)."""
+    from .outbox import notices_write
+
+    return notices_write(_applicant_notices(appeals, kind, extra))
+
+
+def _applicant_notices(appeals, kind: str, extra: dict[str, Any] | None) -> list:
+    from ..models import Notice
 
     if kind not in APPLICANT_KINDS:
         raise ValueError(kind)
-    notices_add(
-        [
-            Notice(
-                appeal=appeal,
-                kind=kind,
-                email=appeal.applicant_email,
-                due_date=appeal.due_date,
-                context=extra or {},
-            )
-            for appeal in appeals
-            if appeal.applicant_email
-        ]
-    )
+    return [
+        Notice(appeal=appeal, kind=kind, email=appeal.applicant_email, due_date=appeal.due_date, context=extra or {})
+        for appeal in appeals
+        if appeal.applicant_email
+    ]
 
 
 def staff_notice_on_commit(appeal, kind: str, recipient=None) -> None:

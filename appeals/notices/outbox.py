@@ -62,15 +62,21 @@ def notices_add(notices: Sequence[Notice]) -> list[int]:
 
     Call inside the transaction of the change; nothing is sent if it rolls back.
     """
+    ids = notices_write(notices)
+    notices_enqueue_on_commit(ids)
+    return ids
+
+
+def notices_write(notices: Sequence[Notice]) -> list[int]:
+    """Write notices as `notices_add` does, without handing them over: the caller hands their ids to the
+    workers after commit with its own work (a registration: with matter matching, in one message). If it
+    never does, the catch-up hands them over after REDISPATCH_SECONDS."""
     if not notices:
         return []
     later = timezone.now() + timedelta(seconds=outbox_setting("REDISPATCH_SECONDS"))
     for notice in notices:
         notice.next_attempt_at = later
-    created = Notice.objects.bulk_create(notices)
-    ids = [notice.pk for notice in created]
-    notices_enqueue_on_commit(ids)
-    return ids
+    return [notice.pk for notice in Notice.objects.bulk_create(notices)]
 
 
 def notice_key(notice: Notice) -> tuple:

@@ -121,7 +121,9 @@ def webhook_deliveries_create_many(changes: list[tuple[Appeal, AppealEvent]]) ->
     changes = [
         (appeal, event, event_type)
         for appeal, event in changes
-        if appeal.integration_id is not None and (event_type := event_type_for(event)) is not None
+        if appeal.integration_id is not None
+        and _may_have_endpoints(appeal)
+        and (event_type := event_type_for(event)) is not None
     ]
     if not changes:
         return []
@@ -152,6 +154,14 @@ def webhook_deliveries_create_many(changes: list[tuple[Appeal, AppealEvent]]) ->
     WebhookDelivery.objects.bulk_create(deliveries)
     _enqueue_on_commit([d.pk for d in deliveries])
     return deliveries
+
+
+def _may_have_endpoints(appeal: Appeal) -> bool:
+    """False when the appeal's integration is known to have no active endpoint: it was read with `has_webhooks`
+    (appeals.access.integrations.integration_by_token, the intake's caller), so no query is needed to know."""
+    if not Appeal.integration.is_cached(appeal):
+        return True
+    return getattr(appeal.integration, "has_webhooks", True)
 
 
 def webhook_ping_create(*, endpoint: WebhookEndpoint) -> WebhookDelivery:

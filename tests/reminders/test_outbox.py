@@ -10,9 +10,10 @@ from django.utils import timezone
 
 from appeals import lifecycle
 from appeals.lifecycle import ApplicantData
+from appeals.lifecycle.registration import _hand_over as registration_hand_over
 from appeals.models import Notice
 from appeals.models.choices import AppealStatus, NoticeKind, NoticeState
-from appeals.notices.outbox import notice_retry, notices_dispatch_pending, notices_enqueue, notices_send, retry_delay
+from appeals.notices.outbox import notice_retry, notices_dispatch_pending, notices_send, retry_delay
 from config.celery import app as celery_app
 
 from ..factories import AppealFactory
@@ -57,16 +58,13 @@ def test_a_notice_is_written_in_the_change_and_sent_only_after_commit(
         notice = Notice.objects.get(appeal=appeal)
         assert (notice.kind, notice.state, notice.email) == (NoticeKind.RECEIPT, NoticeState.PENDING, "aigerim@mail.kz")
         assert mail.outbox == []
-    # Exactly one callback sends the notice (with its id); the only other work queued at commit is matter
-    # matching, which runs after commit by design (appeals.listening.matching), and the side menu's counts
-    # marked stale (appeals.access.menucounts).
-    sending = [c for c in callbacks if getattr(c, "func", None) is notices_enqueue]
-    assert [c.args for c in sending] == [([notice.pk],)]
+    # Exactly one callback hands the registration to the workers, in one message: its receipt (this notice's id)
+    # and matter matching of the appeal, which runs after commit by design (appeals.listening.matching); the only
+    # other work at commit is the side menu's counts marked stale (appeals.access.menucounts).
+    sending = [c for c in callbacks if getattr(c, "func", None) is registration_hand_over]
+    assert [c.args for c in sending] == [([appeal.pk], [notice.pk])]
     others = [c for c in callbacks if c not in sending]
-    assert sorted(getattr(c, "func", c).__module__ for c in others) == [
-        "appeals.access.menucounts",
-        "appeals.listening.matching",
-    ]
+    assert sorted(getattr(c, "func", c).__module__ for c in others) == ["appeals.access.menucounts"]
     notice.refresh_from_db()
     assert notice.state == NoticeState.SENT and notice.attempts == 1 and notice.sent_at is not None
     assert [m.to for m in mail.outbox] == [["aigerim@mail.kz"]]

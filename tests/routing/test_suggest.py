@@ -173,20 +173,24 @@ def _opted_in(agency, threshold, name="portal"):
     return integration, token
 
 
-def _intake(token, **overrides):
+def _intake(token, url="/api/v1/appeals/", **overrides):
     from ..api.conftest import intake_body
 
     body = intake_body()
     body.pop("category", None)
     body.pop("agency", None)
     body.update(overrides)
-    return token_client(token).post("/api/v1/appeals/", body, format="json")
+    return token_client(token).post(url, body, format="json")
 
 
 def test_an_integration_that_opted_in_has_a_sure_appeal_routed_by_the_model(ministry, agency, model):
     _integration, token = _opted_in(ministry, 0.5)
     response = _intake(
-        token, subject="Крыша течёт", text="Течёт крыша над квартирой, с потолка капает", region="astana"
+        token,
+        url="/api/v1/appeals/?route_suggestions=true",
+        subject="Крыша течёт",
+        text="Течёт крыша над квартирой, с потолка капает",
+        region="astana",
     )
     assert response.status_code == 201, response.content
     appeal = Appeal.objects.get(pk=response.json()["id"])
@@ -195,8 +199,45 @@ def test_an_integration_that_opted_in_has_a_sure_appeal_routed_by_the_model(mini
     decision = event.payload["auto_route"]
     assert (decision["model"], decision["category"], decision["agency"]) == (1, "housing", agency.pk)
     assert 0.5 <= decision["score"] <= 1
-    # the receipt carries the suggestions too
+    # the receipt carries the suggestions too, when asked for
     assert response.json()["route_suggestions"]["suggestions"][0]["category"] == "housing"
+
+
+def test_the_receipt_reads_the_text_only_when_asked(ministry, agency, categories, model):
+    """Reading the text costs as much as the rest of the intake: the receipt's `route_suggestions` is null unless
+    the integration asks for it (?route_suggestions=true), and then it is what /suggest/ answers for the text."""
+    _integration, token = make_integration(ministry)
+    text = {"subject": "Крыша течёт", "text": "Течёт крыша над квартирой, с потолка капает", "region": "astana"}
+    plain = _intake(token, external_id="plain", category="housing", **text)
+    assert plain.status_code == 201, plain.content
+    assert plain.json()["route_suggestions"] is None
+    asked = _intake(
+        token, url="/api/v1/appeals/?route_suggestions=true", external_id="asked", category="housing", **text
+    )
+    assert asked.status_code == 201, asked.content
+    suggest = token_client(token).post(API, text, format="json").json()
+    assert asked.json()["route_suggestions"] == suggest
+    assert suggest["model_version"] == 1 and suggest["suggestions"][0]["category"] == "housing"
+    not_asked = _intake(
+        token, url="/api/v1/appeals/?route_suggestions=false", external_id="not-asked", category="housing", **text
+    )
+    assert not_asked.json()["route_suggestions"] is None
+
+
+def test_asking_for_suggestions_without_a_model_gives_an_empty_list(ministry, agency, categories):
+    _integration, token = make_integration(ministry)
+    response = _intake(token, url="/api/v1/appeals/?route_suggestions=true", category="housing", region="astana")
+    assert response.status_code == 201, response.content
+    assert response.json()["route_suggestions"] == {"model_version": None, "suggestions": []}
+
+
+def test_a_wrong_route_suggestions_value_is_a_400_and_registers_nothing(ministry, agency, categories):
+    _integration, token = make_integration(ministry)
+    before = Appeal.objects.count()
+    response = _intake(token, url="/api/v1/appeals/?route_suggestions=maybe", category="housing", region="astana")
+    assert response.status_code == 400, response.content
+    assert set(response.json()["error"]["fields"]) == {"route_suggestions"}
+    assert Appeal.objects.count() == before
 
 
 def test_without_opting_in_or_below_the_threshold_the_model_decides_nothing(ministry, agency, model):

@@ -130,3 +130,41 @@ def test_the_python_share_is_each_request_minus_its_sql():
 def test_a_case_without_sql_times_has_no_python_share():
     row = report.case("Queue", samples_ms=[20.0], queries=6, target="p95 ≤ 25 ms", limit_ms=25)
     assert "python_ms" not in row
+
+
+def test_the_intake_s_cpu_per_appeal_is_written_under_the_table(tmp_path):
+    row = report.throughput_case(
+        "One appeal per request", per_s=250.0, queries=7, target="—", minimum=None,
+        cpu_ms={"gunicorn": 4.2, "postgresql": 1.6}, load=[1.2, 2.3],
+    )  # fmt: skip
+    document = report.results_document(appeals=10, agencies=1, database="postgresql 15", machine="Test", cases=[row])
+    path = tmp_path / "BENCHMARKS.md"
+    report.update_markdown(path, document)
+    assert (
+        "One appeal per request: CPU per appeal 4.2 ms in gunicorn and 1.6 ms in PostgreSQL's backends "
+        "(load average 1.2 at the start, 2.3 at the end)."
+    ) in path.read_text(encoding="utf-8")
+
+
+def test_the_cpu_meter_counts_the_server_and_this_database_s_backends(monkeypatch):
+    """Processes are read from /proc: the server, its workers, this database's backends; others are left out, and a
+    backend that appears meanwhile counts from zero."""
+    from benchmarks import cpu
+
+    table = {
+        10: (1, "gunicorn: master", 1.0),
+        11: (10, "gunicorn: worker", 2.0),
+        20: (1, "postgres: 15/main: postgres otinish_bench 127.0.0.1(1) idle", 3.0),
+        21: (1, "postgres: 15/main: postgres other_db 127.0.0.1(2) idle", 5.0),
+    }
+    monkeypatch.setattr(cpu, "_all_pids", lambda: list(table))
+    monkeypatch.setattr(cpu, "_parent", lambda pid: table[pid][0] if pid in table else None)
+    monkeypatch.setattr(cpu, "_command", lambda pid: table[pid][1] if pid in table else "")
+    monkeypatch.setattr(cpu, "process_cpu", lambda pid: table[pid][2] if pid in table else None)
+    with cpu.CpuMeter(server_pid=10, database="otinish_bench", interval=60) as meter:
+        table[10] = (1, "gunicorn: master", 1.5)
+        table[11] = (10, "gunicorn: worker", 4.0)
+        table[20] = (1, "postgres: 15/main: postgres otinish_bench 127.0.0.1(1) idle", 4.0)
+        table[21] = (1, "postgres: 15/main: postgres other_db 127.0.0.1(2) idle", 9.0)
+        table[22] = (1, "postgres: 15/main: postgres otinish_bench 127.0.0.1(3) idle", 0.5)
+    assert meter.ms_per(1000) == {"gunicorn": 2.5, "postgresql": 1.5}

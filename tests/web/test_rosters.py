@@ -55,4 +55,4 @@ def test_a_calendar_override_renews_the_queues_dates(client, agency, executor):
     client.get(LIST)
     before = cache.get("rosters:version")
     CalendarOverride.objects.create(date="2026-12-31", is_working_day=False, note="test")
-    assert cache.get("rosters:version") == before + 1
+    assert cache.get("rosters:version") not in {before, None}
