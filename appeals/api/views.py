@@ -29,6 +29,7 @@ from ..access.integrations import (
 from ..access.routes import categories_by_code
 from ..access.selectors import appeal_timeline, appeals_for_display, appeals_page_links, appeals_visible_to, ordered
 from ..desk.filters import AppealFilterSet
+from ..infra.replica import heavy_read
 from ..lifecycle import ApplicantData
 from ..models import Appeal, AppealEvent, AppealResponse, Attachment, IntegrationScope
 from ..models.choices import EventKind
@@ -158,6 +159,7 @@ class AppealViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
             queryset = appeals_for_api(visible_appeals(self.request))
         return queryset.order_by("-registered_at", "-id")
 
+    @heavy_read
     def list(self, request, *args, **kwargs):
         queryset = ordered(self.filter_queryset(self.get_queryset()))
         page = self.paginate_queryset(queryset)

@@ -21,6 +21,7 @@ from ..calendar.workdays import local_today
 from ..dashboard.measures import QueueLink
 from ..dashboard.periods import PERIOD_CHOICES, PeriodForm
 from ..dashboard.views import supervised_agencies
+from ..infra.replica import heavy_read
 from ..models.choices import Channel
 from .describe import signals_for
 from .signals import KINDS, Signal
@@ -129,6 +130,7 @@ class SignalListView(APIView):
         responses=SignalListSerializer,
         tags=["signals"],
     )
+    @heavy_read
     def get(self, request):
         agencies = supervised_agencies(request.user)
         if not agencies:
