@@ -43,11 +43,12 @@ seed: migrate
 run: seed
 	$(PY) manage.py rundev $(HOST):$(PORT)
 
+# --dist loadgroup: the tests of one xdist_group share a worker (the scratch streaming replica starts once).
 test: $(STAMP)
-	$(PY) -m pytest -n $(PYTEST_WORKERS) $(PYTEST_ARGS)
+	$(PY) -m pytest -n $(PYTEST_WORKERS) --dist loadgroup $(PYTEST_ARGS)
 
 test-browser: $(STAMP)
-	$(PY) -m pytest -n $(PYTEST_WORKERS) -m browser $(PYTEST_ARGS)
+	$(PY) -m pytest -n $(PYTEST_WORKERS) --dist loadgroup -m browser $(PYTEST_ARGS)
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .

@@ -39,7 +39,7 @@ ROOT = Path(__file__).resolve().parent.parent
 PAGE_TARGET_MS = 25
 SEARCH_TARGET_MS = 60
 ADMIN_TARGET_MS = 1000
-DASHBOARD_TARGET_MS = 300
+DASHBOARD_TARGET_MS = 150  # a ministry's dashboard, month (issue 20; the whole country's: period_cases.py)
 INTAKE_TARGET_PER_S = 300
 SCAN_TARGET_MS = 3000
 # "Constant memory": the export's peak at 100 000 rows stays within this factor of its peak at 10 000.
@@ -157,7 +157,7 @@ def _dashboard_url() -> str | None:
 
 
 # The steps made of page cases (_page_case), the only ones --profile runs.
-PAGE_STEPS = ("queue", "tree", "workspace", "dashboard", "api", "admin")
+PAGE_STEPS = ("queue", "tree", "workspace", "dashboard", "api", "admin", "periods", "signals")
 
 
 def run_all(*, repeat: int, warmup: int, only: set[str], intake: int, clients: int, workers: int) -> list[dict]:

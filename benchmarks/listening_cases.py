@@ -33,18 +33,19 @@ ROOT_SUPERVISOR = f"{national.USER_PREFIX}root.1"  # the first staff member of t
 
 
 def signals_cases(repeat: int, warmup: int) -> list[dict]:
-    from .cases import client_for, measure
+    from .cases import _page_case, client_for
 
     url = reverse("api:signals")
     target = f"p95 ≤ {SIGNALS_TARGET_MS} ms"
     rows = []
-    for name, username, period in (
-        ("Signals API, ministry, month", national.BENCH_MINISTRY_SUPERVISOR, "month"),
-        ("Signals API, ministry, year", national.BENCH_MINISTRY_SUPERVISOR, "year"),
-        ("Signals API, whole country, month", ROOT_SUPERVISOR, "month"),
+    for key, name, username, period in (
+        ("signals-ministry-month", "Signals API, ministry, month", national.BENCH_MINISTRY_SUPERVISOR, "month"),
+        ("signals-ministry-year", "Signals API, ministry, year", national.BENCH_MINISTRY_SUPERVISOR, "year"),
+        ("signals-country-month", "Signals API, whole country, month", ROOT_SUPERVISOR, "month"),
     ):
-        samples, queries = measure(client_for(username), f"{url}?period={period}", repeat=repeat, warmup=warmup)
-        rows.append(case(name, samples_ms=samples, queries=queries, target=target, limit_ms=SIGNALS_TARGET_MS))
+        client = client_for(username)
+        rows.append(_page_case(name, client, f"{url}?period={period}", repeat, warmup, SIGNALS_TARGET_MS, target,
+                               key=key))  # fmt: skip
     return rows
 
 

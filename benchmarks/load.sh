@@ -27,6 +27,12 @@ else
   "$PY" manage.py seed_demo --if-empty
 fi
 "$PY" manage.py collectstatic --no-input >/dev/null
+# Everyone starts signed in (benchmarks/load_sessions.py says why); LOAD_SIGN_IN=1 signs in through the form.
+if [ "${LOAD_SIGN_IN:-0}" != "1" ]; then
+  eval "$(DJANGO_SETTINGS_MODULE=config.settings "$PY" benchmarks/load_sessions.py)"
+  export LOAD_SESSIONS
+  echo "Signed in before the run: $(echo "$LOAD_SESSIONS" | tr ',' '\n' | grep -c :) accounts"
+fi
 "$PY" manage.py shell -c "from axes.models import AccessAttempt; AccessAttempt.objects.all().delete()"
 "$BIN/gunicorn" config.wsgi:application --bind "127.0.0.1:$PORT" --workers "$WORKERS" --threads 4 \
   --access-logfile /dev/null --error-logfile "$OUT/gunicorn.log" &

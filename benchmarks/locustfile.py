@@ -4,8 +4,9 @@ Run headless against a server on loopback (see `make load` and BENCHMARKS.md):
 
     locust -f benchmarks/locustfile.py --headless -u 50 -r 10 -t 60s --host http://127.0.0.1:8077
 
-Each simulated employee signs in as one of the demo accounts (seed_demo), then, with short pauses as a
-person makes: opens a queue, filters it, opens appeals from it, takes an unassigned one, adds a note.
+Each simulated employee is one of the demo accounts (seed_demo) or the national dataset's, already signed in
+(LOAD_SESSIONS, made by benchmarks/load_sessions.py; without it, it signs in through the form first), then, with
+short pauses as a person makes: opens a queue, filters it, opens appeals from it, takes an unassigned one, adds a note.
 A "someone else was faster" answer (409) is a correct answer under contention, not an error; anything
 else that is not a success (a 4xx other than that, any 5xx, a page without what it must show) counts
 as a failure.
@@ -41,6 +42,9 @@ EXECUTORS = [name for name in os.environ.get("LOAD_EXECUTORS", "").split(",") if
 SUPERVISORS = [name for name in os.environ.get("LOAD_SUPERVISORS", "").split(",") if name] or SUPERVISORS
 PASSWORD = os.environ.get("LOAD_PASSWORD", PASSWORD)
 ACCOUNTS = itertools.cycle([*EXECUTORS, *EXECUTORS, *SUPERVISORS])
+# Sessions made before the run (benchmarks/load.sh, load_sessions.py): username -> session key. An account
+# without one signs in through the form.
+SESSIONS = dict(pair.split(":", 1) for pair in os.environ.get("LOAD_SESSIONS", "").split(",") if ":" in pair)
 
 APPEAL_LINK = re.compile(r'href="/appeals/(\d+)/"')
 CSRF = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
@@ -61,6 +65,10 @@ class Employee(HttpUser):
     def on_start(self) -> None:
         self.username = next(ACCOUNTS)
         self.seen: list[int] = []
+        session = SESSIONS.get(self.username)
+        if session:  # signed in before the run (benchmarks/load_sessions.py)
+            self.client.cookies.set("sessionid", session)
+            return
         page = self.client.get("/accounts/login/", name="sign in (page)")
         token = CSRF.search(page.text).group(1)
         with self.client.post(

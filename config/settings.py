@@ -15,6 +15,8 @@ from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
+from config.databases import POOLERS, postgres_database
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(os.environ.get("VAR_DIR", BASE_DIR / "var"))
 
@@ -94,6 +96,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # After a write, this session's heavy reads stay on the primary a while (does nothing without a replica).
+    "appeals.infra.replica.ReplicaPinMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -121,8 +125,23 @@ TEMPLATES = [
 
 # --- Database -----------------------------------------------------------------------------------
 DATABASE_URL = env_str("DATABASE_URL", f"sqlite:///{VAR_DIR / 'db.sqlite3'}")
+# A streaming replica of the PostgreSQL primary: the heavy reads go there (appeals/infra/replica.py; README,
+# "A read replica and PgBouncer"). Unset: one database, nothing routed.
+DATABASE_REPLICA_URL = env_str("DATABASE_REPLICA_URL", "")
+# "pgbouncer" when DATABASE_URL (and DATABASE_REPLICA_URL) lead to PgBouncer in transaction pooling mode.
+DATABASE_POOLER = env_str("DATABASE_POOLER", "").strip().lower()
+if DATABASE_POOLER not in POOLERS:
+    raise ImproperlyConfigured(f"DATABASE_POOLER must be empty or pgbouncer, not {DATABASE_POOLER!r}")
+# After a request that wrote, the same session (or token) reads from the primary for this long (read-your-writes).
+DATABASE_REPLICA_STICKY_SECONDS = env_int("DATABASE_REPLICA_STICKY_SECONDS", 15)
+# A replica further behind than this, or down, is left alone: its reads go to the primary until it catches up.
+DATABASE_REPLICA_MAX_LAG_SECONDS = env_int("DATABASE_REPLICA_MAX_LAG_SECONDS", 30)
+# How often each process asks the replica how far behind it is (two small queries, one on each server).
+DATABASE_REPLICA_CHECK_SECONDS = env_int("DATABASE_REPLICA_CHECK_SECONDS", 5)
 _db = environ.Env.db_url_config(DATABASE_URL)
 if _db["ENGINE"] == "django.db.backends.sqlite3":
+    if DATABASE_REPLICA_URL or DATABASE_POOLER:
+        raise ImproperlyConfigured("DATABASE_REPLICA_URL and DATABASE_POOLER need DATABASE_URL=postgres://…")
     _db["OPTIONS"] = {
         # Writers queue up instead of failing with "database is locked".
         "transaction_mode": "IMMEDIATE",
@@ -135,10 +154,13 @@ if _db["ENGINE"] == "django.db.backends.sqlite3":
     _db["TEST"] = {"NAME": str(VAR_DIR / "test-db.sqlite3")}
     VAR_DIR.mkdir(parents=True, exist_ok=True)
 else:
-    _db["CONN_MAX_AGE"] = env_int("DB_CONN_MAX_AGE", 60)
-    # A connection that died with a PostgreSQL restart is replaced before the next request uses it.
-    _db["CONN_HEALTH_CHECKS"] = True
+    _db = postgres_database(DATABASE_URL, pooler=DATABASE_POOLER, conn_max_age=env_int("DB_CONN_MAX_AGE", 60))
 DATABASES = {"default": _db}
+if DATABASE_REPLICA_URL:
+    DATABASES["replica"] = postgres_database(
+        DATABASE_REPLICA_URL, pooler=DATABASE_POOLER, conn_max_age=env_int("DB_CONN_MAX_AGE", 60), replica=True
+    )
+    DATABASE_ROUTERS = ["appeals.infra.replica.ReplicaRouter"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Cache --------------------------------------------------------------------------------------

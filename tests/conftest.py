@@ -13,12 +13,14 @@ import os
 import shutil
 
 import pytest
-from django.db import connection
+from django.conf import settings as django_settings
+from django.db import connection, connections
 
 from agencies.choices import AgencyKind, Region, Role
 from appeals.calendar.workdays import invalidate_calendar
 from config.celery import app as celery_app
 
+from .databases.pair import unavailable as pair_unavailable
 from .factories import AgencyFactory, AppealFactory, CategoryFactory, MembershipFactory, UserFactory
 
 IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
@@ -30,6 +32,35 @@ def _celery_runs_inline():
     celery_app.conf.task_always_eager = True
     celery_app.conf.task_eager_propagates = True
     yield
+
+
+def _end_pooled_server_connections(name: str) -> None:
+    """End the server connections PgBouncer keeps open to the test database `name` after its clients left, so that
+    pytest-django can drop it (DROP DATABASE refuses while any session is connected) or create it again."""
+    with connections["default"].creation._nodb_cursor() as cursor:
+        cursor.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s AND pid <> pg_backend_pid()",
+            [name],
+        )
+
+
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings(django_db_modify_db_settings, django_db_blocker):
+    """Behind PgBouncer (CI's PostgreSQL pass), a test database left by a run that stopped half-way may still have
+    pooled server connections: end them before pytest-django creates it again."""
+    if django_settings.DATABASE_POOLER == "pgbouncer":
+        with django_db_blocker.unblock():
+            _end_pooled_server_connections(connections["default"].creation._get_test_db_name())
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    """pytest-django's, and behind PgBouncer the pooled server connections to the test database ended before it is
+    dropped (pytest-django's teardown runs after this one's)."""
+    yield
+    if django_settings.DATABASE_POOLER == "pgbouncer":
+        with django_db_blocker.unblock():
+            _end_pooled_server_connections(connections["default"].settings_dict["NAME"])
 
 
 @pytest.fixture(autouse=True)
@@ -89,6 +120,16 @@ def pytest_runtest_setup(item):
         reason = f"needs Redis at {redis_url()}"
         if IN_CI:
             pytest.fail(f"CI=true but nothing answers: {reason}")
+        pytest.skip(reason)
+    if item.get_closest_marker("replica") and (reason := pair_unavailable()):
+        if IN_CI:
+            pytest.fail(f"CI=true but the scratch replica cannot start: {reason}")
+        pytest.skip(reason)
+    if item.get_closest_marker("pgbouncer") and django_settings.DATABASE_POOLER != "pgbouncer":
+        reason = "needs DATABASE_URL through PgBouncer in transaction mode, with DATABASE_POOLER=pgbouncer"
+        if IN_CI:
+            # CI's PostgreSQL pass goes through PgBouncer (.ci/run); its SQLite pass deselects -m postgres.
+            pytest.fail(f"CI=true but {reason}")
         pytest.skip(reason)
     if item.get_closest_marker("browser") and not shutil.which("chromium"):
         reason = "needs Debian's chromium (apt-get install -y chromium)"

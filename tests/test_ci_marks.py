@@ -31,3 +31,20 @@ def test_a_redis_test_fails_under_ci_when_nothing_answers(monkeypatch):
     monkeypatch.setattr(conftest, "redis_answers", lambda: False)
     with pytest.raises(pytest.fail.Exception, match="CI=true but nothing answers"):
         conftest.pytest_runtest_setup(item_marked("redis"))
+
+
+def test_a_replica_test_fails_under_ci_when_no_scratch_replica_can_start(monkeypatch):
+    monkeypatch.setattr(conftest, "IN_CI", True)
+    monkeypatch.setattr(conftest, "pair_unavailable", lambda: "needs the PostgreSQL server programs")
+    with pytest.raises(pytest.fail.Exception, match="CI=true but the scratch replica cannot start"):
+        conftest.pytest_runtest_setup(item_marked("replica"))
+
+
+def test_a_pgbouncer_test_fails_under_ci_without_pgbouncer(monkeypatch, settings):
+    settings.DATABASE_POOLER = ""
+    monkeypatch.setattr(conftest, "IN_CI", True)
+    with pytest.raises(pytest.fail.Exception, match="CI=true but needs DATABASE_URL through PgBouncer"):
+        conftest.pytest_runtest_setup(item_marked("pgbouncer"))
+    monkeypatch.setattr(conftest, "IN_CI", False)
+    with pytest.raises(pytest.skip.Exception, match="needs DATABASE_URL through PgBouncer"):
+        conftest.pytest_runtest_setup(item_marked("pgbouncer"))

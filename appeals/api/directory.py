@@ -20,6 +20,7 @@ from ..access.integrations import (
     webhook_endpoint_deactivate,
     webhook_endpoints_of,
 )
+from ..infra.replica import heavy_read
 from ..models import AppealResponse, IntegrationScope, WebhookDelivery
 from ..models.choices import ResponseStatus
 from ..notices.webhooks import webhook_ping_create
@@ -55,6 +56,10 @@ class AppealResponseViewSet(viewsets.ReadOnlyModelViewSet):
 
     def get_serializer_context(self):
         return {**super().get_serializer_context(), "public": request_integration(self.request) is not None}
+
+    @heavy_read
+    def list(self, request, *args, **kwargs):
+        return super().list(request, *args, **kwargs)
 
 
 @extend_schema_view(

@@ -44,6 +44,7 @@ from agencies.models import Category
 
 from ..access.selectors import appeals_public_open311
 from ..calendar import policy
+from ..infra.replica import heavy_read
 from ..lifecycle import ApplicantData
 from ..models import Appeal, IntegrationScope
 from ..models.choices import OPEN_STATUSES, AppealKind, ApplicantType, Channel, Language
@@ -330,6 +331,7 @@ class RequestListView(Open311View):
         ],
         responses=Open311RequestOutSerializer(many=True),
     )
+    @heavy_read
     def get(self, request):
         _check_jurisdiction(request)
         queryset = self.get_queryset()

@@ -9,9 +9,12 @@ import copy
 import re
 from collections.abc import Mapping
 
+from django.conf import settings
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
-from rest_framework import serializers
+from rest_framework import ISO_8601, serializers
+from rest_framework.settings import api_settings
 
 from agencies.choices import Region
 
@@ -179,6 +182,9 @@ class AppealSerializer(serializers.Serializer):
         if status_labels is None:  # get_status_display's words, looked up once per response
             status_labels = {value: str(label) for value, label in Appeal._meta.get_field("status").flatchoices}
             self.__dict__["_status_labels"] = status_labels
+        tz = self.__dict__.get("_tz", _UNSET)
+        if tz is _UNSET:  # DateTimeField.default_timezone, looked up once per response
+            tz = self.__dict__["_tz"] = timezone.get_current_timezone() if settings.USE_TZ else None
         category = appeal.category
         assignee = appeal.assignee
         # A list gives the page's redirects and attachments in its context (views.appeal_links_for_api).
@@ -210,13 +216,13 @@ class AppealSerializer(serializers.Serializer):
                 "phone": mask_phone(appeal.applicant_phone),
                 "address": mask_address(appeal.applicant_address),
             },
-            "registered_at": _or_none(f["datetime"], appeal.registered_at),
-            "received_at": _or_none(f["datetime"], appeal.received_at),
+            "registered_at": _datetime(appeal.registered_at, tz),
+            "received_at": _datetime(appeal.received_at, tz),
             "due_date": _or_none(f["date"], appeal.due_date),
             "original_due_date": _or_none(f["date"], appeal.original_due_date),
             "extension_count": None if appeal.extension_count is None else int(appeal.extension_count),
             "is_overdue": bool(appeal.is_overdue),
-            "resolved_at": _or_none(f["datetime"], appeal.resolved_at),
+            "resolved_at": _datetime(appeal.resolved_at, tz),
             "assignee": None if assignee is None else {"id": assignee.pk, "name": _text(assignee.display_name)},
             "redirected_from": appeal.redirected_from_id,
             "redirected_to": [
@@ -229,7 +235,7 @@ class AppealSerializer(serializers.Serializer):
                     "name": _text(item.original_name),
                     "content_type": _text(item.content_type),
                     "size": None if item.size is None else int(item.size),
-                    "created_at": _or_none(f["datetime"], item.created_at),
+                    "created_at": _datetime(item.created_at, tz),
                 }
                 for item in attachments
             ],
@@ -250,6 +256,20 @@ _FAST_FIELDS = {
     "datetime": serializers.DateTimeField(),
     "date": serializers.DateField(),
 }
+
+
+_UNSET = object()
+
+
+def _datetime(value, tz):
+    """DateTimeField.to_representation of an aware time in `tz` with the ISO 8601 format of the API's settings,
+    without the field's per-call lookups of the time zone and the format; anything else goes through the field."""
+    if value is None:
+        return None
+    if tz is None or not timezone.is_aware(value) or api_settings.DATETIME_FORMAT.lower() != ISO_8601:
+        return _FAST_FIELDS["datetime"].to_representation(value)
+    text = value.astimezone(tz).isoformat()
+    return text[:-6] + "Z" if text.endswith("+00:00") else text
 
 
 def _text(value):

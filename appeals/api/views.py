@@ -4,7 +4,6 @@
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Callable
 from typing import Any
 
@@ -28,8 +27,9 @@ from ..access.integrations import (
     appeals_visible_to_integration,
 )
 from ..access.routes import categories_by_code
-from ..access.selectors import appeal_timeline, appeals_for_display, appeals_visible_to, ordered
+from ..access.selectors import appeal_timeline, appeals_for_display, appeals_page_links, appeals_visible_to, ordered
 from ..desk.filters import AppealFilterSet
+from ..infra.replica import heavy_read
 from ..lifecycle import ApplicantData
 from ..models import Appeal, AppealEvent, AppealResponse, Attachment, IntegrationScope
 from ..models.choices import EventKind
@@ -85,26 +85,13 @@ def appeals_for_api(queryset: QuerySet[Appeal]) -> QuerySet[Appeal]:
 
 
 def appeal_links_for_api(appeals: list[Appeal]) -> dict[str, dict[int, list]]:
-    """The appeals each one was redirected to and its attachments, for a page of the list (two queries).
+    """The appeals each one was redirected to and its attachments, for a page of the list (one query).
 
     The list reads them itself rather than with prefetch_related: a prefetched related manager's queryset
     points back to its appeal, a reference cycle that left every appeal of a page (with its agency, executor
     and category) to the cycle collector, whose full collections were the list's slowest requests.
     """
-    redirected_to: dict[int, list] = defaultdict(list)
-    attachments: dict[int, list] = defaultdict(list)
-    ids = [appeal.pk for appeal in appeals]
-    if ids:
-        others = (
-            Appeal.objects.filter(redirected_from_id__in=ids)
-            .select_related("agency")
-            .only("number", "redirected_from", "agency", "agency__code", "agency__name_kk", "agency__name_ru")
-            .order_by("id")
-        )
-        for other in others:
-            redirected_to[other.redirected_from_id].append(other)
-        for item in Attachment.objects.filter(appeal_id__in=ids).order_by("created_at", "id"):
-            attachments[item.appeal_id].append(item)
+    redirected_to, attachments = appeals_page_links([appeal.pk for appeal in appeals])
     return {"redirected_to": redirected_to, "attachments": attachments}
 
 
@@ -172,6 +159,7 @@ class AppealViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
             queryset = appeals_for_api(visible_appeals(self.request))
         return queryset.order_by("-registered_at", "-id")
 
+    @heavy_read
     def list(self, request, *args, **kwargs):
         queryset = ordered(self.filter_queryset(self.get_queryset()))
         page = self.paginate_queryset(queryset)

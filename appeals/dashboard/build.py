@@ -13,16 +13,18 @@ from django.utils.translation import pgettext
 from agencies.models import Agency
 
 from ..listening import signals
+from ..listening.describe import signals_describe
 from . import charts
 from .measures import (
     CURRENT_STATE,
     INDICATOR_KEYS,
     INDICATORS,
     Indicator,
+    QueueLink,
     Row,
     age_buckets,
     branches_of,
-    drill_params,
+    drill_table,
     league,
     queue_url,
     source_since,
@@ -31,9 +33,11 @@ from .measures import (
     weekly,
 )
 from .periods import Period
-from .rollups import Source
+from .source import Source
 
 SORT_KEYS = frozenset({"name", *INDICATOR_KEYS})
+# The bodies listed under "Repeat appeals" and "Who makes citizens go higher" (templates/dashboard/_signals.html).
+BODIES_LISTED = 10
 
 
 @dataclass(frozen=True)
@@ -74,11 +78,24 @@ def fmt(indicator: Indicator, value) -> str:
     return number_format(value, 0, force_grouping=True)
 
 
-def cells(row: Row) -> list[dict]:
-    return [
-        {"key": i.key, "text": fmt(i, row.values.get(i.key)), "url": row.links.get(i.key, ""), "fmt": i.fmt}
-        for i in INDICATORS
-    ]
+class Cells:
+    """The cells of a table's rows ({key, text, url, fmt} per indicator), each number formatted once a page: a
+    page's tables hold some 1 200 figures, most of them the same few (0, —, 100,0 %), and number_format looks up
+    the language's formats every time."""
+
+    def __init__(self) -> None:
+        self.texts: dict[tuple, str] = {}
+
+    def __call__(self, row: Row) -> list[dict]:
+        out = []
+        for i in INDICATORS:
+            value = row.values.get(i.key)
+            key = (i.fmt, type(value), value)
+            text = self.texts.get(key)
+            if text is None:
+                text = self.texts[key] = fmt(i, value)
+            out.append({"key": i.key, "text": text, "url": row.links.get(i.key, ""), "fmt": i.fmt})
+        return out
 
 
 def kpis(total: Row) -> list[dict]:
@@ -117,12 +134,14 @@ def _week_label(day: date) -> str:
 def _charts(root: Agency, period: Period, today: date, source: Source, state: Counter, categories: list[dict]) -> dict:
     weeks = weekly(source, period)
     scope = {"agency_subtree": root.pk}
+    link = QueueLink()  # queue_url for the charts' links: a year's charts link some 180 bars and points
     groups = []
     points = []
     for week in weeks:
         c, start, end = week["counters"], week["start"], week["end"]
         label = _week_label(start)
         span = f"{start:%d.%m}–{end:%d.%m.%Y}"
+        drill_params = drill_table(start, end).get
         groups.append(
             (
                 label,
@@ -130,14 +149,14 @@ def _charts(root: Agency, period: Period, today: date, source: Source, state: Co
                     charts.Bar(
                         label,
                         c["received"],
-                        queue_url(**scope, **drill_params("received", start, end)),
+                        link(**scope, **drill_params("received")),
                         f"{pgettext('dashboard', 'Received')} {span}: {c['received']}",
                         charts.SECOND,
                     ),
                     charts.Bar(
                         label,
                         c["closed"],
-                        queue_url(**scope, **drill_params("closed", start, end)),
+                        link(**scope, **drill_params("closed")),
                         f"{_('Closed')} {span}: {c['closed']}",
                         charts.BRAND,
                     ),
@@ -149,7 +168,7 @@ def _charts(root: Agency, period: Period, today: date, source: Source, state: Co
             charts.Bar(
                 label,
                 rate,
-                queue_url(**scope, **drill_params("closed_on_time", start, end)) if c["closed"] else "",
+                link(**scope, **drill_params("closed_on_time")) if c["closed"] else "",
                 f"{span}: {rate} % ({c['closed_on_time']} / {c['closed']})" if c["closed"] else "",
             )
         )
@@ -161,12 +180,12 @@ def _charts(root: Agency, period: Period, today: date, source: Source, state: Co
         label = _("%(days)s days") % {"days": bucket["label"]}
         value = state[bucket["key"]]
         color = charts.BAD if bucket["after"] is None or bucket["label"].startswith(("30", "60")) else charts.BRAND
-        backlog.append(charts.Bar(label, value, queue_url(**scope, **params), f"{label}: {value}", color))
+        backlog.append(charts.Bar(label, value, link(**scope, **params), f"{label}: {value}", color))
     category_bars = [
         charts.Bar(
             item["category"].name if item["category"] else _("No category"),
             item["received"],
-            queue_url(**scope, category=item["category_id"], **drill_params("received", period.start, period.end))
+            link(**scope, category=item["category_id"], **drill_table(period.start, period.end)["received"])
             if item["category_id"]
             else "",
         )
@@ -204,9 +223,10 @@ def _escalated_over(source: Source, period: Period) -> tuple[dict[int, int], dic
 
 def _signals(root: Agency, period: Period, source: Source) -> dict:
     """The signals by kind, for the page: each with its queue link, pair signals with their newest appeals."""
-    found = signals.signals_describe(
+    found = signals_describe(
         signals.signals_read(root=root, period=period, source=source),
         listed=int(signals.listening_setting("LISTED_APPEALS")),
+        bodies=BODIES_LISTED,
     )
     by_kind = {kind: found.of(kind) for kind in signals.KINDS}
     return {
@@ -233,6 +253,7 @@ def league_build(*, root: Agency, period: Period, today: date, sort: LeagueSort)
     source = Source(root=root, branches=branches, since=min(period.previous_start, period.start), today=today)
     rows, total, _state = league(source, branches, period, today, escalated_over=_escalated_over(source, period))
     rows = sort.apply(rows)
+    cells = Cells()
     return {
         "rows": rows,
         "total": total,
@@ -254,6 +275,7 @@ def dashboard_build(*, root: Agency, period: Period, today: date, sort: LeagueSo
     by_category = source.sums(period.start, period.end, ("category_id",), counters=("received",))
     categories = top_categories(by_category)
     staff_rows = staff(source, period, today)
+    cells = Cells()
     return {
         "period": period,
         "today": today,

@@ -21,12 +21,14 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
+from typing import NamedTuple
 
 from django.db.models import Q
 from django.utils import timezone
 
 from ..calendar import policy
 from ..calendar.workdays import WorkingCalendar, get_calendar, local_day
+from ..infra.replica import iterate
 from ..models import Appeal, AppealEvent
 from ..models.choices import OPEN_STATUSES, EventKind, Outcome
 
@@ -40,9 +42,10 @@ COUNTED_EVENTS = {
 }
 
 
-@dataclass(frozen=True)
-class Key:
-    """The dimensions of one roll-up row (assignee only for the per-employee reading)."""
+class Key(NamedTuple):
+    """The dimensions of one roll-up row (assignee only for the per-employee reading). A named tuple: the live
+    reading kept in the cache holds a thousand of them for the whole country, and a tuple is read back five times
+    faster than a dataclass."""
 
     day: date
     agency_id: int
@@ -142,7 +145,7 @@ def _collect_appeals(out: Collected, lo: datetime, hi: datetime, scope: Q, by_as
         | Q(first_action_at__gte=lo, first_action_at__lt=hi)
         | Q(applicant_rated_at__gte=lo, applicant_rated_at__lt=hi)
     ).filter(scope)
-    for row in appeals.values_list(*_APPEAL_COLUMNS).order_by().iterator(chunk_size=2000):
+    for row in iterate(appeals.values_list(*_APPEAL_COLUMNS).order_by(), chunk_size=2000):
         _count_appeal(out, row, lo, hi, cal, by_assignee)
 
 
@@ -204,7 +207,7 @@ def _count_appeal(out: Collected, row: tuple, lo: datetime, hi: datetime, cal: W
 def _collect_events(out: Collected, lo: datetime, hi: datetime, scope: Q, by_assignee: bool) -> None:
     """The counted events (redirects, extensions, returns, escalations) written in [lo, hi): one query."""
     events = AppealEvent.objects.filter(scope, kind__in=list(COUNTED_EVENTS), created_at__gte=lo, created_at__lt=hi)
-    for kind, created_at, payload, row_agency_id, row_path, category_id, region, channel, assignee_id in (
+    rows = iterate(
         events.values_list(
             "kind",
             "created_at",
@@ -215,10 +218,10 @@ def _collect_events(out: Collected, lo: datetime, hi: datetime, scope: Q, by_ass
             "appeal__region",
             "appeal__channel",
             "appeal__assignee_id",
-        )
-        .order_by()
-        .iterator(chunk_size=2000)
-    ):
+        ).order_by(),
+        chunk_size=2000,
+    )
+    for kind, created_at, payload, row_agency_id, row_path, category_id, region, channel, assignee_id in rows:
         out.agency_paths[row_agency_id] = row_path
         who = assignee_id if by_assignee else None
         c = out.counters[Key(local_day(created_at), row_agency_id, category_id, region, channel, who)]

@@ -24,7 +24,7 @@ from ..models import Appeal
 from ..models.choices import OPEN_STATUSES
 from .facts import local_bounds
 from .periods import Period
-from .rollups import Source
+from .source import Source, subtree_scope
 
 
 def dashboard_setting(key: str):
@@ -144,12 +144,23 @@ def _queue_url(base: str, params: dict) -> str:
     return f"{base}?{urlencode({k: v for k, v in {**params, **DRILL_FROM}.items() if v not in (None, '')})}"
 
 
+class QueueLink:
+    """queue_url with the queue's address looked up once, for the many links of one chart."""
+
+    def __init__(self) -> None:
+        self.base = reverse("appeals:list")
+
+    def __call__(self, **params) -> str:
+        return _queue_url(self.base, params)
+
+
 def drill_params(key: str, start: date, end: date) -> dict[str, str] | None:
     """The AppealFilterSet parameters of the appeals behind indicator `key` in [start, end], or None."""
-    return _drill_table(start, end).get(key)
+    return drill_table(start, end).get(key)
 
 
-def _drill_table(start: date, end: date) -> dict[str, dict[str, str]]:
+def drill_table(start: date, end: date) -> dict[str, dict[str, str]]:
+    """{indicator key: the AppealFilterSet parameters of the appeals behind it in [start, end]} (drill_params)."""
     registered = {"registered_after": start.isoformat(), "registered_before": end.isoformat()}
     closed = {"closed_after": start.isoformat(), "closed_before": end.isoformat()}
     event_dates = {"event_date_after": start.isoformat(), "event_date_before": end.isoformat()}
@@ -187,7 +198,7 @@ class DrillLinks:
 
     def __init__(self, start: date, end: date) -> None:
         self.base = reverse("appeals:list")
-        table = _drill_table(start, end)
+        table = drill_table(start, end)
         self.tails = {
             key: urlencode({k: v for k, v in {**table[key], **DRILL_FROM}.items() if v not in (None, "")})
             for key in LINKED_KEYS
@@ -214,8 +225,9 @@ def age_buckets(today: date) -> list[dict]:
     return buckets
 
 
-def open_state(queryset, group, today: date) -> dict[object, Counter]:
-    """{group value: Counter(open, overdue, due_soon, age_<n>)} of the open appeals, one query."""
+def open_state_rows(queryset, group, today: date) -> tuple[list[str], list[tuple]]:
+    """The open appeals of now by `group`, one query: the names of the counts (open, overdue, due_soon,
+    age_<n>) and a (group value, *counts in that order) row per group."""
     limit = get_calendar().add_working_days(today, int(dashboard_setting("DUE_SOON_WORKING_DAYS")))
     aggregates = {
         "n_open": Count("pk"),
@@ -233,8 +245,15 @@ def open_state(queryset, group, today: date) -> dict[object, Counter]:
         .values("group")
         .order_by()
         .annotate(**aggregates)
+        .values_list("group", *aggregates)
     )
-    return {row["group"]: Counter({k[2:]: v for k, v in row.items() if k.startswith("n_")}) for row in rows}
+    return [name[2:] for name in aggregates], list(rows)
+
+
+def open_state(queryset, group, today: date) -> dict[object, Counter]:
+    """{group value: Counter(open, overdue, due_soon, age_<n>)} of the open appeals, one query."""
+    names, rows = open_state_rows(queryset, group, today)
+    return {row[0]: Counter(dict(zip(names, row[1:], strict=True))) for row in rows}
 
 
 # --- The dashboard -----------------------------------------------------------------------------------
@@ -297,10 +316,17 @@ def league(
     previous_durations = source.durations(period.previous_start, period.previous_end, ("branch",))
     # By agency (the subtree's ids: the open appeals' partial index by agency), summed into branches here.
     paths = source.paths
-    by_agency = open_state(Appeal.objects.filter(agency_id__in=sorted(paths)), F("agency_id"), today)
-    state: dict[int, Counter] = {}
-    for agency_id, counter in by_agency.items():
-        state.setdefault(source.branch_of(paths.get(agency_id, "")), Counter()).update(counter)
+    names, by_agency = open_state_rows(Appeal.objects.filter(subtree_scope(root)), F("agency_id"), today)
+    by_branch: dict[int, list[int]] = {}
+    for agency_id, *counts in by_agency:  # the whole country's 3 000 agencies: summed as plain numbers
+        branch = source.branch_of(paths.get(agency_id, ""))
+        known = by_branch.get(branch)
+        if known is None:
+            by_branch[branch] = counts
+        else:
+            for i, count in enumerate(counts):
+                known[i] += count
+    state = {branch: Counter(dict(zip(names, counts, strict=True))) for branch, counts in by_branch.items()}
     links = DrillLinks(period.start, period.end)
 
     rows = []

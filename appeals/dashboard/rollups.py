@@ -1,10 +1,8 @@
-"""The daily roll-ups: build them from the appeals, and read them merged with the days not rolled up.
+"""The daily roll-ups: build them from the appeals (appeals.dashboard.source reads them).
 
-History comes from AppealDailyRollup / AppealDurationRollup (days marked in RollupDay), and the staff
-table's from AppealAssigneeRollup / AppealAssigneeDurationRollup; today, and any day the nightly task
-has not built yet, are computed live by the same `facts.collect`. A reading is a fixed number of
-queries whatever the number of agencies or executors: every SQL aggregate is grouped over the
-subtree's path prefix (or the agency's executors), never run per agency or per person.
+History comes from AppealDailyRollup / AppealDurationRollup (days marked in RollupDay) and their monthly sums,
+and the staff table's from AppealAssigneeRollup / AppealAssigneeDurationRollup; today, and any day the nightly
+task has not built yet, are computed live by the same `facts.collect` (appeals.dashboard.source).
 
 Writers of the roll-up rows hold a lock (PostgreSQL advisory locks; SQLite has one writer anyway): a
 rebuild excludes everyone, a move of one appeal's counts between executors excludes the moves of the
@@ -13,24 +11,16 @@ same agency. So a rebuild never reads an executor that a move is changing, and n
 
 from __future__ import annotations
 
-import hashlib
 from collections import Counter, defaultdict
 from datetime import date, timedelta
-from functools import reduce
-from operator import or_
 
-from django.conf import settings
 from django.core.cache import cache
 from django.db import connection, transaction
-from django.db.models import Case, F, IntegerField, Q, Sum, Value, When
+from django.db.models import F
 from django.db.models.functions import Greatest
 from django.utils import timezone
 
-from agencies.models import Agency
-from agencies.selectors import agency_subtree
-
 from ..calendar.workdays import local_today
-from ..desk.rosters import roster_cached, roster_version
 from ..models import (
     ROLLUP_COUNTERS,
     Appeal,
@@ -42,7 +32,7 @@ from ..models import (
     AppealMonthlyRollup,
     RollupDay,
 )
-from .facts import Collected, Key, collect
+from .facts import collect
 
 _CHUNK_DAYS = 31
 _BATCH = 2000
@@ -83,15 +73,7 @@ def _rollups_changed() -> None:
         cache.set(_VERSION_KEY, 1, None)
 
 
-def subtree_paths(root: Agency) -> dict[int, str]:
-    """{agency id: path} of `root`'s subtree, root included, from the roster cache (changes to agencies renew it)."""
-    return roster_cached(
-        f"dashboard:subtree:{root.pk}:{root.path}",
-        lambda: dict(agency_subtree(root).values_list("pk", "path")),
-    )
-
-
-def _days(start: date, end: date):
+def each_day(start: date, end: date):
     day = start
     while day <= end:
         yield day
@@ -158,8 +140,8 @@ def rollups_rebuild(*, start: date, end: date | None = None) -> int:
                 ),
             )
             now = timezone.now()
-            RollupDay.objects.bulk_create(RollupDay(day=day, built_at=now) for day in _days(chunk_start, chunk_end))
-            rollups_months_rebuild(_months(chunk_start, chunk_end))
+            RollupDay.objects.bulk_create(RollupDay(day=day, built_at=now) for day in each_day(chunk_start, chunk_end))
+            rollups_months_rebuild(months_touching(chunk_start, chunk_end))
             # Kept readings of the history are stale once this commits (other processes), and at once for this
             # connection, which already sees the new rows (inside a caller's transaction, too).
             transaction.on_commit(_rollups_changed)
@@ -190,7 +172,7 @@ def month_end(first: date) -> date:
     return (first + timedelta(days=32)).replace(day=1) - timedelta(days=1)
 
 
-def _months(start: date, end: date) -> list[date]:
+def months_touching(start: date, end: date) -> list[date]:
     """The first days of the calendar months that `start`..`end` touches."""
     months, month = [], month_start(start)
     while month <= end:
@@ -282,242 +264,3 @@ def _move_row(model, row: dict, values: dict, previous_id: int | None, assignee_
         **{name: F(name) + value for name, value in values.items()}
     ):
         model.objects.create(**row, assignee_id=assignee_id, **values)
-
-
-class Source:
-    """Counters of an agency subtree from `since` to today: roll-ups where built, live elsewhere.
-
-    Construction costs four queries at most (first appeal, built days, live appeals, live events); each `sums`
-    or `durations` call then costs one SQL aggregate, grouped as asked.
-    """
-
-    def __init__(self, *, root: Agency, branches: list[Agency], since: date, today: date | None = None) -> None:
-        self.root = root
-        self.today = today or local_today()
-        self.branches = {b.pk: b for b in branches}
-        self._paths: dict[int, str] | None = None
-        # Nothing is counted before the first appeal's registration: those days need no reading at all.
-        first = Appeal.objects.order_by("registered_at").values_list("registered_at", flat=True).first()
-        # The first day with any appeal at all: the listening baselines take no period before it.
-        self.first_day = timezone.localdate(first) if first else self.today
-        since = max(since, self.first_day)
-        built = set(RollupDay.objects.filter(day__gte=since, day__lt=self.today).values_list("day", flat=True))
-        self.missing = {day for day in _days(since, self.today) if day not in built}
-        self.live = self._live() if self.missing else None
-
-    def _live(self) -> Collected:
-        """The live reading of the missing days, kept LIVE_CACHE_SECONDS in the cache."""
-        first = min(self.missing)
-        ttl = int(settings.DASHBOARD.get("LIVE_CACHE_SECONDS", 0))
-        if ttl <= 0:
-            return collect(first, self.today, path=self.root.path, by_assignee=True)
-        key = f"dashboard:live:v2:{self.root.path}:{first}:{self.today}:{len(self.missing)}"
-        live = cache.get(key)
-        if live is None:
-            live = collect(first, self.today, path=self.root.path, by_assignee=True)
-            cache.set(key, live, ttl)
-        return live
-
-    # --- grouping -----------------------------------------------------------------------------
-    def branch_of(self, path: str) -> int:
-        """The root's child whose subtree holds `path`, or the root itself (its own appeals)."""
-        head = path[len(self.root.path) :].split("/", 1)[0]
-        if head.isdigit() and int(head) in self.branches:
-            return int(head)
-        return self.root.pk
-
-    def _live_dim(self, key: Key, name: str):
-        if name == "branch":
-            return self.branch_of(self.live.agency_paths.get(key.agency_id, ""))
-        return getattr(key, name)
-
-    @property
-    def paths(self) -> dict[int, str]:
-        """{agency id: path} of the subtree (subtree_paths). The roll-ups are read by these ids, not by a join on
-        the path: PostgreSQL then walks the (agency, day) and (agency, month) indexes of the subtree's own agencies
-        instead of every agency's rows of the period, and a branch is worked out here."""
-        if self._paths is None:
-            self._paths = subtree_paths(self.root)
-        return self._paths
-
-    def _scoped(self, model, condition: Q):
-        return model.objects.filter(condition, agency_id__in=sorted(self.paths))
-
-    def split(self, start: date, end: date, *, by_day: bool = False) -> tuple[list[date], list[tuple[date, date]]]:
-        """The rolled-up part of start..end (up to yesterday: today is live) as the whole calendar months in it
-        (their first days: read from the monthly roll-ups) and the day ranges around them (from the daily ones).
-        A month with a day not built is read by day. `by_day` (a reading grouped by day) takes days only."""
-        last = min(end, self.today - timedelta(days=1))
-        if start > last:
-            return [], []
-        months = [] if by_day else [m for m in _months(start, last) if m >= start and self._whole(m, last)]
-        ranges, day = [], start
-        for month in months:  # the days between and around the whole months
-            if day < month:
-                ranges.append((day, month - timedelta(days=1)))
-            day = month_end(month) + timedelta(days=1)
-        if day <= last:
-            ranges.append((day, last))
-        return months, ranges
-
-    def _whole(self, month: date, last: date) -> bool:
-        """A month inside the rolled-up span whose every day is built (a day not built is read live)."""
-        end = month_end(month)
-        return end <= last and not any(day in self.missing for day in _days(month, end))
-
-    def _read(self, daily, monthly, spans, group: tuple[str, ...], aggregates: dict, *, indexed: bool = False):
-        """One SQL reading (a UNION ALL of the daily and the monthly roll-ups) of `spans` grouped by `group`;
-        with `indexed` each row carries "span", the index of its span in `spans` (disjoint spans).
-
-        The rows are kept HISTORY_CACHE_SECONDS in the cache: they are history, which only a rebuild of the
-        roll-ups changes (rollups_version), and the key holds the exact days and months read, the subtree and
-        the rosters' version."""
-        splits = [self.split(start, end, by_day="day" in group) for start, end in spans]
-        ttl = int(settings.DASHBOARD.get("HISTORY_CACHE_SECONDS", 0))
-        if ttl <= 0:
-            return self._query(daily, monthly, splits, group, aggregates, indexed=indexed)
-        identity = (daily.__name__, monthly.__name__, splits, group, sorted(aggregates), indexed)
-        digest = hashlib.sha256(repr(identity).encode()).hexdigest()[:32]
-        key = f"dashboard:history:{rollups_version()}:{roster_version()}:{self.root.pk}:{self.root.path}:{digest}"
-        rows = cache.get(key)
-        if rows is None:
-            rows = list(self._query(daily, monthly, splits, group, aggregates, indexed=indexed))
-            cache.set(key, rows, ttl)
-        return rows
-
-    def _query(self, daily, monthly, splits, group: tuple[str, ...], aggregates: dict, *, indexed: bool):
-        day_whens, month_whens, ranges, months = [], [], [], []
-        for i, (span_months, span_ranges) in enumerate(splits):
-            months += span_months
-            ranges += span_ranges
-            if span_months:
-                month_whens.append(When(month__in=span_months, then=Value(i)))
-            day_whens += [When(day__gte=lo, day__lte=hi, then=Value(i)) for lo, hi in span_ranges]
-        days = reduce(or_, (Q(day__gte=lo, day__lte=hi) for lo, hi in ranges)) if ranges else None
-        parts = []
-        for model, whens, condition in (
-            (daily, day_whens, days),
-            (monthly, month_whens, Q(month__in=months) if months else None),
-        ):
-            if condition is None:
-                continue
-            qs = self._scoped(model, condition)
-            names = tuple(dict.fromkeys("agency_id" if name == "branch" else name for name in group))
-            if indexed:
-                qs = qs.annotate(span=Case(*whens, default=Value(-1), output_field=IntegerField()))
-                names = ("span", *names)
-            parts.append(qs.values(*names).order_by().annotate(**aggregates))
-        if not parts:
-            return []
-        return parts[0] if len(parts) == 1 else parts[0].union(parts[1], all=True)
-
-    def _sql_key(self, row: dict, group: tuple[str, ...]) -> tuple:
-        return tuple(
-            self.branch_of(self.paths.get(row["agency_id"], "")) if name == "branch" else row[name] for name in group
-        )
-
-    # --- readings -----------------------------------------------------------------------------
-    def sums(
-        self, start: date, end: date, group: tuple[str, ...] = (), counters: tuple[str, ...] = ROLLUP_COUNTERS
-    ) -> dict[tuple, Counter]:
-        """{group values: Counter of `counters`} from `start` to `end` (only the counters asked are summed).
-
-        `group` names among day, agency_id, category_id, region, channel, branch.
-        """
-        result: dict[tuple, Counter] = defaultdict(Counter)
-        if start <= end and start < self.today:
-            sums = {f"sum_{name}": Sum(name) for name in counters}
-            for row in self._read(AppealDailyRollup, AppealMonthlyRollup, [(start, end)], group, sums):
-                key = self._sql_key(row, group)
-                result[key].update({name: row[f"sum_{name}"] or 0 for name in counters})
-        if self.live is not None:
-            wanted = set(counters)
-            for key, counter in self.live.counters.items():
-                if start <= key.day <= end and key.day in self.missing:
-                    result[tuple(self._live_dim(key, name) for name in group)].update(
-                        {name: value for name, value in counter.items() if name in wanted}
-                    )
-        return result
-
-    def sums_by_span(
-        self, spans: list[tuple[date, date]], group: tuple[str, ...], counters: tuple[str, ...] = ("received",)
-    ) -> dict[tuple, Counter]:
-        """{(index of the span, *group values): Counter of `counters`} for disjoint date spans, in one SQL
-        aggregate (the span is a CASE over the day), merged with the live days as `sums` does."""
-        result: dict[tuple, Counter] = defaultdict(Counter)
-        spans = [(start, end) for start, end in spans]
-        if not spans:
-            return result
-        first = min(start for start, _end in spans)
-        if first < self.today:
-            sums = {f"sum_{name}": Sum(name) for name in counters}
-            for row in self._read(AppealDailyRollup, AppealMonthlyRollup, spans, group, sums, indexed=True):
-                if row["span"] < 0:
-                    continue
-                key = (row["span"], *self._sql_key(row, group))
-                result[key].update({name: row[f"sum_{name}"] or 0 for name in counters})
-        if self.live is not None:
-            wanted = set(counters)
-            index = {}
-            for i, (start, end) in enumerate(spans):
-                for day in self.missing:
-                    if start <= day <= end:
-                        index[day] = i
-            for key, counter in self.live.counters.items():
-                if key.day in index:
-                    result[(index[key.day], *(self._live_dim(key, name) for name in group))].update(
-                        {name: value for name, value in counter.items() if name in wanted}
-                    )
-        return result
-
-    def durations(self, start: date, end: date, group: tuple[str, ...] = ()) -> dict[tuple, Counter]:
-        """{group values: Counter {working days to answer: appeals}}; group among day, agency_id, branch."""
-        result: dict[tuple, Counter] = defaultdict(Counter)
-        if start <= end and start < self.today:
-            totals = {"total": Sum("count")}
-            grouped = (*group, "working_days")
-            for row in self._read(AppealDurationRollup, AppealMonthlyDurationRollup, [(start, end)], grouped, totals):
-                result[self._sql_key(row, group)][row["working_days"]] += row["total"]
-        if self.live is not None:
-            for (day, agency_id, _who, days), count in self.live.durations.items():
-                if start <= day <= end and day in self.missing:
-                    key = Key(day, agency_id, None, "", "")
-                    result[tuple(self._live_dim(key, name) for name in group)][days] += count
-        return result
-
-    def by_assignee(self, start: date, end: date) -> tuple[dict[int | None, Counter], dict[int | None, Counter]]:
-        """The root agency's own appeals (not its subtree's) by executor, None for the unassigned:
-        ({executor: Counter of the counters}, {executor: Counter {working days to answer: appeals}}).
-        Two SQL aggregates whatever the number of executors."""
-        counters: dict[int | None, Counter] = defaultdict(Counter)
-        durations: dict[int | None, Counter] = defaultdict(Counter)
-        if start <= end and start < self.today:
-            last_built = min(end, self.today - timedelta(days=1))
-            scope = {"agency_id": self.root.pk, "day__gte": start, "day__lte": last_built}
-            rows = (
-                AppealAssigneeRollup.objects.filter(**scope)
-                .values("assignee_id")
-                .order_by()
-                .annotate(**{f"sum_{name}": Sum(name) for name in ROLLUP_COUNTERS})
-            )
-            for row in rows:
-                sums = {name: row[f"sum_{name}"] or 0 for name in ROLLUP_COUNTERS}
-                if any(sums.values()):  # rows emptied by moves to another executor are no one's numbers
-                    counters[row["assignee_id"]].update(sums)
-            rows = (
-                AppealAssigneeDurationRollup.objects.filter(**scope)
-                .values("assignee_id", "working_days")
-                .order_by()
-                .annotate(total=Sum("count"))
-            )
-            for row in rows:
-                if row["total"]:
-                    durations[row["assignee_id"]][row["working_days"]] += row["total"]
-        if self.live is not None:
-            for key, counter in self.live.counters.items():
-                if key.agency_id == self.root.pk and start <= key.day <= end and key.day in self.missing:
-                    counters[key.assignee_id].update(counter)
-            for (day, agency_id, who, days), count in self.live.durations.items():
-                if agency_id == self.root.pk and start <= day <= end and day in self.missing:
-                    durations[who][days] += count
-        return counters, durations

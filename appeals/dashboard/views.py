@@ -21,6 +21,7 @@ from agencies.selectors import user_agencies
 
 from ..access.selectors import appeal_get_visible
 from ..calendar.workdays import local_today
+from ..infra.replica import heavy_read
 from ..lifecycle import AppealError, appeal_record_rating
 from ..routing.selectors import routing_effect
 from ..views.common import request_desk, sidebar_context
@@ -60,6 +61,7 @@ def _setup(request: HttpRequest):
 
 @login_required
 @require_GET
+@heavy_read
 def dashboard(request: HttpRequest) -> HttpResponse:
     setup = _setup(request)
     if setup is None:
@@ -90,6 +92,7 @@ def _query_without(request: HttpRequest, *names: str) -> str:
 
 @login_required
 @require_GET
+@heavy_read
 def league_print(request: HttpRequest) -> HttpResponse:
     setup = _setup(request)
     if setup is None:
@@ -124,6 +127,7 @@ def league_table_rows(data: dict) -> tuple[list[str], list[list]]:
 
 @login_required
 @require_GET
+@heavy_read
 def league_export(request: HttpRequest, fmt: str) -> HttpResponse:
     setup = _setup(request)
     if setup is None:

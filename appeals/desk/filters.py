@@ -8,6 +8,7 @@ import copy
 import django_filters
 from django import forms
 from django.db.models import Exists, F, OuterRef, Q, QuerySet
+from django.db.models.functions import Coalesce
 from django.http import QueryDict
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
@@ -86,6 +87,30 @@ ORDERING_FIELDS = (
     ("assignee__last_name", "executor"),
     ("applicant_name", "applicant"),
 )
+
+
+def _sorted_apart_from_age(queryset: QuerySet[Appeal]) -> QuerySet[Appeal]:
+    """The same order, but by registration time as a value rather than through its index.
+
+    Overdue appeals are old ones: sorted newest first, PostgreSQL walked the registration-time index backwards
+    through every newer appeal of the subtree to find them (half a second for a ministry at a million appeals,
+    80 000 rows read for 26), because it takes the filter's rows to be spread evenly over time. COALESCE keeps
+    the order but not the index: the overdue rows come from their own index (a few thousand) and are sorted.
+    """
+    order = list(queryset.query.order_by) or ["-registered_at"]
+    if not any(isinstance(term, str) and term.lstrip("-") == "registered_at" for term in order):
+        return queryset
+    by_value = Coalesce(F("registered_at"), F("registered_at"))
+    terms = [
+        (by_value.desc() if term.startswith("-") else by_value.asc())
+        if isinstance(term, str) and term.lstrip("-") == "registered_at"
+        else term
+        for term in order
+    ]
+    last = order[-1]
+    if not (isinstance(last, str) and last.lstrip("-") in ("pk", "id")):
+        terms.append("-pk" if isinstance(last, str) and last.startswith("-") else "pk")
+    return queryset.order_by(*terms)
 
 
 # The dashboard's drill-down by audit event (see the marked block at the end of AppealFilterSet).
@@ -230,6 +255,17 @@ class AppealFilterSet(django_filters.FilterSet):
             return queryset
         open_statuses = sorted(OPEN_STATUSES)
         return queryset.filter(status__in=open_statuses) if value else queryset.exclude(status__in=open_statuses)
+
+    def filter_queryset(self, queryset: QuerySet[Appeal]) -> QuerySet[Appeal]:
+        # django-filter's loop, but an unchosen model multi-select (its value an empty queryset, `.none()`) is
+        # skipped without asking the queryset whether it is empty, which compiled a query for each on every list.
+        for name, value in self.form.cleaned_data.items():
+            if isinstance(value, QuerySet) and value.query.is_empty():
+                continue
+            queryset = self.filters[name].filter(queryset, value)
+        if self.form.cleaned_data.get("overdue") is True:
+            queryset = _sorted_apart_from_age(queryset)
+        return queryset
 
     def filter_overdue(self, queryset: QuerySet[Appeal], name: str, value: bool | None) -> QuerySet[Appeal]:
         if value is None:

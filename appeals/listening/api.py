@@ -8,6 +8,7 @@ token gets 403 "staff only", a member of staff who supervises nothing 403 too.
 
 from __future__ import annotations
 
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
@@ -17,10 +18,13 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from ..calendar.workdays import local_today
+from ..dashboard.measures import QueueLink
 from ..dashboard.periods import PERIOD_CHOICES, PeriodForm
 from ..dashboard.views import supervised_agencies
+from ..infra.replica import heavy_read
 from ..models.choices import Channel
-from .signals import KINDS, Signal, signals_for
+from .describe import signals_for
+from .signals import KINDS, Signal
 
 
 class PlaceSerializer(serializers.Serializer):
@@ -65,27 +69,41 @@ def _ref(obj) -> dict | None:
     return {"id": obj.pk, "code": obj.code, "name": obj.name} if obj is not None else None
 
 
-def signal_data(signal: Signal) -> dict:
-    return {
-        "kind": signal.kind,
-        "label": signal.kind_label,
-        "place": {"region": signal.region, "region_label": signal.region_label, "agency": _ref(signal.agency)},
-        "category": _ref(signal.category),
-        "channel": signal.channel,
-        "count": signal.count,
-        "applicants": signal.applicants,
-        "baseline": signal.baseline,
-        "score": signal.score,
-        "score_name": signal.score_name,
-        "share": signal.share,
-        "since": signal.since.isoformat(),
-        "until": signal.until.isoformat(),
-        "months": signal.months,
-        "answered": signal.answered,
-        "labels": signal.labels,
-        "queue_url": signal.url,
-        "appeals_url": signal.api_url,
-    }
+class SignalData:
+    """Each signal as the API gives it. The queue's and the API's addresses are looked up once for a response and
+    each region's label once (the whole country's month holds some 670 signals, each address two reverse() calls
+    away); the addresses are those of Signal.url and Signal.api_url."""
+
+    def __init__(self) -> None:
+        self.queue_url = QueueLink()
+        self.api_base = reverse("api:appeal-list")
+        self.regions: dict[str, str] = {}
+
+    def __call__(self, signal: Signal) -> dict:
+        url = self.queue_url(**signal.query)
+        region = self.regions.get(signal.region)
+        if region is None:
+            region = self.regions[signal.region] = signal.region_label
+        return {
+            "kind": signal.kind,
+            "label": signal.kind_label,
+            "place": {"region": signal.region, "region_label": region, "agency": _ref(signal.agency)},
+            "category": _ref(signal.category),
+            "channel": signal.channel,
+            "count": signal.count,
+            "applicants": signal.applicants,
+            "baseline": signal.baseline,
+            "score": signal.score,
+            "score_name": signal.score_name,
+            "share": signal.share,
+            "since": signal.since.isoformat(),
+            "until": signal.until.isoformat(),
+            "months": signal.months,
+            "answered": signal.answered,
+            "labels": signal.labels,
+            "queue_url": url,
+            "appeals_url": url.replace(self.queue_url.base, self.api_base, 1),
+        }
 
 
 class SignalListView(APIView):
@@ -112,6 +130,7 @@ class SignalListView(APIView):
         responses=SignalListSerializer,
         tags=["signals"],
     )
+    @heavy_read
     def get(self, request):
         agencies = supervised_agencies(request.user)
         if not agencies:
@@ -127,6 +146,7 @@ class SignalListView(APIView):
         root = root or agencies[0]
         period = form.chosen_period()
         found = signals_for(root=root, period=period, today=today)
+        signal_data = SignalData()
         return Response(
             {
                 "agency": _ref(root),

@@ -21,12 +21,14 @@ from agencies.selectors import user_agencies
 
 from ..calendar.workdays import local_today
 from ..dashboard.periods import WEEK, period_for
+from ..infra.replica import reading_from_replica
 from ..models import Notice
 from ..models.choices import NoticeKind
 from ..notices.emails import build_email
 from ..notices.mailer import NothingToSend
 from ..notices.outbox import notices_claim, notices_enqueue_on_commit
-from .signals import KINDS, signals_for
+from .describe import signals_for
+from .signals import KINDS
 
 logger = logging.getLogger(__name__)
 SHOWN_PER_KIND = 5
@@ -76,7 +78,8 @@ def signals_message(
     roots = [a for a in roots if not any(a.path != b.path and a.path.startswith(b.path) for b in roots)]
     total = 0
     for root in roots:
-        found = signals_for(root=root, period=period, today=today)
+        with reading_from_replica():  # last week's signals: a heavy read, never stale enough to matter
+            found = signals_for(root=root, period=period, today=today)
         kinds = [(kind, found.of(kind)) for kind in KINDS if found.of(kind)]
         total += sum(len(items) for _kind, items in kinds)
         sections.append(

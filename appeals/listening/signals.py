@@ -28,7 +28,7 @@ A signal is about many people and real persistence, not volume alone. For an age
 - **escalation**: per body, how many of its appeals citizens took over its head in the period (an appeal
   registered in the period anywhere whose `escalated_from` is one of the body's appeals).
 
-Counts come from the daily roll-ups (appeals.dashboard.rollups), merged with the live days; a reading is a
+Counts come from the daily roll-ups (appeals.dashboard.source), merged with the live days; a reading is a
 fixed number of queries whatever the size of the subtree.
 """
 
@@ -38,8 +38,8 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from django.db.models import Count, F, Q, Window
-from django.db.models.functions import RowNumber
+from django.conf import settings
+from django.db.models import Count, Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
@@ -50,7 +50,7 @@ from ..calendar.policy import add_months
 from ..dashboard.facts import local_bounds
 from ..dashboard.measures import queue_url
 from ..dashboard.periods import Period
-from ..dashboard.rollups import Source, subtree_paths
+from ..dashboard.source import Source, subtree_scope
 from ..models import Appeal
 from ..models.choices import ANSWER_OUTCOMES, Channel
 from .stats import (
@@ -256,43 +256,69 @@ class _Reading:
     """The period's counts of each pair by channel against those of its baseline periods, and what stands out."""
 
     now: dict[tuple, Counter]  # pair -> channel -> appeals in the period
-    past: dict[tuple, dict[int, Counter]]  # pair -> baseline period -> channel -> appeals
+    usual: dict[tuple, Counter]  # pair -> channel -> appeals in all its baseline periods
+    totals: dict[tuple, dict[int, int]]  # pair -> baseline period -> appeals
     everywhere: Counter  # channel -> appeals of every pair in the baseline periods
     available: list[int]  # the baseline periods with history
     raised: list[tuple[tuple, int, float, float]]  # pair, count, baseline, q: above their baseline
     new_pairs: list[tuple[tuple, int]]  # pair, count: without any appeal in the baseline periods
 
 
+PAIR_CHANNEL = ("category_id", "region", "channel")
+
+
+def _depends(source: Source) -> tuple:
+    """What a signal worked out from the history depends on besides the history: the first day and the settings."""
+    return (source.first_day, sorted((key, repr(value)) for key, value in settings.LISTENING.items()))
+
+
+def _add_counts(counts: dict[tuple, int], available: list[int], into: tuple) -> tuple:
+    """Add the (span, category, region, channel) counts of the period (span 0) and of its available baseline
+    periods to `into`: (now, usual, totals, everywhere) as _Reading holds them."""
+    now, usual, totals, everywhere = into
+    baseline_periods = set(available)
+    for (span, category_id, region, channel), received in counts.items():
+        if category_id is None or not received:
+            continue
+        pair = (category_id, region)
+        if span == 0:
+            now[pair][channel] += received
+        elif span in baseline_periods:
+            usual[pair][channel] += received
+            totals[pair][span] = totals[pair].get(span, 0) + received
+            everywhere[channel] += received
+    return into
+
+
 def _against_baseline(period: Period, source: Source) -> _Reading:
-    """Pairs against their baseline periods of the same length (Poisson / NB tail, Benjamini-Hochberg)."""
+    """Pairs against their baseline periods of the same length (Poisson / NB tail, Benjamini-Hochberg).
+
+    The counts of the rolled-up days, sorted into the period's and the baselines', are kept with the history they
+    come from (Source.history_memo); the live days' are added on every reading."""
     min_count = int(listening_setting("MIN_COUNT"))
     blocks = baseline_spans(period)
     available = [i for i, (start, _end) in enumerate(blocks, start=1) if start >= source.first_day]
-    rows = source.sums_by_span([(period.start, period.end), *blocks], ("category_id", "region", "channel"))
-    now: dict[tuple, Counter] = defaultdict(Counter)
-    past: dict[tuple, dict[int, Counter]] = defaultdict(lambda: defaultdict(Counter))
-    for (span, category_id, region, channel), counter in rows.items():
-        if category_id is None or not counter["received"]:
-            continue
-        if span == 0:
-            now[(category_id, region)][channel] += counter["received"]
-        elif span in available:
-            past[(category_id, region)][span][channel] += counter["received"]
-    everywhere: Counter = Counter()
-    for by_span in past.values():
-        for counter in by_span.values():
-            everywhere.update(counter)
+    spans = [(period.start, period.end), *blocks]
+
+    def from_history() -> tuple:
+        empty = (defaultdict(Counter), defaultdict(Counter), defaultdict(dict), Counter())
+        return _add_counts(source.counts_by_span(spans, PAIR_CHANNEL, live=False), available, empty)
+
+    counted = source.history_memo("signals:baselines", spans, from_history, depends=_depends(source))
+    now, usual, totals, everywhere = _add_counts(
+        source.counts_by_span(spans, PAIR_CHANNEL, history=False), available, counted
+    )
 
     tested: list[tuple[tuple, int, float, float]] = []  # pair, count, baseline, p
     new_pairs: list[tuple[tuple, int]] = []
     if len(available) >= int(listening_setting("MIN_BASELINE_PERIODS")):
-        for pair in set(now) | set(past):
+        for pair in set(now) | set(totals):
             count = sum(now[pair].values()) if pair in now else 0
-            if pair not in past:
+            if pair not in totals:
                 if count >= min_count:
                     new_pairs.append((pair, count))
                 continue
-            baseline, p = count_p_value(count, [sum(past[pair][i].values()) for i in available])
+            baseline, p = count_p_value(count, [totals[pair].get(i, 0) for i in available])
             tested.append((pair, count, baseline, p))
     q_values = benjamini_hochberg([p for *_rest, p in tested])
     alpha, min_ratio = float(listening_setting("ALPHA")), float(listening_setting("MIN_RATIO"))
@@ -301,7 +327,29 @@ def _against_baseline(period: Period, source: Source) -> _Reading:
         for (pair, count, baseline, _p), q in zip(tested, q_values, strict=True)
         if q <= alpha and count >= min_count and count >= min_ratio * baseline
     ]
-    return _Reading(now, past, everywhere, available, raised, new_pairs)
+    return _Reading(now, usual, totals, everywhere, available, raised, new_pairs)
+
+
+def _long_standing(months: list[tuple[date, date]], source: Source) -> dict:
+    """The long-standing pairs' runs (_long_standing_runs) over the complete months: kept with the history of those
+    months when none of their days is read live (a month not rolled up yet: worked out afresh)."""
+
+    def runs(counts: dict[tuple, int]) -> dict:
+        monthly: dict[tuple, Counter] = defaultdict(Counter)
+        for (span, category_id, region), received in counts.items():
+            if category_id is not None:
+                monthly[(category_id, region)][span] += received
+        return _long_standing_runs(monthly, months, source.first_day)
+
+    pairs = ("category_id", "region")
+    if source.counts_by_span(months, pairs, history=False):
+        return runs(source.counts_by_span(months, pairs))
+    return source.history_memo(
+        "signals:long-standing",
+        months,
+        lambda: runs(source.counts_by_span(months, pairs, live=False)),
+        depends=_depends(source),
+    )
 
 
 def _pair_query(root: Agency, category_id, region: str, start: date, end: date) -> dict:
@@ -319,16 +367,12 @@ def signals_read(*, root: Agency, period: Period, source: Source) -> Signals:
     """Every signal of `root`'s subtree for `period`, from `source` (a Source reaching back to signals_since)."""
     # By the subtree's agency ids (Source.paths) rather than a join on the path: the planner then reads the pairs'
     # appeals through appeal_pair_registered instead of every appeal of the subtree's agencies.
-    scope = Appeal.objects.filter(agency_id__in=sorted(source.paths))
+    scope = Appeal.objects.filter(subtree_scope(root))
     reading = _against_baseline(period, source)
 
     # Long-standing: complete months above the upper bound of their (frozen) baseline.
     months = month_spans(period)
-    monthly: dict[tuple, Counter] = defaultdict(Counter)
-    for (span, category_id, region), counter in source.sums_by_span(months, ("category_id", "region")).items():
-        if category_id is not None:
-            monthly[(category_id, region)][span] += counter["received"]
-    runs = _long_standing_runs(monthly, months, source.first_day)
+    runs = _long_standing(months, source)
 
     candidates = {pair for pair, *_r in reading.raised} | {pair for pair, _c in reading.new_pairs} | set(runs)
     people = applicants_by_pair(scope, candidates, period.start, period.end)
@@ -371,15 +415,14 @@ def _pair_signals(root: Agency, period: Period, reading: _Reading, runs: dict, p
     that lasts is listed as long-standing instead)."""
     min_count = int(listening_setting("MIN_COUNT"))
     min_people = int(listening_setting("MIN_APPLICANTS"))
-    now, past = reading.now, reading.past
-    by_pair_shares = {pair: _shares(_merge(past[pair].values())) for pair in past}
+    now = reading.now
     out: list[Signal] = []
     for pair, count, baseline, q in [*reading.raised, *((pair, count, 0.0, None) for pair, count in reading.new_pairs)]:
         category_id, region = pair
         if pair in runs:
             continue
-        usual = _merge(past[pair].values()) if pair in past else Counter()
-        shares = by_pair_shares[pair] if sum(usual.values()) >= min_count else _shares(reading.everywhere)
+        usual = reading.usual.get(pair, Counter())
+        shares = _shares(usual) if sum(usual.values()) >= min_count else _shares(reading.everywhere)
         driver = _channel_driver(now[pair], count, baseline, shares)
         who = people.get(pair, count)
         common = {
@@ -408,13 +451,6 @@ def _pair_signals(root: Agency, period: Period, reading: _Reading, runs: dict, p
         else:
             out.append(Signal(kind=HOTSPOT, score=q, score_name="q", **common))
     return out
-
-
-def _merge(counters) -> Counter:
-    total: Counter = Counter()
-    for counter in counters:
-        total.update(counter)
-    return total
 
 
 def _rank(signal: Signal) -> tuple:
@@ -466,26 +502,24 @@ def _long_standing_runs(monthly: dict[tuple, Counter], months: list[tuple[date, 
 def _body_signals(*, root: Agency, period: Period, source: Source) -> list[Signal]:
     """Repeats received and appeals taken over the head, per body of the subtree (two queries)."""
     out = []
-    received = source.sums(period.start, period.end, ("agency_id",), counters=("received", "received_repeated"))
+    received = source.totals(period.start, period.end, ("agency_id",), counters=("received", "received_repeated"))
     dates = {"registered_after": period.start.isoformat(), "registered_before": period.end.isoformat()}
-    for (agency_id,), counter in received.items():
-        if counter["received_repeated"]:
+    for (agency_id,), (all_received, repeats) in received.items():
+        if repeats:
             out.append(
                 Signal(
                     kind=REPEAT,
-                    count=counter["received_repeated"],
+                    count=repeats,
                     since=period.start,
                     until=period.end,
                     agency_id=agency_id,
-                    share=round(100.0 * counter["received_repeated"] / counter["received"], 1)
-                    if counter["received"]
-                    else None,
-                    score=round(counter["received_repeated"] / counter["received"], 3) if counter["received"] else None,
+                    share=round(100.0 * repeats / all_received, 1) if all_received else None,
+                    score=round(repeats / all_received, 3) if all_received else None,
                     score_name="share",
                     query={"agency": agency_id, "repeat": "true", **dates},
                 )
             )
-    for agency_id, _path, count in escalations_over_head(root=root, period=period):
+    for agency_id, _path, count in _escalations(source, period):
         out.append(
             Signal(
                 kind=ESCALATION,
@@ -515,62 +549,18 @@ def escalations_over_head(*, root: Agency, period: Period) -> list[tuple[int, st
     return [(r["escalated_from__agency_id"], r["escalated_from__agency__path"], r["n"]) for r in rows]
 
 
+def _escalations(source: Source, period: Period) -> list[tuple[int, str, int]]:
+    """escalations_over_head of the source's root, read once for a page that shows them twice (the league table's
+    column and the signals)."""
+    key = ("escalations", period.start, period.end)
+    if key not in source.memo:
+        source.memo[key] = escalations_over_head(root=source.root, period=period)
+    return source.memo[key]
+
+
 def escalations_by_branch(*, source: Source, period: Period) -> dict[int, int]:
     """The league table's column: appeals taken over the head, per branch of the root (and the root itself)."""
     totals: Counter = Counter()
-    for _agency_id, path, count in escalations_over_head(root=source.root, period=period):
+    for _agency_id, path, count in _escalations(source, period):
         totals[source.branch_of(path)] += count
     return dict(totals)
-
-
-# --- For display -----------------------------------------------------------------------------------
-def signals_describe(found: Signals, *, listed: int = 0) -> Signals:
-    """Attach categories and agencies (two queries) and, with `listed`, the newest appeals behind each pair
-    signal (one query)."""
-    signals = found.signals
-    categories = Category.objects.in_bulk({s.category_id for s in signals if s.category_id})
-    agencies = Agency.objects.in_bulk({s.agency_id for s in signals if s.agency_id})
-    for signal in signals:
-        signal.category = categories.get(signal.category_id)
-        signal.agency = agencies.get(signal.agency_id)
-    if listed:
-        pairs = [s for s in signals if s.kind in PAIR_KINDS]
-        newest = _newest_by_pair(found.root, found.period, pairs, listed)
-        for signal in pairs:
-            signal.appeals = newest.get(signal.pair, [])
-    return found
-
-
-def _newest_by_pair(root: Agency, period: Period, pairs: list[Signal], limit: int) -> dict[tuple, list[Appeal]]:
-    if not pairs:
-        return {}
-    wanted = Q()
-    for signal in pairs:
-        lo = local_bounds(signal.since, signal.since)[0]
-        hi = local_bounds(signal.until, signal.until)[1]
-        wanted |= Q(category_id=signal.category_id, region=signal.region, registered_at__gte=lo, registered_at__lt=hi)
-    rank = Window(
-        RowNumber(),
-        partition_by=[F("category_id"), F("region")],
-        order_by=[F("registered_at").desc(), F("pk").desc()],
-    )
-    rows = (
-        Appeal.objects.filter(agency_id__in=sorted(subtree_paths(root)))  # as signals_read's scope
-        .filter(wanted)
-        .annotate(pair_rank=rank)
-        .filter(pair_rank__lte=limit)
-        .select_related("agency", "category")
-        .order_by("-registered_at", "-pk")
-    )
-    listed: dict[tuple, list[Appeal]] = defaultdict(list)
-    for appeal in rows:
-        listed[(appeal.category_id, appeal.region)].append(appeal)
-    return listed
-
-
-def signals_for(*, root: Agency, period: Period, today: date, listed: int = 0) -> Signals:
-    """The signals of `root`'s subtree for `period`, read through a Source of their own."""
-    source = Source(
-        root=root, branches=list(Agency.objects.filter(parent=root)), since=signals_since(period), today=today
-    )
-    return signals_describe(signals_read(root=root, period=period, source=source), listed=listed)

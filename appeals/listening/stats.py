@@ -70,8 +70,21 @@ def count_p_value(count: int, history: list[int]) -> tuple[float, float]:
     """(baseline, P(X >= count)) against the periods of `history`: the baseline is their median (never below
     BASELINE_FLOOR); the tail is Poisson, or negative binomial where the history varies more than Poisson."""
     baseline = median_baseline(history)
-    variance = statistics.variance(history) if len(history) > 1 else 0.0
+    variance = sample_variance(history) if len(history) > 1 else 0.0
     return baseline, negative_binomial_sf(count, baseline, variance)
+
+
+def sample_variance(values: list) -> float | int:
+    """statistics.variance, the same number, without its exact arithmetic in fractions for whole counts (the
+    signals take the variance of hundreds of pairs' histories): (n Σx² - (Σx)²) / (n (n - 1)) in integers, an
+    int when it divides evenly and else the float nearest that fraction, as statistics.variance returns."""
+    if not all(type(value) is int for value in values):
+        return statistics.variance(values)
+    n, total = len(values), sum(values)
+    numerator, denominator = n * sum(value * value for value in values) - total * total, n * (n - 1)
+    if numerator % denominator == 0:
+        return numerator // denominator
+    return numerator / denominator  # int / int: the float nearest the exact quotient
 
 
 @lru_cache(maxsize=4096)
@@ -92,8 +105,10 @@ def poisson_upper_bound(lam: float, alpha: float) -> int:
     return lo
 
 
+@lru_cache(maxsize=65536)
 def binomial_sf(k: int, n: int, p: float) -> float:
-    """P(X >= k) for X ~ Binomial(n, p)."""
+    """P(X >= k) for X ~ Binomial(n, p); kept for the same arguments (a channel's count in a pair of thousands of
+    appeals sums thousands of terms, and the same pairs are read again on the next request)."""
     if k <= 0:
         return 1.0
     if k > n or p <= 0:

@@ -172,8 +172,12 @@ class Appeal(models.Model):
         verbose_name_plural = _("appeals")
         ordering = ["-registered_at"]
         indexes = [
-            # Queues of open appeals: by agency, by executor, both ordered by the deadline.
-            models.Index(fields=["agency", "due_date", "id"], condition=_OPEN, name="appeal_open_agency_due"),
+            # Queues of open appeals: by agency, by executor, both ordered by the deadline. The registration
+            # time at the end serves the dashboard's open appeals by agency and age (measures.open_state) from the
+            # index alone: the whole country's 80 000 open appeals were read from some 19 000 table pages.
+            models.Index(
+                fields=["agency", "due_date", "id", "registered_at"], condition=_OPEN, name="appeal_open_agency_due"
+            ),
             # An executor's open appeals in the agency of the desk (their queue, its counts, the overdue ones).
             models.Index(
                 fields=["assignee", "agency", "due_date", "id"], condition=_OPEN, name="appeal_open_assignee_agency"

@@ -20,18 +20,23 @@ what is still relevant and a second run sends nothing new. It reads only open ap
 a few working days or overdue, through the partial index on open appeals, with an anti-join on
 the outbox that returns only those still owed a reminder; a chunk at a time (keyset on due date
 and id), each chunk in its own short transaction, handed to the workers after its commit.
+With a read replica the candidates are read there (appeals.infra.replica), and each chunk is read again
+on the primary, by id, inside the transaction that writes its reminders: the replica says where to look,
+the primary decides (an appeal closed or reassigned a moment ago is not reminded from a stale copy).
 Measured on PostgreSQL with a million open appeals (200 000 of them in the window): a second
 run takes about a second; the first wrote 152 000 reminders in 51 s.
 """
 
 from __future__ import annotations
 
+import functools
 import logging
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from datetime import date, datetime, time, timedelta
 
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from agencies.choices import Role
@@ -47,6 +52,7 @@ from ..access.selectors import (
 )
 from ..calendar.policy import policy
 from ..calendar.workdays import WorkingCalendar, get_calendar
+from ..infra.replica import PRIMARY, reading_from_replica
 from ..models import Appeal, Heartbeat, Notice
 from ..models.choices import NoticeKind
 from ..notices.outbox import notices_claim, notices_enqueue_on_commit, outbox_setting
@@ -84,14 +90,17 @@ def reminders_scan(*, now: datetime | None = None) -> ScanResult:
     last: tuple[date, int] | None = None
     while True:
         page = queryset if last is None else queryset.filter(after_due_date_and_id(*last))
-        chunk = list(page[:chunk_size])
+        chunk, recheck = _read_candidates(page, queryset, chunk_size)
         if not chunk:
             break
         last = (chunk[-1].due_date, chunk[-1].pk)
         result.appeals += len(chunk)
-        result.reminders += _claim_and_hand_over([_assignee_reminder(a, a.reminder_stage) for a in chunk])
+        result.reminders += _claim_and_hand_over(
+            chunk, lambda rows: [_assignee_reminder(a, a.reminder_stage) for a in rows], recheck=recheck
+        )
 
-    escalate = list(appeals_to_escalate(now=now).values_list("pk", flat=True)[:escalations])
+    with reading_from_replica():  # each one is read again on the primary, and escalated by compare-and-set
+        escalate = list(appeals_to_escalate(now=now).values_list("pk", flat=True)[:escalations])
     for appeal_id in escalate:
         result.escalated += _escalate(appeal_id)
 
@@ -127,11 +136,28 @@ def _assignee_reminder(appeal: Appeal, stage: int) -> Notice:
     )
 
 
-def _claim_and_hand_over(candidates: list[Notice]) -> int:
-    """Insert the notices not written yet, in one short transaction; hand them over after its commit."""
-    if not candidates:
+def _read_candidates(page: QuerySet, queryset: QuerySet, chunk_size: int) -> tuple[list, QuerySet | None]:
+    """A chunk of `page`, read on the replica where there is one, and the queryset that reads its rows again on the
+    primary when it came from the replica (None when it came from the primary)."""
+    with reading_from_replica() as source:
+        chunk = list(page[:chunk_size])
+    return chunk, (None if source == PRIMARY else queryset)
+
+
+def _claim_and_hand_over(chunk: list, notices_of: Callable[[list], list[Notice]], *, recheck: QuerySet | None) -> int:
+    """Insert the chunk's notices not written yet, in one short transaction; hand them over after its commit.
+
+    A chunk read on the replica is read again on the primary first (`recheck`, by id, in the transaction): only the
+    rows that are still candidates there, as they are there, make notices.
+    """
+    candidates = notices_of(chunk) if recheck is None else []
+    if recheck is None and not candidates:
         return 0
     with transaction.atomic():
+        if recheck is not None:
+            candidates = notices_of(list(recheck.filter(pk__in=[row.pk for row in chunk])))
+            if not candidates:
+                return 0
         ids = notices_claim(candidates)
         notices_enqueue_on_commit(ids)
     return len(ids)
@@ -194,25 +220,28 @@ def _redirect_limit_reminders(*, today: date, cal: WorkingCalendar, chunk_size: 
             if last is None
             else queryset.filter(Q(registered_at__gt=last[0]) | Q(registered_at=last[0], pk__gt=last[1]))
         )
-        chunk = list(page.only("id", "agency_id", "registered_at", "due_date")[:chunk_size])
+        fields = ("id", "agency_id", "registered_at", "due_date")
+        chunk, recheck = _read_candidates(page.only(*fields), queryset.only(*fields), chunk_size)
         if not chunk:
             return created
         last = (chunk[-1].registered_at, chunk[-1].pk)
-        registrars = _registrars_by_agency({appeal.agency_id for appeal in chunk})
-        created += _claim_and_hand_over(
-            [
-                Notice(
-                    appeal_id=appeal.pk,
-                    kind=NoticeKind.REDIRECT_LIMIT,
-                    user_id=user.pk,
-                    email=user.email,
-                    due_date=appeal.due_date,
-                    days_left=stage,
-                )
-                for appeal in chunk
-                for user in registrars.get(appeal.agency_id, [])
-            ]
+        created += _claim_and_hand_over(chunk, functools.partial(_redirect_limit_notices, stage=stage), recheck=recheck)
+
+
+def _redirect_limit_notices(chunk: list[Appeal], *, stage: int) -> list[Notice]:
+    registrars = _registrars_by_agency({appeal.agency_id for appeal in chunk})
+    return [
+        Notice(
+            appeal_id=appeal.pk,
+            kind=NoticeKind.REDIRECT_LIMIT,
+            user_id=user.pk,
+            email=user.email,
+            due_date=appeal.due_date,
+            days_left=stage,
         )
+        for appeal in chunk
+        for user in registrars.get(appeal.agency_id, [])
+    ]
 
 
 def _registrars_by_agency(agency_ids: set[int]) -> dict[int, list]:
@@ -242,30 +271,35 @@ def _complaint_forward_reminders(*, today: date, cal: WorkingCalendar, chunk_siz
             if last is None
             else queryset.filter(Q(forward_due_date__gt=last[0]) | Q(forward_due_date=last[0], pk__gt=last[1]))
         )
-        chunk = list(
-            page.select_related("assignee").only(
-                "id", "agency_id", "forward_due_date", "due_date", "assignee__email", "assignee__is_active"
-            )[:chunk_size]
+        fields = ("id", "agency_id", "forward_due_date", "due_date", "assignee__email", "assignee__is_active")
+        chunk, recheck = _read_candidates(
+            page.select_related("assignee").only(*fields), queryset.select_related("assignee").only(*fields), chunk_size
         )
         if not chunk:
             return created
         last = (chunk[-1].forward_due_date, chunk[-1].pk)
-        registrars = _registrars_by_agency({appeal.agency_id for appeal in chunk})
-        candidates = []
-        for appeal in chunk:
-            users = {user.pk: user for user in registrars.get(appeal.agency_id, [])}
-            assignee = appeal.assignee
-            if assignee is not None and assignee.is_active and assignee.email:
-                users.setdefault(assignee.pk, assignee)
-            candidates += [
-                Notice(
-                    appeal_id=appeal.pk,
-                    kind=NoticeKind.COMPLAINT_FORWARD,
-                    user_id=user.pk,
-                    email=user.email,
-                    due_date=appeal.due_date,
-                    days_left=stage,
-                )
-                for user in users.values()
-            ]
-        created += _claim_and_hand_over(candidates)
+        created += _claim_and_hand_over(
+            chunk, functools.partial(_complaint_forward_notices, stage=stage), recheck=recheck
+        )
+
+
+def _complaint_forward_notices(chunk: list[Appeal], *, stage: int) -> list[Notice]:
+    registrars = _registrars_by_agency({appeal.agency_id for appeal in chunk})
+    candidates = []
+    for appeal in chunk:
+        users = {user.pk: user for user in registrars.get(appeal.agency_id, [])}
+        assignee = appeal.assignee
+        if assignee is not None and assignee.is_active and assignee.email:
+            users.setdefault(assignee.pk, assignee)
+        candidates += [
+            Notice(
+                appeal_id=appeal.pk,
+                kind=NoticeKind.COMPLAINT_FORWARD,
+                user_id=user.pk,
+                email=user.email,
+                due_date=appeal.due_date,
+                days_left=stage,
+            )
+            for user in users.values()
+        ]
+    return candidates

@@ -11,6 +11,7 @@ from django_filters.widgets import DateRangeWidget
 from ..desk.presenters import appeal_deadline, complaint_forward_clock
 from ..desk.queues import COUNT_CAP
 from ..desk.rows import QueueRowRenderer
+from ..desk.timeline import timeline_html
 from ..desk.widgets import date_range_html, field_html
 from ..desk.widgets import html_escape as escape
 from ..models.validators import mask_identifier
@@ -49,6 +50,12 @@ def queue_rows(appeals):
 
 
 @register.simple_tag
+def timeline_items(entries):
+    """The <li> of every entry of the workspace's timeline (appeals/desk/timeline.py)."""
+    return timeline_html(entries)
+
+
+@register.simple_tag
 def executor_options(groups):
     """The bulk bar's executors, an <optgroup> per agency (appeals/views/queue.py's ExecutorGroup), written in
     Python: a ministry's page lists some 200 of them, and the template's loop took a tenth of the page's time."""
@@ -67,6 +74,13 @@ def filter_field(field):
     a date range gets a label on each of its two inputs."""
     if isinstance(field.field.widget, DateRangeWidget):
         return date_range_html(field)
+    return field_html(field)
+
+
+@register.simple_tag
+def form_field(field):
+    """What {% include "appeals/includes/field.html" %} draws for `field`, drawn in Python (appeals/desk/widgets.py):
+    the workspace's action forms draw a dozen fields on every view of an appeal."""
     return field_html(field)
 
 

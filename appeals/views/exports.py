@@ -1,6 +1,7 @@
 """Exports of a queue (the whole filtered list, or the selected rows) to CSV and XLSX.
 
-Both stream: rows are read with `.iterator(chunk_size=…)`; CSV goes out row by row through a
+Both stream: rows are read a chunk at a time (appeals.infra.replica.iterate: a server-side cursor in a
+transaction of its own, on the replica when there is one); CSV goes out row by row through a
 StreamingHttpResponse, XLSX is written by openpyxl's write-only mode into a temporary file that
 a FileResponse then sends in blocks. Memory does not grow with the number of rows.
 IINs and BINs are masked except where the user's work needs them (see appeals.access.personal_data).
@@ -23,6 +24,7 @@ from ..access.personal_data import identifier_needed, registrar_agency_ids
 from ..access.selectors import ordered
 from ..calendar.workdays import local_today
 from ..desk.presenters import appeal_deadline
+from ..infra.replica import heavy_read, iterate
 from ..models.choices import AppealKind, AppealStatus, ApplicantType, Channel, Language, Outcome
 from ..models.validators import mask_identifier
 from .common import effective_params, queue_filterset, request_desk, saved_view_get
@@ -67,7 +69,7 @@ def _rows(user, queryset, *, excel: bool) -> Iterator[list]:
     category_names: dict[int, str] = {}
     yes = _("Yes")
     today = local_today()
-    for appeal in queryset.iterator(chunk_size=EXPORT_CHUNK_SIZE):
+    for appeal in iterate(queryset, chunk_size=EXPORT_CHUNK_SIZE):
         identifier = appeal.applicant_iin or appeal.applicant_bin
         if not identifier_needed(user, appeal, registrar_agencies=registrar_agencies):
             identifier = mask_identifier(identifier)
@@ -178,12 +180,15 @@ EXPORT_FIELDS = (
 def export_response(request: HttpRequest, queryset, *, fmt: str) -> HttpResponse:
     # Only the columns the export writes: building full model rows is most of the cost at 100 000 rows.
     queryset = queryset.select_related(None).select_related("agency", "category", "assignee").only(*EXPORT_FIELDS)
+    # The database chosen now, inside the view's heavy read: the CSV's rows are read after the view has returned.
+    queryset = queryset.using(queryset.db)
     if fmt == "xlsx":
         return export_xlsx(request, queryset)
     return export_csv(request, queryset)
 
 
 @login_required
+@heavy_read
 def export_queue(request: HttpRequest, fmt: str) -> HttpResponse:
     """The whole filtered list of a queue, as the queue page shows it (same parameters)."""
     desk = request_desk(request)

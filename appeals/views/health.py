@@ -2,6 +2,11 @@
 
 JSON with the state of the database, the broker and the age of the last deadline scan; 200 when all
 are fine, 503 otherwise. No authentication, no personal data, two queries and one broker connection.
+
+With a read replica (DATABASE_REPLICA_URL), a `replica` block says how it stands, measured afresh (one more query
+on each server): its status, where the heavy reads go now, and its lag in seconds and bytes of WAL. A replica
+that is down or lagging never makes /healthz fail: the heavy reads go to the primary meanwhile, so this process
+still serves every page; watch the block (or the log's warning) to repair the replica.
 """
 
 from __future__ import annotations
@@ -13,6 +18,7 @@ from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
+from ..infra.replica import replica_configured, replica_state
 from ..models import Heartbeat
 from ..reminders.scan import REMINDER_SCAN_HEARTBEAT
 
@@ -68,4 +74,7 @@ def healthz(request: HttpRequest) -> JsonResponse:
         "reminder_scan": scan,
         "time": timezone.now().isoformat(timespec="seconds"),
     }
+    if replica_configured():
+        # Never a reason for 503: heavy reads fall back to the primary while the replica is down or behind.
+        body["replica"] = replica_state(fresh=True).as_dict() if database_ok else {"status": "unknown"}
     return JsonResponse(body, status=200 if healthy else 503)

@@ -28,7 +28,7 @@ from ..access.selectors import appeals_for_display, appeals_queue_page, appeals_
 from ..desk import saved_views
 from ..desk.forms import AgencySearchForm, SavedViewForm
 from ..desk.queues import ALL, QUEUES, capped_counts_of, default_queue, desk_switch_agency, queue_count_sql
-from ..desk.rosters import ROSTER_CACHE_SECONDS, roster_key
+from ..desk.rosters import ROSTER_CACHE_SECONDS, roster_cached, roster_key
 from ..desk.rows import bare_instance
 from ..desk.widgets import FastCheckboxSelectMultiple, preload_model_choices, speed_up_selects
 from ..models.choices import OPEN_STATUSES, AppealStatus
@@ -152,8 +152,10 @@ def _bulk_executors(desk, rows: list) -> list[ExecutorGroup]:
     agency_ids = sorted({row.agency_id for row in rows})
     if not agency_ids:
         return []
+    # The staff of an agency is a roster: read once per ROSTER_CACHE_SECONDS, afresh after any change to it.
+    names = roster_cached(f"executor-names:{','.join(map(str, agency_ids))}", lambda: agency_executor_names(agency_ids))
     groups: dict[int, ExecutorGroup] = {}
-    for agency_id, name_kk, name_ru, user_id, username, first_name, last_name in agency_executor_names(agency_ids):
+    for agency_id, name_kk, name_ru, user_id, username, first_name, last_name in names:
         group = groups.get(agency_id)
         if group is None:
             # The names as Agency.name and User.display_name word them, from the row's values.

@@ -26,6 +26,7 @@ from agencies.selectors import user_roles_for
 from .. import lifecycle
 from ..access.personal_data import identifier_needed, mask_address, mask_phone, reveal_active, reveal_remember
 from ..access.selectors import (
+    appeal_connections,
     appeal_get_visible,
     appeal_notices,
     appeal_responses,
@@ -44,7 +45,7 @@ from ..desk.presenters import appeal_deadline, timeline_entries
 from ..desk.queues import APPROVAL, QUEUES, queue_keys, queue_queryset
 from ..lifecycle.audit import challenge_block
 from ..listening.links import appeal_matter_context
-from ..models import Appeal, AppealLink, Attachment, CannedResponse
+from ..models import Appeal, Attachment, CannedResponse
 from ..models.choices import AppealAction, EventKind, Language, LinkKind, ResponseKind, ResponseStatus
 from ..models.validators import mask_identifier
 from .common import htmx_target, request_desk, sidebar_context
@@ -73,19 +74,7 @@ def _offered(actions: frozenset[str], appeal: Appeal) -> list[str]:
 
 def _links(appeal: Appeal, user) -> dict[str, list]:
     """Every appeal connected to this one, each direction, with whether the user may open it (3 queries)."""
-    links = list(
-        AppealLink.objects.filter(Q(from_appeal=appeal) | Q(to_appeal=appeal)).select_related(
-            "from_appeal__agency", "to_appeal__agency", "created_by"
-        )
-    )
-    related = list(
-        Appeal.objects.filter(
-            Q(redirected_from=appeal)
-            | Q(repeat_of=appeal)
-            | Q(escalated_from=appeal)
-            | Q(pk__in=[pk for pk in (appeal.redirected_from_id, appeal.repeat_of_id, appeal.escalated_from_id) if pk])
-        ).select_related("agency")
-    )
+    links, related = appeal_connections(appeal)
     ids = {a.pk for a in related} | {link.from_appeal_id for link in links} | {link.to_appeal_id for link in links}
     visible = set(_visible(user).filter(pk__in=ids).values_list("pk", flat=True)) if ids else set()
     groups: dict[str, list] = {
@@ -271,7 +260,11 @@ def workspace_context(
         "timeline": timeline_entries(events),
         "links": _links(appeal, user),
         "matter": appeal_matter_context(appeal=appeal, user=user),
-        "same_applicant": list(appeals_of_same_applicant(appeal, visible=_visible(user))[:10]),
+        "same_applicant": list(
+            appeals_of_same_applicant(appeal, visible=_visible(user)).only(
+                "number", "status", "subject", "registered_at", "agency__name_kk", "agency__name_ru"
+            )[:10]
+        ),
         "attachments": list(appeal.attachments.select_related("uploaded_by")),
         "attachment_form": AttachmentForm(appeal=appeal, user=user, slug="attachment")
         if AppealAction.NOTE in actions

@@ -8,7 +8,7 @@ import pytest
 from django.core.management import call_command
 from django.db.models import F, Sum
 
-from appeals.dashboard.rollups import Source
+from appeals.dashboard.source import Source
 from appeals.models import AppealDailyRollup, AppealDurationRollup, AppealMonthlyDurationRollup, AppealMonthlyRollup
 
 from ..factories import AppealFactory

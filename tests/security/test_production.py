@@ -18,7 +18,8 @@ ROOT = Path(__file__).resolve().parents[2]
 
 def prod_env(tmp_path) -> dict[str, str]:
     """The example production environment, with a real secret and local services (nothing is contacted)."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "PYTEST"))}
+    # Its own database below: nothing of the test run's (DATABASE_POOLER, DATABASE_REPLICA_URL in CI's PostgreSQL pass).
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "PYTEST", "DATABASE_"))}
     for line in (ROOT / "config/prod.env.example").read_text().splitlines():
         line = line.strip()
         if line and not line.startswith("#") and "=" in line:

@@ -90,3 +90,21 @@ def test_nothing_selected_says_so(client, supervisor):
     client.force_login(supervisor)
     response = client.post(BULK, {"action": "assign"}, follow=True)
     assert "Select appeals in the list first." in text_of(response)
+
+
+def test_the_bulk_bar_lists_an_executor_who_has_just_joined(client, agency, supervisor, executor):
+    """The bar's executors are a roster kept for a minute (appeals/desk/rosters.py): a new colleague shows at once."""
+    from ..conftest import member
+
+    def bulk_select(page: str) -> str:
+        start = page.index('<select id="bulk-executor"')
+        return page[start : page.index("</select>", start)]
+
+    make(agency=agency)
+    client.force_login(supervisor)
+    options = bulk_select(text_of(client.get("/appeals/?queue=tree")))
+    assert f'<option value="{executor.pk}">' in options
+    newcomer = member(agency, "executor", first_name="Айгерим", last_name="Жаңа")
+    options = bulk_select(text_of(client.get("/appeals/?queue=tree")))
+    assert f'<option value="{newcomer.pk}">' in options
+    assert f'<option value="{executor.pk}">' in options

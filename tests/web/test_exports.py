@@ -65,24 +65,26 @@ def test_xlsx_export(client, agency, supervisor):
 
 
 def test_exports_stream_rows_in_chunks(client, agency, supervisor, monkeypatch):
-    """Memory stays flat: rows are read with .iterator(chunk_size) and written out as they come."""
+    """Memory stays flat: rows are read chunk_size at a time through a server-side cursor (on PostgreSQL; behind
+    PgBouncer too, where a plain .iterator() would fetch everything at once) and written out as they come."""
     for _ in range(5):
         make(agency=agency)
     calls = []
-    original = QuerySet.iterator
+    original = QuerySet._iterator  # what .iterator() and appeals.infra.replica.iterate both call
 
-    def spy(self, chunk_size=None):
-        calls.append(chunk_size)
-        return original(self, chunk_size=chunk_size)
+    def spy(self, use_chunked_fetch, chunk_size):
+        calls.append((chunk_size, use_chunked_fetch))
+        return original(self, use_chunked_fetch, chunk_size)
 
-    monkeypatch.setattr(QuerySet, "iterator", spy)
+    monkeypatch.setattr(QuerySet, "_iterator", spy)
     client.force_login(supervisor)
     csv_response = client.get(reverse("appeals:export_csv"), {"queue": "tree"})
     assert calls == []  # nothing is read before the response is streamed
     assert len(read_csv(csv_response)) == 6
-    assert calls == [exports.EXPORT_CHUNK_SIZE]
+    chunked = (exports.EXPORT_CHUNK_SIZE, True)
+    assert calls == [chunked]
     xlsx_response = client.get(reverse("appeals:export_xlsx"), {"queue": "tree"})
-    assert calls == [exports.EXPORT_CHUNK_SIZE, exports.EXPORT_CHUNK_SIZE]
+    assert calls == [chunked, chunked]
     assert xlsx_response.streaming  # a FileResponse sends the temporary file in blocks
 
 

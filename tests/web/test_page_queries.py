@@ -26,9 +26,9 @@ PAGES = {
     "queue-page2": ("executor", LIST, {"queue": "mine", "ordering": "due_date", "page": 2, "per_page": 10}, 6),
     "queue-100": ("executor", LIST, {"queue": "mine", "ordering": "due_date", "per_page": 100}, 6),
     "queue-agency": ("executor", LIST, {"queue": "all"}, 6),
-    "tree-filters": ("ministry_supervisor", LIST, {"queue": "tree", **FILTERS}, 8),
-    "tree-search": ("ministry_supervisor", LIST, {"queue": "tree", **FILTERS, "q": "Касымов"}, 8),
-    "tree-htmx": ("ministry_supervisor", LIST, {"queue": "tree", **FILTERS, "page": 2, "per_page": 10}, 7),
+    "tree-filters": ("ministry_supervisor", LIST, {"queue": "tree", **FILTERS}, 7),
+    "tree-search": ("ministry_supervisor", LIST, {"queue": "tree", **FILTERS, "q": "Касымов"}, 7),
+    "tree-htmx": ("ministry_supervisor", LIST, {"queue": "tree", **FILTERS, "page": 2, "per_page": 10}, 6),
     "api-list": ("ministry_supervisor", "/api/v1/appeals/", {}, 8),
     "api-open": ("ministry_supervisor", "/api/v1/appeals/", {"open": "true", "ordering": "due_date"}, 8),
 }

@@ -307,3 +307,22 @@ def test_registered_today_counts_on_the_menu(client, agency, registrar):
     response = client.get(LIST, {"queue": "registered"})
     counts = {item.key: item.count for item in response.context["menu_queues"]}
     assert counts["registered"] == 1
+
+
+def test_overdue_appeals_sort_by_registration_both_ways_and_page(client, agency, supervisor):
+    """`overdue=true` sorts by registration time without its index (appeals/desk/filters.py says why): the order,
+    its tie-break on the id and the paging stay what they are for any other filter."""
+    now = timezone.now()
+    late = [make(agency=agency, registered_at=now - timedelta(days=60 + n % 3)) for n in range(12)]
+    make(agency=agency)  # registered today: not overdue
+    newest_first = sorted(late, key=lambda a: (a.registered_at, a.pk), reverse=True)
+    client.force_login(supervisor)
+    down = client.get(LIST, {"queue": "all", "overdue": "true", "per_page": 10})
+    second = client.get(LIST, {"queue": "all", "overdue": "true", "per_page": 10, "page": 2})
+    up = client.get(LIST, {"queue": "all", "overdue": "true", "ordering": "registered_at", "per_page": 10})
+    assert [a.pk for a in down.context["page"].rows] + [a.pk for a in second.context["page"].rows] == [
+        a.pk for a in newest_first
+    ]
+    assert [a.pk for a in up.context["page"].rows] == [a.pk for a in newest_first[::-1]][:10]
+    api = client.get("/api/v1/appeals/", {"overdue": "true"}).json()
+    assert [row["id"] for row in api["results"]] == [a.pk for a in newest_first]
