@@ -24,7 +24,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from django.db import connections
+from django.db import connections, router
 from django.db.models import Model, QuerySet
 from django.db.models.query import get_related_populators
 
@@ -45,45 +45,49 @@ class _Compiled:
 
 
 class PreparedQuery:
-    """`build(*values)` compiled once per thread and database, run with new values by `all()` and `first()`."""
+    """`build(*values)` compiled once per thread and database, run with new values by `all()` and `first()`.
+
+    The database is the router's choice for each run (a replica router may send a read elsewhere from one request to
+    the next); the SQL is compiled once for each database chosen.
+    """
 
     def __init__(self, build: Callable[..., QuerySet]) -> None:
         self._build = build
-        self._local = threading.local()  # a compiler keeps its thread's connection: one compilation per thread
+        self._model: type[Model] | None = None  # known once the queryset was first built
+        self._local = threading.local()  # a compiler keeps its thread's connection: compiled once per thread
 
     def all(self, *values: Any) -> list[Model]:
         """The instances the queryset gives for these values, in its order."""
-        compiled = self._compiled(len(values))
+        compiled, alias = self._compiled(len(values))
         params = list(compiled.params)
         for position, value in zip(compiled.positions, values, strict=True):
             params[position] = value
-        with connections[self._alias].cursor() as cursor:
+        with connections[alias].cursor() as cursor:
             cursor.execute(compiled.sql, params)
             rows = cursor.fetchall()
         if compiled.converters:
             rows = list(compiled.compiler.apply_converters(rows, compiled.converters))
-        return [self._instance(compiled, row) for row in rows]
+        return [self._instance(compiled, alias, row) for row in rows]
 
     def first(self, *values: Any) -> Model | None:
         """The first instance for these values (build the queryset with its order and a limit of 1), or None."""
         found = self.all(*values)
         return found[0] if found else None
 
-    @property
-    def _alias(self) -> str:
-        return self._local.alias
-
-    def _compiled(self, count: int) -> _Compiled:
-        compiled = getattr(self._local, "compiled", None)
+    def _compiled(self, count: int) -> tuple[_Compiled, str]:
+        compiled_for: dict[str, _Compiled] = self._local.__dict__.setdefault("compiled", {})
+        alias = router.db_for_read(self._model) if self._model is not None else None
+        compiled = compiled_for.get(alias) if alias is not None else None
         if compiled is None:
-            compiled = self._compile(count)
-            self._local.compiled = compiled
-        return compiled
+            compiled, alias = self._compile(count, alias)
+            compiled_for[alias] = compiled
+        return compiled, alias
 
-    def _compile(self, count: int) -> _Compiled:
+    def _compile(self, count: int, alias: str | None) -> tuple[_Compiled, str]:
         markers = [f"\x1eprepared-{id(self)}-{i}\x1e" for i in range(count)]
         queryset = self._build(*markers)
-        alias = queryset.db
+        self._model = queryset.model
+        alias = alias or queryset.db
         compiler = queryset.query.get_compiler(using=alias)
         sql, params = compiler.as_sql()
         params = list(params)
@@ -96,8 +100,7 @@ class PreparedQuery:
         klass_info = compiler.klass_info
         select_fields = klass_info["select_fields"]
         start, end = select_fields[0], select_fields[-1] + 1
-        self._local.alias = alias
-        return _Compiled(
+        compiled = _Compiled(
             sql=sql,
             params=params,
             positions=positions,
@@ -110,9 +113,11 @@ class PreparedQuery:
             converters=compiler.get_converters([column[0] for column in compiler.select[: compiler.col_count]]),
             compiler=compiler,
         )
+        return compiled, alias
 
-    def _instance(self, compiled: _Compiled, row) -> Model:
-        obj = compiled.model.from_db(self._alias, compiled.init_list, row[compiled.start : compiled.end])
+    @staticmethod
+    def _instance(compiled: _Compiled, alias: str, row) -> Model:
+        obj = compiled.model.from_db(alias, compiled.init_list, row[compiled.start : compiled.end])
         for populator in compiled.related_populators:
             populator.populate(row, obj)
         for name, position in compiled.annotations.items():
